@@ -1,0 +1,29 @@
+# hookline: `make run` serves on http://127.0.0.1:3001, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Local development: webhooks may reach this machine (loopback), which the SSRF guard refuses otherwise.
+run: $(STAMP)
+	@echo "make run: allowing webhooks to loopback (HOOKLINE_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8,::1/128)"
+	HOOKLINE_ALLOW_PRIVATE_NETWORKS=$${HOOKLINE_ALLOW_PRIVATE_NETWORKS-127.0.0.0/8,::1/128} \
+		$(BIN)/hookline serve
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	bench/ensure-nginx
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,74 @@
+"""Dependencies shared by the API routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hookline.auth.tokens import InvalidToken
+from hookline.errors import ApiError
+from hookline.runtime import Runtime
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def require_token(request: Request) -> None:
+    """Every Management API route needs a valid bearer token for the Management API."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise ApiError(401, "auth.authorization_header_missing", "Authorization header is missing.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(
+            401, "auth.authorization_token_type_not_supported", "Authorization type is not supported."
+        )
+    try:
+        request.app.state.runtime.verifier.verify(token.strip())
+    except InvalidToken as exc:
+        raise ApiError(401, "auth.unauthorized", "Unauthorized. Please check credentials.") from exc
+
+
+def truthy(value: str | None) -> bool:
+    """Logto's yes-words for boolean query flags."""
+    return value is not None and value.lower() in {"1", "true", "y", "yes", "yep", "yeah"}
+
+
+def page_params(page: str | None, page_size: str | None, required: bool) -> tuple[int, int] | None:
+    if not required and page is None and page_size is None:
+        return None
+    try:
+        number = int(page) if page is not None else 1
+        size = int(page_size) if page_size is not None else 20
+    except ValueError as exc:
+        raise _bad_query("page and page_size must be integers") from exc
+    if number < 1 or not 1 <= size <= 100:
+        raise _bad_query("page must be ≥ 1 and page_size between 1 and 100")
+    return number, size
+
+
+def _bad_query(details: str) -> ApiError:
+    error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
+    error.details = details  # type: ignore[attr-defined]
+    return error
+
+
+def pagination_headers(request: Request, page: int, size: int, total: int) -> dict[str, str]:
+    """`Total-Number` and a `Link` header with first/prev/next/last, as Logto sends them."""
+    last = max(1, -(-total // size))
+
+    def link(number: int, rel: str) -> str:
+        return f'<{request.url.include_query_params(page=number)}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(min(page - 1, last), "prev"))
+    links.append(link(last, "last"))
+    if page < last:
+        links.append(link(page + 1, "next"))
+    return {"Total-Number": str(total), "Link": ", ".join(links)}

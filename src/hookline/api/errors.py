@@ -1,0 +1,51 @@
+"""Every error answered as Logto's `{code, message, data?, details?}` body."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from hookline.api.responses import JSON
+from starlette.exceptions import HTTPException
+
+from hookline.errors import ApiError
+
+
+def _issues(exc: RequestValidationError) -> tuple[list[dict], str]:
+    issues, lines = [], []
+    for error in exc.errors():
+        path = [p for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        message = str(error.get("msg", "invalid"))
+        issues.append({"code": error.get("type"), "message": message, "path": path})
+        key = ".".join(str(p) for p in path) or "(root)"
+        lines.append(f'Error in key path "{key}": ({error.get("type")}) {message}')
+    return issues, "\n".join(lines)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSON:
+        body = exc.body()
+        details = getattr(exc, "details", None)
+        if details:
+            body["details"] = details
+        return JSON(body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSON:
+        issues, details = _issues(exc)
+        in_query = any(e.get("loc", ("",))[0] == "query" for e in exc.errors())
+        message = "The request query is invalid." if in_query else "The request body is invalid."
+        return JSON(
+            {"code": "guard.invalid_input", "message": message, "data": {"issues": issues},
+             "details": details},
+            status_code=400,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSON:
+        codes = {404: "entity.not_found", 405: "request.method_not_allowed"}
+        code = codes.get(exc.status_code, "request.general")
+        return JSON(
+            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )

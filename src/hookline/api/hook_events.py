@@ -1,0 +1,63 @@
+"""`POST /api/hook-events`: events from other systems, into the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from hookline.api.responses import JSON
+from pydantic import BaseModel, Field
+
+from hookline.api.deps import RuntimeDep
+from hookline.errors import invalid_input
+from hookline.events.catalog import EVENT_SET
+from hookline.outbox.emit import emit
+
+router = APIRouter(tags=["Hook events"])
+
+RESERVED_KEYS = ("event", "createdAt", "hookId")
+
+
+class HookEventIn(BaseModel):
+    """The documented body; parsed by hand below to keep this hot route lean."""
+
+    event: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    idempotencyKey: str | None = Field(default=None, max_length=256)
+
+
+class HookEventOut(BaseModel):
+    id: str
+
+
+@router.post(
+    "/hook-events",
+    status_code=202,
+    response_model=HookEventOut,
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": HookEventIn.model_json_schema()}}, "required": True}},
+)
+async def ingest(request: Request, rt: RuntimeDep) -> Any:
+    """Accept an event for delivery to every enabled hook subscribed to it."""
+    event, payload, key = _parse(await request.body())
+    event_id = await rt.committer.run(lambda conn: emit(conn, event, payload, key))
+    return JSON({"id": event_id}, status_code=202)
+
+
+def _parse(raw: bytes) -> tuple[str, dict[str, Any], str | None]:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_input("the body must be a JSON object") from exc
+    if not isinstance(body, dict):
+        raise invalid_input("the body must be a JSON object")
+    event, payload, key = body.get("event"), body.get("payload", {}), body.get("idempotencyKey")
+    if not isinstance(event, str) or event not in EVENT_SET:
+        raise invalid_input(f'Error in key path "event": unknown event {event!r}')
+    if not isinstance(payload, dict):
+        raise invalid_input('Error in key path "payload": must be an object')
+    if reserved := [k for k in RESERVED_KEYS if k in payload]:
+        raise invalid_input(f'Error in key path "payload": reserved keys {reserved}')
+    if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 256):
+        raise invalid_input('Error in key path "idempotencyKey": a string of 1 to 256 characters')
+    return event, payload, key

@@ -1,0 +1,111 @@
+"""`/api/hooks`: Logto's hooks Management API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from hookline.api.responses import JSON
+
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.attempts.logs import recent_logs
+from hookline.db.engine import read, write
+from hookline.errors import ApiError
+from hookline.hooks import service
+from hookline.hooks.testing import send_test
+from hookline.hooks.validation import HookCreate, HookTest, HookUpdate
+
+router = APIRouter(prefix="/hooks", tags=["Hooks"])
+
+
+@router.get("")
+async def list_hooks(
+    request: Request,
+    rt: RuntimeDep,
+    includeExecutionStats: str | None = None,  # noqa: N803 (Logto's name)
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """List hooks, newest first; paginated only when `page` or `page_size` is given."""
+    paging = page_params(page, page_size, required=False)
+    with read(rt.engine) as conn:
+        items, total = service.list_hooks(conn, truthy(includeExecutionStats), paging)
+    headers = pagination_headers(request, *paging, total) if paging else None
+    return JSON(items, headers=headers)
+
+
+@router.post("", status_code=201)
+async def create_hook(body: HookCreate, rt: RuntimeDep) -> Any:
+    """Create a hook; its signing key is generated here."""
+    with write(rt.engine) as conn:
+        return JSON(service.create(conn, body), status_code=201)
+
+
+@router.get("/{id}")
+async def get_hook(id: str, rt: RuntimeDep, includeExecutionStats: str | None = None) -> Any:  # noqa: A002, N803
+    """Get a hook; any non-empty `includeExecutionStats` adds its 24 h counts, as in Logto."""
+    with read(rt.engine) as conn:
+        return JSON(service.get(conn, id, bool(includeExecutionStats)))
+
+
+@router.patch("/{id}")
+async def update_hook(id: str, body: HookUpdate, rt: RuntimeDep) -> Any:  # noqa: A002
+    """Update a hook; a given `config` replaces the stored one whole."""
+    with write(rt.engine) as conn:
+        return JSON(service.patch(conn, id, body))
+
+
+@router.delete("/{id}", status_code=204)
+async def delete_hook(id: str, rt: RuntimeDep) -> Response:  # noqa: A002
+    """Delete a hook; its logs stay."""
+    with write(rt.engine) as conn:
+        service.remove(conn, id)
+    return Response(status_code=204)
+
+
+@router.post("/{id}/test", status_code=204)
+async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:  # noqa: A002
+    """Send test payloads to the URL and headers given, signed with the stored key."""
+    with read(rt.engine) as conn:
+        key = service.stored_signing_key(conn, id)
+    await send_test(rt.transport, id, key, body, rt.settings.user_agent)
+    return Response(status_code=204)
+
+
+@router.patch("/{id}/signing-key")
+async def rotate_signing_key(id: str, rt: RuntimeDep) -> Any:  # noqa: A002
+    """Replace the signing key; every later request is signed with the new one."""
+    with write(rt.engine) as conn:
+        return JSON(service.rotate_signing_key(conn, id))
+
+
+@router.get("/{id}/recent-logs")
+async def hook_recent_logs(
+    id: str,  # noqa: A002
+    request: Request,
+    rt: RuntimeDep,
+    logKey: str | None = None,  # noqa: N803
+    page: str | None = None,
+    page_size: str | None = None,
+    start_time: str | None = None,
+    end_time: str | None = None,
+) -> Any:
+    """Delivery attempts of a hook, newest first (default window: the last 24 hours)."""
+    number, size = page_params(page, page_size, required=True) or (1, 20)
+    start, end = _epoch_ms(start_time), _epoch_ms(end_time)
+    if start is not None and end is not None and start > end:
+        raise ApiError(400, "log.invalid_time_window", "The start time must not be after the end time.")
+    with read(rt.engine) as conn:
+        entries, total = recent_logs(conn, id, number, size, logKey, start, end)
+    return JSON(entries, headers=pagination_headers(request, number, size, total))
+
+
+def _epoch_ms(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
+        error.details = "start_time and end_time must be Unix times in milliseconds"  # type: ignore[attr-defined]
+        raise error from exc

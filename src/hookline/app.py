@@ -1,0 +1,64 @@
+"""The ASGI application: API routes, and the dispatcher beside them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, FastAPI
+from hookline.api.responses import JSON
+
+from hookline import __version__
+from hookline.api import errors, hook_events, hooks, oidc, status
+from hookline.api.deps import require_token
+from hookline.config import Settings
+from hookline.dispatcher.loop import Dispatcher
+from hookline.dispatcher.processes import DispatcherProcesses
+from hookline.runtime import Runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.open(settings)
+        app.state.runtime = runtime
+        dispatcher: Dispatcher | None = None
+        task: asyncio.Task[None] | None = None
+        processes: DispatcherProcesses | None = None
+        if settings.dispatchers == 0:
+            dispatcher = Dispatcher(settings)
+            runtime.waker.add_local(dispatcher.wake)
+            task = asyncio.create_task(dispatcher.run())
+        else:
+            processes = DispatcherProcesses(settings.dispatchers)
+            processes.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None and task is not None:
+                dispatcher.stop()
+                await task
+            if processes is not None:
+                processes.stop()
+            await runtime.close()
+
+    app = FastAPI(
+        title="hookline",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url="/api/swagger.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        default_response_class=JSON,
+    )
+    errors.install(app)
+    management = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+    management.include_router(hooks.router)
+    management.include_router(hook_events.router)
+    app.include_router(status.router, prefix="/api")
+    app.include_router(management)
+    app.include_router(oidc.router)
+    return app

@@ -1,0 +1,67 @@
+"""Machine-to-machine applications and the bootstrap admin application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, insert, select, update
+
+from hookline.db.tables import applications
+from hookline.ids import client_secret, now_ms, random_id
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    client_id: str
+    client_secret: str | None  # set only when generated now, to be shown once
+
+
+def ensure_admin(conn: Connection, client_id: str | None, secret: str | None) -> Bootstrap:
+    """Make sure an admin application exists; from the environment when it names one."""
+    if client_id and secret:
+        row = conn.execute(select(applications.c.id).where(applications.c.id == client_id)).first()
+        values = {"secret_hash": _hasher.hash(secret), "is_admin": True}
+        if row is None:
+            conn.execute(
+                insert(applications).values(
+                    id=client_id, name="Admin", type="MachineToMachine", created_at=now_ms(), **values
+                )
+            )
+        elif not verify_secret(conn, client_id, secret):
+            conn.execute(update(applications).where(applications.c.id == client_id).values(**values))
+        return Bootstrap(client_id, None)
+    existing = conn.execute(
+        select(applications.c.id).where(applications.c.is_admin).order_by(applications.c.created_at)
+    ).first()
+    if existing is not None:
+        return Bootstrap(existing[0], None)
+    new_id, new_secret = random_id(), client_secret()
+    conn.execute(
+        insert(applications).values(
+            id=new_id,
+            name="Admin",
+            type="MachineToMachine",
+            secret_hash=_hasher.hash(new_secret),
+            is_admin=True,
+            created_at=now_ms(),
+        )
+    )
+    return Bootstrap(new_id, new_secret)
+
+
+def verify_secret(conn: Connection, client_id: str, secret: str) -> bool:
+    stored = conn.execute(
+        select(applications.c.secret_hash).where(
+            applications.c.id == client_id, applications.c.type == "MachineToMachine"
+        )
+    ).scalar()
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, secret)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,52 @@
+"""Settings, read once from HOOKLINE_* environment variables and passed down."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOOKLINE_", extra="ignore")
+
+    database_url: str = "sqlite:///./data/hookline.db"
+    admin_client_id: str | None = None
+    admin_client_secret: str | None = None
+    # CIDRs that webhook URLs may reach despite the SSRF guard.
+    allow_private_networks: str = ""
+    message_outbox: Path = Path("./data/messages.jsonl")
+
+    user_agent: str = "Logto (https://logto.io/)"
+    request_timeout: float = 10.0
+    # First retry delay; later ones grow fourfold (1 s, 4 s, 16 s by default), ±20 % jitter.
+    retry_base_delay: float = 1.0
+    max_retry_after: float = 3600.0
+    # 0: the dispatcher runs inside `hookline serve`; N: N dispatcher processes beside it.
+    dispatchers: int = 0
+    max_in_flight: int = 512
+    max_in_flight_per_hook: int = 64
+    claim_batch: int = 200
+    poll_interval: float = 1.0
+    token_ttl: int = 3600
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for cidr in filter(None, (part.strip() for part in value.split(","))):
+            ipaddress.ip_network(cidr, strict=False)
+        return value
+
+    @property
+    def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        parts = (part.strip() for part in self.allow_private_networks.split(","))
+        return [ipaddress.ip_network(cidr, strict=False) for cidr in parts if cidr]
+
+    @property
+    def lease_seconds(self) -> float:
+        # Longer than any HTTP attempt, so a live worker never loses its claim mid-request.
+        return self.request_timeout + 20.0

@@ -1,0 +1,160 @@
+"""The dispatcher: wait for work, claim a batch, send each, record the outcomes in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+
+from hookline.attempts.record import log_row
+from hookline.config import Settings
+from hookline.db.engine import connect_raw
+from hookline.dispatcher.retry import RetryPolicy
+from hookline.events.payloads import with_hook_id
+from hookline.outbox.queue import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Claimed,
+    Finish,
+    SqliteQueue,
+    worker_id,
+)
+from hookline.outbox.wakeup import WakeListener, wake_directory
+from hookline.sender.outcome import Outcome
+from hookline.sender.request import Target, build
+from hookline.sender.transport import Transport
+
+log = logging.getLogger("hookline.dispatcher")
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.wake = asyncio.Event()
+        self._stopping = False
+        self._policy = RetryPolicy(
+            base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
+        )
+        self._queue = SqliteQueue(connect_raw(settings.database_url), worker_id())
+        self._transport = Transport(
+            settings.private_networks, settings.request_timeout, settings.max_in_flight
+        )
+        self._in_flight: dict[str, Claimed] = {}
+        self._per_hook: Counter[str] = Counter()
+        self._finished: list[Finish] = []
+        self._logs: list[tuple] = []
+        self._record_wake = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake.set()
+
+    async def run(self) -> None:
+        released = self._queue.release_orphans(time.time())
+        if released:
+            log.info("released orphaned leases", extra={"action": "release_orphans", "count": released})
+        listener = WakeListener(wake_directory(self.settings.database_url), self.wake)
+        recorder = asyncio.create_task(self._record_loop())
+        try:
+            await self._claim_loop()
+            await self._drain()
+        finally:
+            listener.close()
+            recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recorder
+            self._flush()
+            self._queue.release(list(self._in_flight), time.time())
+            await self._transport.close()
+
+    async def _claim_loop(self) -> None:
+        settings = self.settings
+        while not self._stopping:
+            self.wake.clear()
+            free = settings.max_in_flight - len(self._in_flight)
+            claimed: list[Claimed] = []
+            if free > 0:
+                limit = min(free, settings.claim_batch)
+                now = time.time()
+                saturated = [h for h, n in self._per_hook.items() if n >= settings.max_in_flight_per_hook]
+                claimed = self._queue.claim(limit, now, now + settings.lease_seconds, saturated)
+                for item in claimed:
+                    self._start(item)
+                if len(claimed) == limit:
+                    await asyncio.sleep(0)
+                    continue
+            timeout = settings.poll_interval
+            if free > 0:
+                due = self._queue.next_due()
+                if due is not None:
+                    timeout = min(timeout, max(due - time.time(), 0.001))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+
+    async def _drain(self) -> None:
+        """On stop: let requests in flight finish (they are bounded by the HTTP timeout)."""
+        deadline = time.monotonic() + self.settings.request_timeout + 1
+        while self._in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+
+    def _start(self, claimed: Claimed) -> None:
+        self._in_flight[claimed.delivery_id] = claimed
+        self._per_hook[claimed.hook_id] += 1
+        asyncio.create_task(self._deliver(claimed))
+
+    async def _deliver(self, claimed: Claimed) -> None:
+        try:
+            if claimed.url is None or not claimed.enabled:
+                self._finished.append(Finish(claimed.delivery_id, CANCELLED, claimed.attempts))
+                return
+            attempt = claimed.attempts + 1
+            target = Target(claimed.url, claimed.signing_key, claimed.headers)
+            body = with_hook_id(claimed.body, claimed.hook_id)
+            request = build(target, body, claimed.delivery_id, self.settings.user_agent)
+            outcome = await self._transport.send(request)
+            self._finished.append(self._finish(claimed, attempt, outcome))
+            self._logs.append(log_row(claimed, attempt, outcome))
+        except Exception:
+            log.exception("delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id})
+        finally:
+            # Only a freed slot that a claim was waiting for needs the claim loop again.
+            was_full = len(self._in_flight) >= self.settings.max_in_flight
+            hook_was_full = self._per_hook[claimed.hook_id] >= self.settings.max_in_flight_per_hook
+            del self._in_flight[claimed.delivery_id]
+            self._per_hook[claimed.hook_id] -= 1
+            if not self._per_hook[claimed.hook_id]:
+                del self._per_hook[claimed.hook_id]
+            self._record_wake.set()
+            if was_full or hook_was_full:
+                self.wake.set()
+
+    def _finish(self, claimed: Claimed, attempt: int, outcome: Outcome) -> Finish:
+        if outcome.ok:
+            return Finish(claimed.delivery_id, DELIVERED, attempt)
+        delay = self._policy.delay(outcome, attempt, claimed.retries)
+        if delay is None:
+            return Finish(claimed.delivery_id, FAILED, attempt)
+        return Finish(claimed.delivery_id, PENDING, attempt, time.time() + delay)
+
+    async def _record_loop(self) -> None:
+        while True:
+            await self._record_wake.wait()
+            self._record_wake.clear()
+            try:
+                self._flush()
+            except Exception:
+                # Kept in memory and tried again; the leases cover us meanwhile.
+                log.exception("recording failed", extra={"action": "record"})
+                await asyncio.sleep(0.1)
+                self._record_wake.set()
+
+    def _flush(self) -> None:
+        if not self._finished:
+            return
+        finished, logs = self._finished, self._logs
+        self._queue.finish(finished, logs)
+        del finished[:], logs[:]

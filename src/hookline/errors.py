@@ -1,0 +1,47 @@
+"""hookline's exceptions.
+
+    HooklineError
+     ├── ApiError(status, code, message, data)   answered as Logto's {code, message, data?}
+     └── StorageError                             a database failure hookline cannot recover from
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HooklineError(Exception):
+    """Something went wrong in hookline."""
+
+
+class StorageError(HooklineError):
+    """The database refused an operation."""
+
+
+class ApiError(HooklineError):
+    """An API request failed; answered with Logto's error body."""
+
+    def __init__(self, status: int, code: str, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            body["data"] = self.data
+        return body
+
+
+def not_exists_with_id(entity: str, entity_id: str) -> ApiError:
+    return ApiError(
+        404, "entity.not_exists_with_id", f"The {entity} with ID `{entity_id}` does not exist."
+    )
+
+
+def invalid_input(details: str, data: Any = None) -> ApiError:
+    error = ApiError(400, "guard.invalid_input", "The request body is invalid.", data)
+    error.details = details  # type: ignore[attr-defined]
+    return error

@@ -1,0 +1,72 @@
+"""Webhook bodies in Logto's key order. Pure: no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from hookline.events.catalog import is_interaction
+
+
+def iso_now() -> str:
+    """Logto's `createdAt`: ISO-8601 UTC with milliseconds and a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event_body(event: str, created_at: str, payload: dict[str, Any]) -> bytes:
+    """`{"event", "createdAt", …payload}` as compact JSON; `with_hook_id` closes it per hook."""
+    return orjson.dumps({"event": event, "createdAt": created_at, **payload})
+
+
+def with_hook_id(body: bytes, hook_id: str) -> bytes:
+    """Append `hookId` as the last key, without parsing the body again."""
+    return b"%s,\"hookId\":\"%s\"}" % (body[:-1], hook_id.encode())
+
+
+def test_payload(event: str, hook_id: str, now_ms: int, created_at: str) -> dict[str, Any]:
+    """The fixed fake payload Logto sends from `POST /hooks/:id/test` (hookId second)."""
+    if is_interaction(event):
+        return {
+            "event": event,
+            "hookId": hook_id,
+            "createdAt": created_at,
+            "userAgent": "fake-user-agent",
+            "sessionId": "fake-session-id",
+            "userIp": "fake-user-ip",
+            "userId": "fake-id",
+            "user": {
+                "id": "fake-id",
+                "username": "fake-user",
+                "primaryEmail": "fake-user@fake-service.com",
+                "primaryPhone": "1234567890",
+                "name": "Fake User",
+                "avatar": "https://fake-service.com/avatars/fake-user.png",
+                "customData": {"theme": "light"},
+                "identities": {"google": {"userId": "fake-google-user-id"}},
+                "profile": {},
+                "applicationId": "fake-application-id",
+                "isSuspended": False,
+                "lastSignInAt": now_ms,
+                "createdAt": now_ms,
+                "updatedAt": now_ms,
+            },
+            "application": {
+                "id": "fake-spa-application-id",
+                "type": "SPA",
+                "name": "Fake Application",
+                "description": "Fake application data for testing",
+            },
+        }
+    return {
+        "event": event,
+        "hookId": hook_id,
+        "createdAt": created_at,
+        "userAgent": "fake-user-agent",
+        "path": "/fake-path/:id",
+        "method": "POST",
+        "status": 200,
+        "params": {"id": "fake-id"},
+        "data": {"result": "success"},
+    }

@@ -1,0 +1,115 @@
+"""The hook resource: create, read, update, delete, rotate the signing key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from hookline.attempts.stats import execution_stats
+from hookline.db.tables import hooks
+from hookline.errors import ApiError, not_exists_with_id
+from hookline.hooks.validation import HookCreate, HookUpdate
+from hookline.ids import now_ms, random_id, signing_key
+
+
+def to_api(row: Any) -> dict[str, Any]:
+    return {
+        "tenantId": row.tenant_id,
+        "id": row.id,
+        "name": row.name,
+        "event": row.event,
+        "events": row.events,
+        "config": row.config,
+        "signingKey": row.signing_key,
+        "enabled": row.enabled,
+        "createdAt": row.created_at,
+    }
+
+
+def create(conn: Connection, body: HookCreate) -> dict[str, Any]:
+    if not body.events and not body.event:
+        raise ApiError(400, "hook.missing_events", "You need to provide at least one event.")
+    hook_id = random_id()
+    conn.execute(
+        insert(hooks).values(
+            id=hook_id,
+            name=body.name or "",
+            event=body.event,
+            events=body.events or [],
+            config=body.config.stored(),
+            signing_key=signing_key(),
+            enabled=body.enabled,
+            created_at=body.createdAt or now_ms(),
+        )
+    )
+    return get(conn, hook_id)
+
+
+def get(conn: Connection, hook_id: str, with_stats: bool = False) -> dict[str, Any]:
+    row = conn.execute(select(hooks).where(hooks.c.id == hook_id)).first()
+    if row is None:
+        raise not_exists_with_id("hooks", hook_id)
+    hook = to_api(row)
+    if with_stats:
+        hook["executionStats"] = execution_stats(conn, [hook_id])[hook_id]
+    return hook
+
+
+def list_hooks(
+    conn: Connection, with_stats: bool, page: tuple[int, int] | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(hooks).order_by(hooks.c.created_at.desc(), hooks.c.id)
+    if page is not None:
+        number, size = page
+        query = query.limit(size).offset((number - 1) * size)
+    items = [to_api(row) for row in conn.execute(query)]
+    total = conn.execute(select(func.count()).select_from(hooks)).scalar_one()
+    if with_stats and items:
+        stats = execution_stats(conn, [h["id"] for h in items])
+        for hook in items:
+            hook["executionStats"] = stats[hook["id"]]
+    return items, total
+
+
+def patch(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    given = body.model_fields_set
+    if "name" in given and body.name is not None:
+        values["name"] = body.name
+    if "event" in given:
+        values["event"] = body.event
+    if "events" in given and body.events is not None:
+        values["events"] = body.events
+    if "config" in given and body.config is not None:
+        # A config replaces the whole object, as in Logto.
+        values["config"] = body.config.stored()
+    if "enabled" in given and body.enabled is not None:
+        values["enabled"] = body.enabled
+    if values:
+        result = conn.execute(update(hooks).where(hooks.c.id == hook_id).values(**values))
+        found = result.rowcount > 0
+    else:
+        found = conn.execute(select(hooks.c.id).where(hooks.c.id == hook_id)).first() is not None
+    if not found:
+        raise ApiError(404, "entity.not_exists", "The hook does not exist.")
+    return get(conn, hook_id)
+
+
+def remove(conn: Connection, hook_id: str) -> None:
+    if conn.execute(delete(hooks).where(hooks.c.id == hook_id)).rowcount == 0:
+        raise ApiError(404, "entity.not_found", "The requested entity does not exist.")
+
+
+def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:
+    result = conn.execute(update(hooks).where(hooks.c.id == hook_id).values(signing_key=signing_key()))
+    if result.rowcount == 0:
+        raise ApiError(404, "entity.not_exists", "The hook does not exist.")
+    return get(conn, hook_id)
+
+
+def stored_signing_key(conn: Connection, hook_id: str) -> str:
+    key = conn.execute(select(hooks.c.signing_key).where(hooks.c.id == hook_id)).scalar()
+    if key is None:
+        raise not_exists_with_id("hooks", hook_id)
+    return str(key)

@@ -1,0 +1,84 @@
+"""Request bodies of the hooks API. Stricter than Logto's server, as strict as its Console."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from yarl import URL
+
+from hookline.events.catalog import EVENTS
+
+EventName = Literal[EVENTS]  # type: ignore[valid-type]
+
+# Printable ASCII without ':' or space, as Logto's Console requires of header names.
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
+_HEADER_VALUE = re.compile(r"^[ -~]*$")
+
+
+def _dedupe(events: list[str]) -> list[str]:
+    return list(dict.fromkeys(events))
+
+
+Events = Annotated[list[EventName], Field(min_length=1), AfterValidator(_dedupe)]
+
+
+class HookConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    url: str
+    headers: dict[str, str] | None = None
+    retries: int | None = Field(default=None, ge=0, le=3)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        try:
+            parsed = URL(url)
+        except ValueError as exc:
+            raise ValueError("must be an http(s) URL") from exc
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError("must be an http(s) URL")
+        return url
+
+    @field_validator("headers")
+    @classmethod
+    def _printable_headers(cls, headers: dict[str, str] | None) -> dict[str, str] | None:
+        for name, value in (headers or {}).items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name!r} must be printable ASCII without ':' or space")
+            if not _HEADER_VALUE.match(value):
+                raise ValueError(f"header {name!r} must have a printable ASCII value")
+        return headers
+
+    def stored(self) -> dict:
+        return self.model_dump(exclude_unset=True, exclude_none=True)
+
+
+class HookCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    event: EventName | None = None
+    events: Events | None = None
+    config: HookConfig
+    enabled: bool = True
+    createdAt: int | None = Field(default=None, ge=0)
+
+
+class HookUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, min_length=1, max_length=256)
+    event: EventName | None = None
+    events: Events | None = None
+    config: HookConfig | None = None
+    enabled: bool | None = None
+
+
+class HookTest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    events: Events
+    config: HookConfig

@@ -1,0 +1,54 @@
+"""Identifiers: Logto-style random ids and time-sortable ids for deliveries and logs."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import time
+
+_LOWER = string.digits + string.ascii_lowercase
+_ALNUM = string.digits + string.ascii_letters
+
+
+def random_id(length: int = 21, alphabet: str = _LOWER) -> str:
+    """A Logto-style id: `length` characters of [0-9a-z] from a CSPRNG."""
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def signing_key() -> str:
+    """A hook signing key: 32 characters of [0-9a-zA-Z] (about 190 bits)."""
+    return random_id(32, _ALNUM)
+
+
+def client_secret() -> str:
+    return random_id(32, _ALNUM)
+
+
+_last_ms = 0
+_counter = 0
+_node = int.from_bytes(os.urandom(3), "big")
+
+
+def sortable_id(prefix: str) -> str:
+    """`<prefix>_` + 22 base-36 chars whose order follows creation time (ms, then a counter)."""
+    global _last_ms, _counter
+    now = int(time.time() * 1000)
+    if now == _last_ms:
+        _counter += 1
+    else:
+        _last_ms, _counter = now, 0
+    value = (now << 72) | (_node << 48) | (os.getpid() & 0xFFFF) << 32 | (_counter & 0xFFFFFFFF)
+    return f"{prefix}_{_base36(value, 22)}"
+
+
+def _base36(value: int, width: int) -> str:
+    chars = []
+    while value:
+        value, rem = divmod(value, 36)
+        chars.append(_LOWER[rem])
+    return "".join(reversed(chars)).rjust(width, "0")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,81 @@
+"""Writing events into the outbox, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from hookline.events.payloads import event_body, iso_now
+from hookline.ids import now_ms, sortable_id
+from hookline.outbox.wakeup import Waker
+
+_EMITTED = "hookline.emitted"
+
+
+def emit(
+    conn: Connection,
+    event: str,
+    payload: dict[str, Any],
+    idempotency_key: str | None = None,
+) -> str:
+    """Store `event` and one delivery per enabled hook subscribed to it; return the event id.
+
+    Runs in the caller's transaction and never commits: the event exists exactly when the
+    change that caused it does. A repeated `idempotency_key` returns the first event's id
+    and stores nothing.
+    """
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    event_id = sortable_id("evt")
+    created_ms = now_ms()
+    body = event_body(event, iso_now(), payload)
+    if idempotency_key is not None:
+        cursor.execute(
+            "INSERT INTO events (id, name, body, idempotency_key, created_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            (event_id, event, body, idempotency_key, created_ms),
+        )
+        if cursor.rowcount == 0:
+            cursor.execute("SELECT id FROM events WHERE idempotency_key = ?", (idempotency_key,))
+            return str(cursor.fetchone()[0])
+    else:
+        cursor.execute(
+            "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)",
+            (event_id, event, body, created_ms),
+        )
+    hook_ids = subscribed_hooks(cursor, event)
+    if hook_ids:
+        due = time.time()
+        cursor.executemany(
+            "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
+            " created_at) VALUES (?,?,?,0,0,?,?)",
+            [(sortable_id("msg"), event_id, hook_id, due, created_ms) for hook_id in hook_ids],
+        )
+        conn.info[_EMITTED] = True
+    return event_id
+
+
+def subscribed_hooks(cursor: Any, event: str) -> list[str]:
+    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it."""
+    cursor.execute("SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at")
+    matched = []
+    for hook_id, events_json, legacy_event in cursor.fetchall():
+        events = orjson.loads(events_json) if events_json else []
+        if event in events or (not events and legacy_event == event):
+            matched.append(hook_id)
+    return matched
+
+
+@contextmanager
+def unit_of_work(engine: Engine, waker: Waker | None) -> Iterator[Connection]:
+    """One write transaction; dispatchers are woken once it has committed an event."""
+    with engine.connect() as conn:
+        with conn.begin():
+            yield conn
+        emitted = conn.info.pop(_EMITTED, False)
+    if emitted and waker is not None:
+        waker.notify()

@@ -1,0 +1,178 @@
+"""The delivery queue: the only SQL that claims, reschedules and finishes deliveries.
+
+Statuses: 0 pending, 1 leased, 2 delivered, 3 failed, 4 cancelled (hook gone or disabled).
+A lease is written as `next_attempt_at = lease expiry`, so an expired lease is due again
+and the claim needs a single index.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import orjson
+
+PENDING, LEASED, DELIVERED, FAILED, CANCELLED = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    delivery_id: str
+    event_id: str
+    hook_id: str
+    attempts: int
+    event: str
+    body: bytes
+    # None when the hook is gone.
+    url: str | None
+    headers: dict[str, str] | None
+    signing_key: str
+    retries: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    delivery_id: str
+    status: int
+    attempts: int
+    next_attempt_at: float = 0.0
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+
+
+class SqliteQueue:
+    def __init__(self, conn: sqlite3.Connection, worker: str) -> None:
+        self._conn = conn
+        self.worker = worker
+
+    def claim(
+        self, limit: int, now: float, lease_until: float, skip_hooks: Sequence[str] = ()
+    ) -> list[Claimed]:
+        skip = ""
+        if skip_hooks:
+            skip = f" AND hook_id NOT IN ({','.join('?' * len(skip_hooks))})"
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = conn.execute(
+                "UPDATE deliveries SET status = 1, next_attempt_at = ?, worker = ?"
+                " WHERE id IN (SELECT id FROM deliveries WHERE status < 2"
+                f" AND next_attempt_at <= ?{skip} ORDER BY next_attempt_at LIMIT ?)"
+                " RETURNING id, event_id, hook_id, attempts",
+                (lease_until, self.worker, now, *skip_hooks, limit),
+            ).fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if not rows:
+            return []
+        events = self._by_id(
+            "SELECT id, name, body FROM events WHERE id IN ", {r[1] for r in rows}
+        )
+        hooks = self._by_id(
+            "SELECT id, config, signing_key, enabled FROM hooks WHERE id IN ", {r[2] for r in rows}
+        )
+        claimed = []
+        for delivery_id, event_id, hook_id, attempts in rows:
+            _, name, body = events[event_id]
+            hook = hooks.get(hook_id)
+            config = orjson.loads(hook[1]) if hook else {}
+            claimed.append(
+                Claimed(
+                    delivery_id,
+                    event_id,
+                    hook_id,
+                    attempts,
+                    name,
+                    body,
+                    config.get("url") if hook else None,
+                    config.get("headers"),
+                    hook[2] if hook else "",
+                    config.get("retries", 3),
+                    bool(hook[3]) if hook else False,
+                )
+            )
+        return claimed
+
+    def _by_id(self, sql: str, ids: set[str]) -> dict[str, tuple]:
+        marks = ",".join("?" * len(ids))
+        return {row[0]: row for row in self._conn.execute(f"{sql}({marks})", tuple(ids))}
+
+    def next_due(self) -> float | None:
+        row = self._conn.execute(
+            "SELECT min(next_attempt_at) FROM deliveries WHERE status < 2"
+        ).fetchone()
+        return row[0] if row else None
+
+    def finish(self, finishes: Iterable[Finish], log_rows: Sequence[tuple]) -> None:
+        """Record outcomes and their log rows in one transaction; only our own leases change."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,"
+                " worker = NULL WHERE id = ? AND worker = ?",
+                [
+                    (f.status, f.attempts, f.next_attempt_at, f.delivery_id, self.worker)
+                    for f in finishes
+                ],
+            )
+            if log_rows:
+                conn.executemany(
+                    "INSERT INTO logs (id, key, hook_id, delivery_id, event_id, attempt, result,"
+                    " status_code, response_body, error, duration_ms, created_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    log_rows,
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def release(self, delivery_ids: Sequence[str], now: float) -> None:
+        """Give leased deliveries back, due at once (a graceful stop)."""
+        self._conn.executemany(
+            "UPDATE deliveries SET status = 0, next_attempt_at = ?, worker = NULL"
+            " WHERE id = ? AND worker = ?",
+            [(now, d, self.worker) for d in delivery_ids],
+        )
+
+    def release_orphans(self, now: float) -> int:
+        """Make due the leases of dead dispatchers on this host, without waiting for expiry."""
+        host = socket.gethostname()
+        workers = [
+            w for (w,) in self._conn.execute(
+                "SELECT DISTINCT worker FROM deliveries WHERE status = 1 AND worker IS NOT NULL"
+            )
+        ]
+        dead = [w for w in workers if _is_dead_local(w, host)]
+        released = 0
+        for worker in dead:
+            cursor = self._conn.execute(
+                "UPDATE deliveries SET status = 0, next_attempt_at = ?, worker = NULL"
+                " WHERE status = 1 AND worker = ?",
+                (now, worker),
+            )
+            released += cursor.rowcount
+        return released
+
+
+def _is_dead_local(worker: str, host: str) -> bool:
+    name, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if name != host or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

@@ -1,0 +1,86 @@
+"""Commit-time wake-ups. A hint, never the only way work moves: dispatchers also poll.
+
+Every dispatcher binds a datagram socket in a directory named after the database; whoever
+commits an event sends one byte to each socket there. Dispatchers in the same process are
+woken directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+_REFRESH_SECONDS = 1.0
+
+
+def wake_directory(database_url: str) -> Path:
+    # Socket paths are limited to ~100 bytes, so the directory is short and keyed by a hash.
+    digest = hashlib.sha1(os.path.abspath(database_url).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"hookline-{digest}"
+
+
+class Waker:
+    """Sends the wake-up after a commit."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._local: list[asyncio.Event] = []
+        self._peers: list[str] = []
+        self._listed_at = 0.0
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._socket.setblocking(False)
+
+    def add_local(self, event: asyncio.Event) -> None:
+        self._local.append(event)
+
+    def notify(self) -> None:
+        for event in self._local:
+            event.set()
+        now = time.monotonic()
+        if now - self._listed_at > _REFRESH_SECONDS:
+            self._listed_at = now
+            try:
+                self._peers = [str(p) for p in self._directory.glob("*.sock")]
+            except OSError:
+                self._peers = []
+        for peer in self._peers:
+            try:
+                self._socket.sendto(b"!", peer)
+            except BlockingIOError:
+                pass  # its buffer is full: a wake-up is already pending there
+            except OSError:
+                self._listed_at = 0.0  # a dispatcher went away; list again next time
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+class WakeListener:
+    """A dispatcher's end: sets `event` whenever a wake-up datagram arrives."""
+
+    def __init__(self, directory: Path, event: asyncio.Event) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{os.getpid()}-{os.urandom(4).hex()}.sock"
+        self._event = event
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._socket.bind(str(self.path))
+        self._socket.setblocking(False)
+        asyncio.get_running_loop().add_reader(self._socket.fileno(), self._readable)
+
+    def _readable(self) -> None:
+        try:
+            while self._socket.recv(64):
+                pass
+        except BlockingIOError:
+            pass
+        self._event.set()
+
+    def close(self) -> None:
+        asyncio.get_running_loop().remove_reader(self._socket.fileno())
+        self._socket.close()
+        self.path.unlink(missing_ok=True)

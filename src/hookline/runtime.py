@@ -1,0 +1,63 @@
+"""The long-lived parts of a running service, opened at start and closed at stop."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from hookline.auth.applications import ensure_admin
+from hookline.auth.keys import SigningKey, load_or_create
+from hookline.auth.tokens import Verifier
+from hookline.config import MANAGEMENT_API_RESOURCE, Settings
+from hookline.db.engine import make_engine, write
+from hookline.db.migrate import upgrade
+from hookline.outbox.committer import GroupCommitter
+from hookline.outbox.wakeup import Waker, wake_directory
+from hookline.sender.transport import Transport
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    key: SigningKey
+    verifier: Verifier
+    waker: Waker
+    committer: GroupCommitter
+    transport: Transport
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        with write(engine) as conn:
+            key = load_or_create(conn)
+            admin = ensure_admin(conn, settings.admin_client_id, settings.admin_client_secret)
+        if admin.client_secret is not None:
+            # Shown once, on the first start; only its hash is kept.
+            sys.stdout.write(
+                "hookline: created the admin application\n"
+                f"  HOOKLINE_ADMIN_CLIENT_ID={admin.client_id}\n"
+                f"  HOOKLINE_ADMIN_CLIENT_SECRET={admin.client_secret}\n"
+                "  Keep the secret now: it is not shown again.\n"
+            )
+            sys.stdout.flush()
+        waker = Waker(wake_directory(settings.database_url))
+        return cls(
+            settings=settings,
+            engine=engine,
+            key=key,
+            verifier=Verifier(key, MANAGEMENT_API_RESOURCE),
+            waker=waker,
+            committer=GroupCommitter(engine, waker),
+            transport=Transport(
+                settings.private_networks, settings.request_timeout, settings.max_in_flight
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.transport.close()
+        self.waker.close()
+        self.engine.dispose()

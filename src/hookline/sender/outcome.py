@@ -1,0 +1,36 @@
+"""What one attempt came to: a value the dispatcher decides on and the recorder stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Failure(Enum):
+    HTTP_STATUS = "HTTPError"
+    TIMEOUT = "TimeoutError"
+    CONNECT = "ConnectionError"
+    BLOCKED = "BlockedError"
+    INVALID_URL = "TypeError"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int | None
+    body: str | None
+    duration_ms: float
+    failure: Failure | None = None
+    message: str = ""
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    def error_text(self) -> str | None:
+        """Logto's log error string: `<ErrorName>: <JSON of its properties>`."""
+        if self.failure is None:
+            return None
+        import orjson
+
+        return f"{self.failure.value}: {orjson.dumps({'message': self.message}).decode()}"

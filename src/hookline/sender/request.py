@@ -1,0 +1,46 @@
+"""A webhook request, built once: the bytes to send and the headers that sign them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from hookline.sender.signing import logto_signature, standard_signature
+
+SIGNATURE_HEADERS = frozenset(
+    {"logto-signature-sha-256", "webhook-id", "webhook-timestamp", "webhook-signature"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where and how to send: everything the sender needs to know about a hook."""
+
+    url: str
+    signing_key: str
+    headers: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def build(
+    target: Target, body: bytes, msg_id: str, user_agent: str, timestamp: int | None = None
+) -> WebhookRequest:
+    """Headers in Logto's precedence: defaults, then custom headers, then signatures."""
+    headers = {"user-agent": user_agent, "content-type": "application/json"}
+    if target.headers:
+        for name, value in target.headers.items():
+            if name.lower() not in SIGNATURE_HEADERS:
+                headers[name.lower()] = value
+    ts = int(time.time()) if timestamp is None else timestamp
+    if target.signing_key:
+        headers["logto-signature-sha-256"] = logto_signature(target.signing_key, body)
+        headers["webhook-signature"] = standard_signature(target.signing_key, msg_id, ts, body)
+    headers["webhook-id"] = msg_id
+    headers["webhook-timestamp"] = str(ts)
+    return WebhookRequest(target.url, headers, body)

@@ -1,0 +1,114 @@
+"""The one place that touches the network: aiohttp in, `Outcome` out."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from email.utils import parsedate_to_datetime
+
+import aiohttp
+from yarl import URL
+
+from hookline.sender.guard import BlockedAddress, GuardedResolver, Network, check_literal
+from hookline.sender.outcome import Failure, Outcome
+from hookline.sender.request import WebhookRequest
+
+# Stored response bodies are cut here; the rest is not even read.
+MAX_RESPONSE_BYTES = 20_000
+
+
+class Transport:
+    """A pooled aiohttp session: 10 s timeout, no redirects, SSRF-guarded."""
+
+    def __init__(
+        self, allowed: Sequence[Network], timeout: float = 10.0, limit: int = 512
+    ) -> None:
+        self._allowed = list(allowed)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout_s = timeout
+        self._limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._limit, ttl_dns_cache=10, resolver=GuardedResolver(self._allowed)
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent", "Content-Type"),
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def send(self, request: WebhookRequest) -> Outcome:
+        if self._session is None:
+            self._session = self._open()
+        started = time.perf_counter()
+
+        def elapsed() -> float:
+            return (time.perf_counter() - started) * 1000
+
+        try:
+            url = URL(request.url)
+            if url.scheme not in ("http", "https") or not url.host:
+                raise ValueError(f"Failed to parse URL from {request.url}")
+            check_literal(url.host, self._allowed)
+            async with self._session.post(
+                url, data=request.body, headers=request.headers, allow_redirects=False
+            ) as response:
+                body = await _read_capped(response)
+                status = response.status
+                text = body.decode("utf-8", "replace")
+                if 200 <= status < 300:
+                    return Outcome(status, text, elapsed())
+                return Outcome(
+                    status,
+                    text,
+                    elapsed(),
+                    Failure.HTTP_STATUS,
+                    f"Request failed with status code {status} {response.reason or ''}".strip(),
+                    _retry_after(response.headers.get("retry-after")),
+                )
+        except BlockedAddress as exc:
+            return Outcome(None, None, elapsed(), Failure.BLOCKED, str(exc))
+        except aiohttp.ClientConnectorDNSError as exc:
+            failure = Failure.BLOCKED if isinstance(exc.os_error, BlockedAddress) else Failure.CONNECT
+            return Outcome(None, None, elapsed(), failure, str(exc.os_error or exc))
+        except (TimeoutError, asyncio.TimeoutError):
+            message = f"Request timed out after {int(self._timeout_s * 1000)} ms"
+            return Outcome(None, None, elapsed(), Failure.TIMEOUT, message)
+        except (ValueError, aiohttp.InvalidURL) as exc:
+            return Outcome(None, None, elapsed(), Failure.INVALID_URL, str(exc))
+        except (aiohttp.ClientError, OSError) as exc:
+            return Outcome(None, None, elapsed(), Failure.CONNECT, str(exc) or type(exc).__name__)
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_RESPONSE_BYTES:
+        chunk = await response.content.read(MAX_RESPONSE_BYTES - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,96 @@
+"""`hookline serve` as a real subprocess on a free port, with a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ADMIN_ID = "test-admin"
+ADMIN_SECRET = "test-admin-secret"
+RESOURCE = "https://default.logto.app/api"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "HOOKLINE_DATABASE_URL": f"sqlite:///{data_dir / 'hookline.db'}",
+            "HOOKLINE_ADMIN_CLIENT_ID": ADMIN_ID,
+            "HOOKLINE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
+            "HOOKLINE_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",
+            "HOOKLINE_RETRY_BASE_DELAY": "0.2",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "server.log"
+
+    def start(self) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hookline", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.base}/api/status", timeout=1).status_code == 204:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def token(self) -> str:
+        response = httpx.post(
+            f"{self.base}/oidc/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": ADMIN_ID,
+                "client_secret": ADMIN_SECRET,
+                "resource": RESOURCE,
+                "scope": "all",
+            },
+        )
+        response.raise_for_status()
+        return response.json()["access_token"]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.base}/api",
+            headers={"Authorization": f"Bearer {self.token()}"},
+            timeout=30,
+        )
