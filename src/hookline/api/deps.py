@@ -18,6 +18,14 @@ def runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
+# `/api` paths open without a token (liveness and the API docs); every other one needs one.
+PUBLIC_API_PATHS = frozenset({"/api/status", "/api/docs", "/api/swagger.json"})
+
+
+def needs_token(path: str) -> bool:
+    return path.startswith("/api/") and path.rstrip("/") not in PUBLIC_API_PATHS
+
+
 def require_token(request: Request) -> None:
     """Every Management API route needs a valid bearer token for the Management API."""
     header = request.headers.get("authorization")

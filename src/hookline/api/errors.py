@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from hookline.api.responses import JSON
 from starlette.exceptions import HTTPException
 
+from hookline.api.deps import needs_token, require_token
 from hookline.errors import ApiError
 
 
@@ -31,7 +32,14 @@ def install(app: FastAPI) -> None:
         return JSON(body, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSON:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSON:
+        # FastAPI parses the body before it runs the router's dependencies; without this, a
+        # malformed body would be answered 400 to a caller that has no valid token.
+        if needs_token(request.url.path):
+            try:
+                require_token(request)
+            except ApiError as auth_error:
+                return await _api_error(request, auth_error)
         issues, details = _issues(exc)
         in_query = any(e.get("loc", ("",))[0] == "query" for e in exc.errors())
         message = "The request query is invalid." if in_query else "The request body is invalid."

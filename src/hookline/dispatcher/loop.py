@@ -157,4 +157,8 @@ class Dispatcher:
             return
         finished, logs = self._finished, self._logs
         self._queue.finish(finished, logs)
-        del finished[:], logs[:]
+        rescheduled = any(f.status == PENDING for f in finished)
+        self._finished, self._logs = [], []
+        if rescheduled:
+            # The claim loop may be sleeping past the retry's due time: let it look again.
+            self.wake.set()

@@ -13,8 +13,8 @@ from hookline.events.catalog import EVENTS
 EventName = Literal[EVENTS]  # type: ignore[valid-type]
 
 # Printable ASCII without ':' or space, as Logto's Console requires of header names.
-_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
-_HEADER_VALUE = re.compile(r"^[ -~]*$")
+_HEADER_NAME = re.compile(r"[!-9;-~]+")
+_HEADER_VALUE = re.compile(r"[ -~]*")
 
 
 def _dedupe(events: list[str]) -> list[str]:
@@ -46,9 +46,10 @@ class HookConfig(BaseModel):
     @classmethod
     def _printable_headers(cls, headers: dict[str, str] | None) -> dict[str, str] | None:
         for name, value in (headers or {}).items():
-            if not _HEADER_NAME.match(name):
+            # fullmatch: `$` would also accept a trailing newline (header injection).
+            if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"header name {name!r} must be printable ASCII without ':' or space")
-            if not _HEADER_VALUE.match(value):
+            if not _HEADER_VALUE.fullmatch(value):
                 raise ValueError(f"header {name!r} must have a printable ASCII value")
         return headers
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+from pathlib import Path
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -79,11 +80,12 @@ class SqliteQueue:
         hooks = self._by_id(
             "SELECT id, config, signing_key, enabled FROM hooks WHERE id IN ", {r[2] for r in rows}
         )
+        configs = {hook_id: orjson.loads(row[1]) for hook_id, row in hooks.items()}
         claimed = []
         for delivery_id, event_id, hook_id, attempts in rows:
             _, name, body = events[event_id]
             hook = hooks.get(hook_id)
-            config = orjson.loads(hook[1]) if hook else {}
+            config = configs.get(hook_id, {})
             claimed.append(
                 Claimed(
                     delivery_id,
@@ -92,7 +94,7 @@ class SqliteQueue:
                     attempts,
                     name,
                     body,
-                    config.get("url") if hook else None,
+                    config.get("url"),
                     config.get("headers"),
                     hook[2] if hook else "",
                     config.get("retries", 3),
@@ -170,9 +172,10 @@ def _is_dead_local(worker: str, host: str) -> bool:
     if name != host or not pid_text.isdigit():
         return False
     try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid_text}/stat").read_text()
+    except FileNotFoundError:
         return True
-    except PermissionError:
+    except OSError:
         return False
-    return False
+    # A zombie (state Z) is dead too, though nobody has reaped it yet.
+    return stat.rpartition(")")[2].split()[0] == "Z"

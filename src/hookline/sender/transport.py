@@ -29,6 +29,7 @@ class Transport:
         self._timeout_s = timeout
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, URL] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -46,6 +47,19 @@ class Transport:
             await self._session.close()
             self._session = None
 
+    def _checked_url(self, raw: str) -> URL:
+        """Parse and guard a URL once; hooks send to the same few URLs over and over."""
+        url = self._urls.get(raw)
+        if url is None:
+            url = URL(raw)
+            if url.scheme not in ("http", "https") or not url.host:
+                raise ValueError(f"Failed to parse URL from {raw}")
+            check_literal(url.host, self._allowed)
+            if len(self._urls) > 10_000:
+                self._urls.clear()
+            self._urls[raw] = url
+        return url
+
     async def send(self, request: WebhookRequest) -> Outcome:
         if self._session is None:
             self._session = self._open()
@@ -55,10 +69,7 @@ class Transport:
             return (time.perf_counter() - started) * 1000
 
         try:
-            url = URL(request.url)
-            if url.scheme not in ("http", "https") or not url.host:
-                raise ValueError(f"Failed to parse URL from {request.url}")
-            check_literal(url.host, self._allowed)
+            url = self._checked_url(request.url)
             async with self._session.post(
                 url, data=request.body, headers=request.headers, allow_redirects=False
             ) as response:

@@ -1,0 +1,133 @@
+"""Deliveries to real receivers: body, headers, both signatures, timing, isolation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+import pytest
+from standardwebhooks import Webhook
+
+from hookline.sender.signing import standard_secret
+from tests.support.receiver import Receiver, Reply
+
+
+def make_hook(api: httpx.Client, url: str, events=("User.Created",), **extra) -> dict:
+    config = {"url": url, **extra.pop("config", {})}
+    response = api.post("/hooks", json={"name": "t", "events": list(events), "config": config, **extra})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def emit(api: httpx.Client, event: str = "User.Created", payload: dict | None = None, **extra) -> str:
+    response = api.post("/hook-events", json={"event": event, "payload": payload or {}, **extra})
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_body_is_compact_in_order_and_signed_both_ways(api, receiver: Receiver) -> None:
+    hook = make_hook(api, receiver.url(), config={"headers": {"x-tenant": "acme"}})
+    emit(api, payload={"userAgent": "ua", "data": {"name": "Zoë", "n": 1}})
+    (got,) = receiver.wait_for(1)
+
+    body = json.loads(got.body)
+    assert list(body) == ["event", "createdAt", "userAgent", "data", "hookId"]
+    assert body["hookId"] == hook["id"]
+    assert got.body == json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    assert "Zoë".encode() in got.body
+
+    key = hook["signingKey"]
+    expected = hmac.new(key.encode(), got.body, hashlib.sha256).hexdigest()
+    assert got.header("logto-signature-sha-256") == expected
+    headers = {k.lower(): v for k, v in got.headers}
+    Webhook(standard_secret(key)).verify(got.body, headers)
+    assert headers["user-agent"] == "Logto (https://logto.io/)"
+    assert headers["content-type"] == "application/json"
+    assert headers["x-tenant"] == "acme"
+    assert headers["webhook-id"].startswith("msg_")
+
+
+def test_custom_headers_cannot_replace_signatures(api, receiver: Receiver) -> None:
+    hook = make_hook(
+        api,
+        receiver.url(),
+        config={"headers": {"logto-signature-sha-256": "forged", "User-Agent": "mine"}},
+    )
+    emit(api)
+    (got,) = receiver.wait_for(1)
+    expected = hmac.new(hook["signingKey"].encode(), got.body, hashlib.sha256).hexdigest()
+    assert got.header("logto-signature-sha-256") == expected
+    assert got.header("user-agent") == "mine"
+
+
+def test_webhook_arrives_within_100ms_of_the_api_response(api, receiver: Receiver) -> None:
+    make_hook(api, receiver.url())
+    emit(api)  # warm the connection pool
+    receiver.wait_for(1)
+    lags = []
+    for n in range(2, 12):
+        emit(api)
+        answered = time.time()
+        lags.append(receiver.wait_for(n)[-1].at - answered)
+    lags.sort()
+    assert lags[len(lags) // 2] < 0.1, lags
+
+
+def test_fan_out_to_every_subscribed_enabled_hook_only(api, receiver: Receiver) -> None:
+    a = make_hook(api, receiver.url("/a"))
+    b = make_hook(api, receiver.url("/b"), events=("User.Created", "User.Deleted"))
+    make_hook(api, receiver.url("/other"), events=("Role.Created",))
+    make_hook(api, receiver.url("/off"), enabled=False)
+    legacy = api.post("/hooks", json={"event": "User.Created", "config": {"url": receiver.url("/legacy")}})
+    assert legacy.status_code == 201
+    emit(api)
+    receiver.wait_for(1, "/a")
+    receiver.wait_for(1, "/b")
+    receiver.wait_for(1, "/legacy")
+    time.sleep(0.3)
+    paths = sorted(r.path for r in receiver.requests)
+    assert paths == ["/a", "/b", "/legacy"]
+    ids = {json.loads(r.body)["hookId"] for r in receiver.requests}
+    assert {a["id"], b["id"], legacy.json()["id"]} == ids
+
+
+def test_redirects_are_not_followed(api, receiver: Receiver) -> None:
+    receiver.on("/moved", Reply(302, b"", {"location": receiver.url("/target")}))
+    hook = make_hook(api, receiver.url("/moved"), config={"retries": 0})
+    emit(api)
+    receiver.wait_for(1, "/moved")
+    entry = wait_for_logs(api, hook["id"], 1)[0]
+    assert entry["payload"]["result"] == "Error"
+    assert entry["payload"]["response"]["statusCode"] == 302
+    assert not [r for r in receiver.requests if r.path == "/target"]
+
+
+def test_a_slow_receiver_does_not_delay_the_others(api, receiver: Receiver) -> None:
+    receiver.on("/slow", Reply(delay=3))
+    make_hook(api, receiver.url("/slow"))
+    make_hook(api, receiver.url("/fast"))
+    started = time.time()
+    for _ in range(20):
+        emit(api)
+    fast = receiver.wait_for(20, "/fast", timeout=3)
+    assert max(r.at for r in fast) - started < 1.5
+
+
+def wait_for_logs(api: httpx.Client, hook_id: str, count: int, timeout: float = 10) -> list[dict]:
+    deadline = time.time() + timeout
+    while True:
+        entries = api.get(f"/hooks/{hook_id}/recent-logs").json()
+        if len(entries) >= count or time.time() > deadline:
+            return entries
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _only_this_tests_hooks(api):
+    """Hooks live for one test: delete every hook afterwards so fan-out stays predictable."""
+    yield
+    for hook in api.get("/hooks").json():
+        api.delete(f"/hooks/{hook['id']}")
