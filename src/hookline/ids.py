@@ -33,7 +33,8 @@ _node = int.from_bytes(os.urandom(3), "big")
 def sortable_id(prefix: str) -> str:
     """`<prefix>_` + 22 base-36 chars whose order follows creation time (ms, then a counter)."""
     global _last_ms, _counter
-    now = int(time.time() * 1000)
+    # Never behind the last id, even if the wall clock steps back.
+    now = max(int(time.time() * 1000), _last_ms)
     if now == _last_ms:
         _counter += 1
     else:

@@ -88,11 +88,6 @@ def test_sortable_id_orders_by_time_across_decades(monkeypatch, fresh_state) -> 
     assert all(SORTABLE.fullmatch(v) for v in values)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: if the wall clock steps back (NTP), the next id sorts before earlier ones; "
-    "sortable_id does not keep the last timestamp as a floor",
-)
 def test_sortable_id_monotonic_when_clock_steps_back(monkeypatch, fresh_state) -> None:
     values = _with_clock(monkeypatch, 1_795_842_849_500, 1_795_842_849_400)
     assert values[1] > values[0]

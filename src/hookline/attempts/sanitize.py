@@ -18,14 +18,20 @@ def _sensitive(key: str) -> bool:
     return any(part in name for part in _CONTAINS) or name in _EQUALS or name.endswith("token")
 
 
+def _dropped(name: str) -> bool:
+    # Scripts, not words that merely contain "script" (a `description` is kept).
+    return name.startswith("script") or name.endswith("script") or name == "environmentvariables"
+
+
 def sanitize(value: Any) -> Any:
     if isinstance(value, dict):
         clean = {}
         for key, item in value.items():
-            name = _normalize(key)
-            if "script" in name or name == "environmentvariables":
+            if _dropped(_normalize(key)):
                 continue
-            clean[key] = _MASK if _sensitive(key) else sanitize(item)
+            # A flag such as `hasPassword` reveals nothing; Logto logs it as is.
+            masked = _sensitive(key) and not isinstance(item, bool)
+            clean[key] = _MASK if masked else sanitize(item)
         return clean
     if isinstance(value, list):
         return [sanitize(item) for item in value]

@@ -16,8 +16,16 @@ def iso_now() -> str:
 
 
 def event_body(event: str, created_at: str, payload: dict[str, Any]) -> bytes:
-    """`{"event", "createdAt", …payload}` as compact JSON; `with_hook_id` closes it per hook."""
-    return orjson.dumps({"event": event, "createdAt": created_at, **payload})
+    """`{"event", "createdAt", …payload}` as compact JSON; `with_hook_id` closes it per hook.
+
+    A payload that holds `event` or `createdAt` keys (with any value) keeps them where they
+    stand, for bodies whose order differs (Logto's interaction events put `interactionEvent`
+    before `createdAt`).
+    """
+    if "event" not in payload and "createdAt" not in payload:
+        return orjson.dumps({"event": event, "createdAt": created_at, **payload})
+    body = payload if "event" in payload else {"event": event, **payload}
+    return orjson.dumps({**body, "event": event, "createdAt": created_at})
 
 
 def with_hook_id(body: bytes, hook_id: str) -> bytes:

@@ -8,14 +8,12 @@ woken directly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import socket
 import tempfile
-import time
 from pathlib import Path
-
-_REFRESH_SECONDS = 1.0
 
 
 def wake_directory(database_url: str) -> Path:
@@ -31,7 +29,7 @@ class Waker:
         self._directory = directory
         self._local: list[asyncio.Event] = []
         self._peers: list[str] = []
-        self._listed_at = 0.0
+        self._listed_at = -1
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._socket.setblocking(False)
 
@@ -41,9 +39,13 @@ class Waker:
     def notify(self) -> None:
         for event in self._local:
             event.set()
-        now = time.monotonic()
-        if now - self._listed_at > _REFRESH_SECONDS:
-            self._listed_at = now
+        try:
+            # A dispatcher binding or leaving changes the directory's mtime: list it again.
+            changed = os.stat(self._directory).st_mtime_ns
+        except OSError:
+            changed = 0
+        if changed != self._listed_at:
+            self._listed_at = changed
             try:
                 self._peers = [str(p) for p in self._directory.glob("*.sock")]
             except OSError:
@@ -53,8 +55,12 @@ class Waker:
                 self._socket.sendto(b"!", peer)
             except BlockingIOError:
                 pass  # its buffer is full: a wake-up is already pending there
+            except ConnectionRefusedError:
+                # Its dispatcher died without unbinding (SIGKILL): clear the way for the rest.
+                with contextlib.suppress(OSError):
+                    os.unlink(peer)
             except OSError:
-                self._listed_at = 0.0  # a dispatcher went away; list again next time
+                pass
 
     def close(self) -> None:
         self._socket.close()

@@ -15,10 +15,17 @@ from hookline.sender.signing import standard_secret
 
 URL = "https://hooks.example.com/in?x=1"
 KEY = "9tmr4svLY0FKJlNxicBPi58Jk6R86g0F"
-BODY = '{"event":"User.Created","createdAt":"2026-01-01T00:00:00.000Z","n":"é","hookId":"h1"}'.encode()
+BODY = (
+    '{"event":"User.Created","createdAt":"2026-01-01T00:00:00.000Z","n":"é","hookId":"h1"}'
+).encode()
 UA = "hookline/0.1 (+https://example.com)"
 TS = 1_790_000_000
-SIGNATURE_NAMES = ("logto-signature-sha-256", "webhook-id", "webhook-timestamp", "webhook-signature")
+SIGNATURE_NAMES = (
+    "logto-signature-sha-256",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+)
 
 
 def _names(headers: dict[str, str], name: str) -> list[str]:

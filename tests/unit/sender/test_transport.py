@@ -55,13 +55,6 @@ def test_garbage_is_none(value) -> None:
     assert _retry_after(value) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: str.isdigit() accepts non-ASCII digits such as '²' that float() rejects; "
-    "the ValueError escapes _retry_after and Transport.send reports an HTTP error response "
-    "as Failure.INVALID_URL (not retried)",
-)
 @pytest.mark.parametrize("value", ["²", "1²", "⑤"])
 def test_unicode_digit_garbage_is_none(value: str) -> None:
     assert _retry_after(value) is None
