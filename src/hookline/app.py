@@ -7,11 +7,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, FastAPI
-from hookline.api.responses import JSON
 
 from hookline import __version__
 from hookline.api import errors, hook_events, hooks, oidc, status
 from hookline.api.deps import require_token
+from hookline.api.responses import JSON
 from hookline.config import Settings
 from hookline.dispatcher.loop import Dispatcher
 from hookline.dispatcher.processes import DispatcherProcesses

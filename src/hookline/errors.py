@@ -1,8 +1,8 @@
 """hookline's exceptions.
 
-    HooklineError
-     ├── ApiError(status, code, message, data)   answered as Logto's {code, message, data?}
-     └── StorageError                             a database failure hookline cannot recover from
+HooklineError
+ ├── ApiError(status, code, message, data)   answered as Logto's {code, message, data?}
+ └── StorageError                             a database failure hookline cannot recover from
 """
 
 from __future__ import annotations

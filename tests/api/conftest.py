@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,29 +14,18 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.receiver import Receiver
-
-REFERENCE = Path("/work/shared/logto")
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """As tests/conftest.py's, but closed in the background: `close()` waits out the
-    server's 0.5 s poll interval, which would otherwise be paid by every test."""
-    rcv = Receiver()
-    yield rcv
-    threading.Thread(target=rcv.close, daemon=True).start()
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def logto_exchange(name: str) -> dict[str, Any]:
     """One real Logto exchange from api-responses.json (key `hooks_endpoints`)."""
-    with (REFERENCE / "api-responses.json").open() as f:
+    with (FIXTURES / "logto_api_responses.json").open() as f:
         return json.load(f)["hooks_endpoints"][name]
 
 
 def logto_captures(path: str) -> list[dict[str, Any]]:
     """Real webhook requests Logto sent to `path`."""
-    with (REFERENCE / "captures.jsonl").open() as f:
+    with (FIXTURES / "logto_captures.jsonl").open() as f:
         return [c for c in map(json.loads, f) if c["path"] == path]
 
 

@@ -49,18 +49,23 @@ def hook_id(api: httpx.Client) -> str:
 
 def test_token_from_form_body(server: Server) -> None:
     response = token_request(
-        server, {"grant_type": "client_credentials", "resource": RESOURCE, "scope": "all", **CREDENTIALS}
+        server,
+        {"grant_type": "client_credentials", "resource": RESOURCE, "scope": "all", **CREDENTIALS},
     )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer" and body["scope"] == "all"
     assert body["expires_in"] == 3600
-    hooks = httpx.get(f"{server.base}/api/hooks", headers={"Authorization": f"Bearer {body['access_token']}"})
+    hooks = httpx.get(
+        f"{server.base}/api/hooks", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert hooks.status_code == 200
 
 
 def test_token_with_http_basic_defaults_to_management_api(server: Server) -> None:
-    response = token_request(server, {"grant_type": "client_credentials"}, auth=(ADMIN_ID, ADMIN_SECRET))
+    response = token_request(
+        server, {"grant_type": "client_credentials"}, auth=(ADMIN_ID, ADMIN_SECRET)
+    )
     assert response.status_code == 200, response.text
     claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
     assert claims["aud"] == RESOURCE
@@ -70,9 +75,19 @@ def test_token_with_http_basic_defaults_to_management_api(server: Server) -> Non
 @pytest.mark.parametrize(
     ("data", "auth"),
     [
-        ({"grant_type": "client_credentials", "client_id": ADMIN_ID, "client_secret": "wrong"}, None),
+        (
+            {"grant_type": "client_credentials", "client_id": ADMIN_ID, "client_secret": "wrong"},
+            None,
+        ),
         ({"grant_type": "client_credentials"}, (ADMIN_ID, "wrong")),
-        ({"grant_type": "client_credentials", "client_id": "nobody", "client_secret": ADMIN_SECRET}, None),
+        (
+            {
+                "grant_type": "client_credentials",
+                "client_id": "nobody",
+                "client_secret": ADMIN_SECRET,
+            },
+            None,
+        ),
         ({"grant_type": "client_credentials"}, None),
     ],
     ids=["wrong-secret", "wrong-secret-basic", "unknown-client", "no-credentials"],
@@ -86,7 +101,12 @@ def test_bad_client_is_401_invalid_client(server: Server, data: dict, auth: tupl
 
 def test_unknown_resource_is_400(server: Server) -> None:
     response = token_request(
-        server, {"grant_type": "client_credentials", "resource": "https://other.example/api", **CREDENTIALS}
+        server,
+        {
+            "grant_type": "client_credentials",
+            "resource": "https://other.example/api",
+            **CREDENTIALS,
+        },
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_target"
@@ -132,13 +152,17 @@ def test_api_routes_refuse_missing_or_bad_tokens(
 
 def test_malformed_body_without_token_is_401_not_400(server: Server, hook_id: str) -> None:
     for path in ("/api/hooks", f"/api/hooks/{hook_id}/test", "/api/hook-events"):
-        response = httpx.post(server.base + path, content=b"{not json", headers={"content-type": "application/json"})
+        response = httpx.post(
+            server.base + path, content=b"{not json", headers={"content-type": "application/json"}
+        )
         assert response.status_code == 401, (path, response.text)
 
 
 def _key_pem(data_dir: Path) -> str:
     with sqlite3.connect(data_dir / "hookline.db") as db:
-        return db.execute("SELECT value FROM system_keys WHERE name = 'oidc.private_key'").fetchone()[0]
+        return db.execute(
+            "SELECT value FROM system_keys WHERE name = 'oidc.private_key'"
+        ).fetchone()[0]
 
 
 @pytest.mark.parametrize(
@@ -154,7 +178,9 @@ def test_tokens_signed_with_the_real_key_but_invalid_claims_are_refused(
     server: Server, hook_id: str, claims: dict
 ) -> None:
     kid = jwt.get_unverified_header(server.token())["kid"]
-    token = jwt.encode({"sub": ADMIN_ID, **claims}, _key_pem(server.data_dir), "RS256", headers={"kid": kid})
+    token = jwt.encode(
+        {"sub": ADMIN_ID, **claims}, _key_pem(server.data_dir), "RS256", headers={"kid": kid}
+    )
     response = call(server, ROUTES[0], hook_id, f"Bearer {token}")
     assert response.status_code == 401
 
@@ -188,6 +214,8 @@ def test_api_routes_refuse_expired_tokens(
     assert response.status_code == 401, response.text
 
 
-def test_token_of_another_instance_is_refused(server: Server, short_lived: Server, hook_id: str) -> None:
+def test_token_of_another_instance_is_refused(
+    server: Server, short_lived: Server, hook_id: str
+) -> None:
     response = call(server, ROUTES[0], hook_id, f"Bearer {short_lived.token()}")
     assert response.status_code == 401

@@ -33,9 +33,20 @@ QUIET = 0.3  # after a sibling delivery arrived, how long a wrong one would have
         ["User.Created"],
     ],
     ids=[
-        "unknown-event", "log-key-as-event", "no-event", "event-number", "payload-list",
-        "payload-string", "payload-null", "reserved-event", "reserved-createdAt", "reserved-hookId",
-        "key-empty", "key-number", "key-too-long", "body-list",
+        "unknown-event",
+        "log-key-as-event",
+        "no-event",
+        "event-number",
+        "payload-list",
+        "payload-string",
+        "payload-null",
+        "reserved-event",
+        "reserved-createdAt",
+        "reserved-hookId",
+        "key-empty",
+        "key-number",
+        "key-too-long",
+        "body-list",
     ],
 )
 def test_invalid_events_are_400(api: httpx.Client, make_hook, receiver: Receiver, body) -> None:
@@ -46,7 +57,9 @@ def test_invalid_events_are_400(api: httpx.Client, make_hook, receiver: Receiver
 
 
 def test_malformed_json_is_400(api: httpx.Client) -> None:
-    response = api.post("/hook-events", content=b'{"event":', headers={"content-type": "application/json"})
+    response = api.post(
+        "/hook-events", content=b'{"event":', headers={"content-type": "application/json"}
+    )
     assert error_code(response, 400) == "guard.invalid_input"
 
 
@@ -92,7 +105,10 @@ def test_events_reach_only_enabled_hooks_subscribed_to_them(
     assert api.patch(f"/hooks/{disabled['id']}", json={"enabled": False}).json()["enabled"] is False
 
     emit(api, "Role.Created", {"data": {"id": "r1"}})
-    hook_ids = {json.loads(receiver.wait_for(1, path)[0].body)["hookId"] for path in ("/subscribed", "/legacy")}
+    hook_ids = {
+        json.loads(receiver.wait_for(1, path)[0].body)["hookId"]
+        for path in ("/subscribed", "/legacy")
+    }
     assert hook_ids == {subscribed["id"], legacy["id"]}
     time.sleep(QUIET)
     assert sorted(r.path for r in receiver.requests) == ["/legacy", "/subscribed"]

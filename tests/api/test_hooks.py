@@ -16,7 +16,10 @@ EVENTS = ["User.Created", "User.Deleted"]
 
 def test_create_returns_the_full_hook_in_logtos_key_order(api: httpx.Client, make_hook) -> None:
     hook = make_hook(
-        URL, EVENTS + ["User.Created"], name="sync", config={"headers": {"x-api-key": "abc"}, "retries": 2}
+        URL,
+        EVENTS + ["User.Created"],
+        name="sync",
+        config={"headers": {"x-api-key": "abc"}, "retries": 2},
     )
     assert list(hook) == list(logto_exchange("hooks.create")["response"])
     assert re.fullmatch(r"[0-9a-z]{21}", hook["id"])
@@ -74,10 +77,23 @@ def test_create_with_empty_events_is_invalid_input(api: httpx.Client) -> None:
         {"events": ["User.Created"], "name": "", "config": {"url": URL}},
     ],
     ids=[
-        "unknown-event", "unknown-legacy-event", "no-config", "no-url", "ftp-url", "relative-url",
-        "js-url", "header-name-space", "header-name-colon", "header-name-newline",
-        "header-value-crlf", "header-value-newline", "header-value-non-ascii", "header-value-number",
-        "retries-4", "retries-negative", "empty-name",
+        "unknown-event",
+        "unknown-legacy-event",
+        "no-config",
+        "no-url",
+        "ftp-url",
+        "relative-url",
+        "js-url",
+        "header-name-space",
+        "header-name-colon",
+        "header-name-newline",
+        "header-value-crlf",
+        "header-value-newline",
+        "header-value-non-ascii",
+        "header-value-number",
+        "retries-4",
+        "retries-negative",
+        "empty-name",
     ],
 )
 def test_create_rejects_invalid_bodies(api: httpx.Client, body: dict) -> None:
@@ -196,8 +212,15 @@ def test_patch_events_and_legacy_event(api: httpx.Client, make_hook) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"events": []}, {"events": ["Nope"]}, {"name": ""}, {"config": {"headers": {}}},
-     {"config": {"url": "ftp://x"}}, {"config": {"url": URL, "retries": 9}}, {"enabled": "maybe"}],
+    [
+        {"events": []},
+        {"events": ["Nope"]},
+        {"name": ""},
+        {"config": {"headers": {}}},
+        {"config": {"url": "ftp://x"}},
+        {"config": {"url": URL, "retries": 9}},
+        {"enabled": "maybe"},
+    ],
 )
 def test_patch_rejects_invalid_bodies(api: httpx.Client, make_hook, body: dict) -> None:
     hook = make_hook(URL, EVENTS)
@@ -206,7 +229,10 @@ def test_patch_rejects_invalid_bodies(api: httpx.Client, make_hook, body: dict) 
 
 
 def test_patch_unknown_hook_is_404_entity_not_exists(api: httpx.Client) -> None:
-    assert error_code(api.patch("/hooks/does-not-exist", json={"name": "x"}), 404) == "entity.not_exists"
+    assert (
+        error_code(api.patch("/hooks/does-not-exist", json={"name": "x"}), 404)
+        == "entity.not_exists"
+    )
 
 
 def test_delete(api: httpx.Client) -> None:

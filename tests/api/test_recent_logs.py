@@ -60,7 +60,9 @@ def test_failed_delivery_keeps_status_raw_body_and_error(
 
 
 def test_network_failure_has_an_error_and_no_response(api: httpx.Client, make_hook) -> None:
-    hook = make_hook(f"http://127.0.0.1:{free_port()}/down", ["Role.Created"], config={"retries": 0})
+    hook = make_hook(
+        f"http://127.0.0.1:{free_port()}/down", ["Role.Created"], config={"retries": 0}
+    )
     emit(api, "Role.Created", {"data": {}})
     (entry,) = wait_logs(api, hook["id"], 1)
     assert entry["payload"]["result"] == "Error"
@@ -145,7 +147,10 @@ def test_default_window_is_24_hours_and_explicit_bounds_replace_it(
             (hook["id"], old_at),
         )
     assert [e["id"] for e in logs(api, hook["id"]).json()] == [recent["id"]]
-    assert [e["id"] for e in logs(api, hook["id"], start_time=0).json()] == [recent["id"], "log_old"]
+    assert [e["id"] for e in logs(api, hook["id"], start_time=0).json()] == [
+        recent["id"],
+        "log_old",
+    ]
     assert [e["id"] for e in logs(api, hook["id"], end_time=old_at).json()] == ["log_old"]
     stats = api.get(f"/hooks/{hook['id']}", params={"includeExecutionStats": "1"}).json()
     assert stats["executionStats"] == {"successCount": 1, "requestCount": 1}

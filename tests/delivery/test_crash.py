@@ -16,7 +16,9 @@ HOOKS = 3
 
 
 @pytest.mark.parametrize("dispatchers", ["0", "2"])
-def test_sigkill_mid_delivery_loses_no_event(tmp_path, receiver: Receiver, dispatchers: str) -> None:
+def test_sigkill_mid_delivery_loses_no_event(
+    tmp_path, receiver: Receiver, dispatchers: str
+) -> None:
     receiver.on("/h", Reply(delay=0.5))
     server = Server(tmp_path, HOOKLINE_DISPATCHERS=dispatchers).start()
     try:
@@ -34,12 +36,14 @@ def test_sigkill_mid_delivery_loses_no_event(tmp_path, receiver: Receiver, dispa
         deadline = time.time() + 30
         expected = {(h["id"], seq) for h in hooks for seq in range(EVENTS)}
         while time.time() < deadline:
-            got = {(json.loads(r.body)["hookId"], json.loads(r.body)["seq"]) for r in receiver.requests}
+            got = {
+                (json.loads(r.body)["hookId"], json.loads(r.body)["seq"]) for r in receiver.requests
+            }
             if got >= expected:
                 break
             time.sleep(0.1)
         assert got == expected
-        # Duplicates are possible only for what was in flight at the kill; webhook-id tells them apart.
+        # Duplicates come only from what was in flight at the kill; webhook-id tells them apart.
         ids = [r.header("webhook-id") for r in receiver.requests]
         assert len(set(ids)) == EVENTS * HOOKS
         assert len(ids) - len(set(ids)) <= int(server.env.get("HOOKLINE_MAX_IN_FLIGHT", "512"))
@@ -90,5 +94,3 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path, receiver: Receiv
         assert receiver.requests == []
     finally:
         server.stop()
-
-

@@ -17,12 +17,16 @@ from tests.support.receiver import Receiver, Reply
 
 def make_hook(api: httpx.Client, url: str, events=("User.Created",), **extra) -> dict:
     config = {"url": url, **extra.pop("config", {})}
-    response = api.post("/hooks", json={"name": "t", "events": list(events), "config": config, **extra})
+    response = api.post(
+        "/hooks", json={"name": "t", "events": list(events), "config": config, **extra}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def emit(api: httpx.Client, event: str = "User.Created", payload: dict | None = None, **extra) -> str:
+def emit(
+    api: httpx.Client, event: str = "User.Created", payload: dict | None = None, **extra
+) -> str:
     response = api.post("/hook-events", json={"event": event, "payload": payload or {}, **extra})
     assert response.status_code == 202, response.text
     return response.json()["id"]
@@ -81,7 +85,9 @@ def test_fan_out_to_every_subscribed_enabled_hook_only(api, receiver: Receiver) 
     b = make_hook(api, receiver.url("/b"), events=("User.Created", "User.Deleted"))
     make_hook(api, receiver.url("/other"), events=("Role.Created",))
     make_hook(api, receiver.url("/off"), enabled=False)
-    legacy = api.post("/hooks", json={"event": "User.Created", "config": {"url": receiver.url("/legacy")}})
+    legacy = api.post(
+        "/hooks", json={"event": "User.Created", "config": {"url": receiver.url("/legacy")}}
+    )
     assert legacy.status_code == 201
     emit(api)
     receiver.wait_for(1, "/a")

@@ -40,7 +40,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
                 with receiver._cond:
@@ -68,7 +68,9 @@ class Receiver:
         self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
 
     def url(self, path: str = "/hook") -> str:
@@ -83,7 +85,9 @@ class Receiver:
     def on(self, path: str, *replies: Reply) -> None:
         self.replies[path] = list(replies) if len(replies) > 1 else replies[0]
 
-    def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[Received]:
+    def wait_for(
+        self, count: int, path: str | None = None, timeout: float = 10.0
+    ) -> list[Received]:
         """Block until `count` requests (to `path`, if given) have arrived; return them."""
         deadline = time.time() + timeout
         with self._cond:

@@ -34,7 +34,9 @@ def require_token(request: Request) -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(
-            401, "auth.authorization_token_type_not_supported", "Authorization type is not supported."
+            401,
+            "auth.authorization_token_type_not_supported",
+            "Authorization type is not supported.",
         )
     try:
         request.app.state.runtime.verifier.verify(token.strip())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from hookline.api.responses import JSON
 from starlette.exceptions import HTTPException
 
 from hookline.api.deps import needs_token, require_token
+from hookline.api.responses import JSON
 from hookline.errors import ApiError
 
 
@@ -44,8 +44,12 @@ def install(app: FastAPI) -> None:
         in_query = any(e.get("loc", ("",))[0] == "query" for e in exc.errors())
         message = "The request query is invalid." if in_query else "The request body is invalid."
         return JSON(
-            {"code": "guard.invalid_input", "message": message, "data": {"issues": issues},
-             "details": details},
+            {
+                "code": "guard.invalid_input",
+                "message": message,
+                "data": {"issues": issues},
+                "details": details,
+            },
             status_code=400,
         )
 
@@ -54,6 +58,7 @@ def install(app: FastAPI) -> None:
         codes = {404: "entity.not_found", 405: "request.method_not_allowed"}
         code = codes.get(exc.status_code, "request.general")
         return JSON(
-            {"code": code, "message": str(exc.detail)}, status_code=exc.status_code,
+            {"code": code, "message": str(exc.detail)},
+            status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

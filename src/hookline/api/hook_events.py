@@ -6,10 +6,10 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from hookline.api.responses import JSON
 from pydantic import BaseModel, Field
 
 from hookline.api.deps import RuntimeDep
+from hookline.api.responses import JSON
 from hookline.errors import invalid_input
 from hookline.events.catalog import EVENT_SET
 from hookline.outbox.emit import emit
@@ -35,7 +35,12 @@ class HookEventOut(BaseModel):
     "/hook-events",
     status_code=202,
     response_model=HookEventOut,
-    openapi_extra={"requestBody": {"content": {"application/json": {"schema": HookEventIn.model_json_schema()}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": HookEventIn.model_json_schema()}},
+            "required": True,
+        }
+    },
 )
 async def ingest(request: Request, rt: RuntimeDep) -> Any:
     """Accept an event for delivery to every enabled hook subscribed to it."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from hookline.api.responses import JSON
 
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
 from hookline.db.engine import read, write
 from hookline.errors import ApiError
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/hooks", tags=["Hooks"])
 async def list_hooks(
     request: Request,
     rt: RuntimeDep,
-    includeExecutionStats: str | None = None,  # noqa: N803 (Logto's name)
+    includeExecutionStats: str | None = None,
     page: str | None = None,
     page_size: str | None = None,
 ) -> Any:
@@ -42,21 +42,21 @@ async def create_hook(body: HookCreate, rt: RuntimeDep) -> Any:
 
 
 @router.get("/{id}")
-async def get_hook(id: str, rt: RuntimeDep, includeExecutionStats: str | None = None) -> Any:  # noqa: A002, N803
+async def get_hook(id: str, rt: RuntimeDep, includeExecutionStats: str | None = None) -> Any:
     """Get a hook; any non-empty `includeExecutionStats` adds its 24 h counts, as in Logto."""
     with read(rt.engine) as conn:
         return JSON(service.get(conn, id, bool(includeExecutionStats)))
 
 
 @router.patch("/{id}")
-async def update_hook(id: str, body: HookUpdate, rt: RuntimeDep) -> Any:  # noqa: A002
+async def update_hook(id: str, body: HookUpdate, rt: RuntimeDep) -> Any:
     """Update a hook; a given `config` replaces the stored one whole."""
     with write(rt.engine) as conn:
         return JSON(service.patch(conn, id, body))
 
 
 @router.delete("/{id}", status_code=204)
-async def delete_hook(id: str, rt: RuntimeDep) -> Response:  # noqa: A002
+async def delete_hook(id: str, rt: RuntimeDep) -> Response:
     """Delete a hook; its logs stay."""
     with write(rt.engine) as conn:
         service.remove(conn, id)
@@ -64,7 +64,7 @@ async def delete_hook(id: str, rt: RuntimeDep) -> Response:  # noqa: A002
 
 
 @router.post("/{id}/test", status_code=204)
-async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:  # noqa: A002
+async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:
     """Send test payloads to the URL and headers given, signed with the stored key."""
     with read(rt.engine) as conn:
         key = service.stored_signing_key(conn, id)
@@ -73,7 +73,7 @@ async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:  # noq
 
 
 @router.patch("/{id}/signing-key")
-async def rotate_signing_key(id: str, rt: RuntimeDep) -> Any:  # noqa: A002
+async def rotate_signing_key(id: str, rt: RuntimeDep) -> Any:
     """Replace the signing key; every later request is signed with the new one."""
     with write(rt.engine) as conn:
         return JSON(service.rotate_signing_key(conn, id))
@@ -81,10 +81,10 @@ async def rotate_signing_key(id: str, rt: RuntimeDep) -> Any:  # noqa: A002
 
 @router.get("/{id}/recent-logs")
 async def hook_recent_logs(
-    id: str,  # noqa: A002
+    id: str,
     request: Request,
     rt: RuntimeDep,
-    logKey: str | None = None,  # noqa: N803
+    logKey: str | None = None,
     page: str | None = None,
     page_size: str | None = None,
     start_time: str | None = None,
@@ -94,7 +94,9 @@ async def hook_recent_logs(
     number, size = page_params(page, page_size, required=True) or (1, 20)
     start, end = _epoch_ms(start_time), _epoch_ms(end_time)
     if start is not None and end is not None and start > end:
-        raise ApiError(400, "log.invalid_time_window", "The start time must not be after the end time.")
+        raise ApiError(
+            400, "log.invalid_time_window", "The start time must not be after the end time."
+        )
     with read(rt.engine) as conn:
         entries, total = recent_logs(conn, id, number, size, logKey, start, end)
     return JSON(entries, headers=pagination_headers(request, number, size, total))

@@ -8,9 +8,9 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Request
-from hookline.api.responses import JSON
 
 from hookline.api.deps import RuntimeDep
+from hookline.api.responses import JSON
 from hookline.auth.applications import verify_secret
 from hookline.auth.tokens import issue
 from hookline.config import MANAGEMENT_API_RESOURCE

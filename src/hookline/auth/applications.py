@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
 from hookline.db.tables import applications
 from hookline.ids import client_secret, now_ms, random_id
-
 
 
 def hash_secret(secret: str) -> str:
@@ -33,11 +31,17 @@ def ensure_admin(conn: Connection, client_id: str | None, secret: str | None) ->
         if row is None:
             conn.execute(
                 insert(applications).values(
-                    id=client_id, name="Admin", type="MachineToMachine", created_at=now_ms(), **values
+                    id=client_id,
+                    name="Admin",
+                    type="MachineToMachine",
+                    created_at=now_ms(),
+                    **values,
                 )
             )
         elif not verify_secret(conn, client_id, secret):
-            conn.execute(update(applications).where(applications.c.id == client_id).values(**values))
+            conn.execute(
+                update(applications).where(applications.c.id == client_id).values(**values)
+            )
         return Bootstrap(client_id, None)
     existing = conn.execute(
         select(applications.c.id).where(applications.c.is_admin).order_by(applications.c.created_at)

@@ -17,7 +17,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(3001, help="Port to listen on."),
     dispatchers: int = typer.Option(
-        None, help="Dispatcher processes beside the API (0: inside it). Default: HOOKLINE_DISPATCHERS."
+        None,
+        help="Dispatcher processes beside the API (0: inside it). Default: HOOKLINE_DISPATCHERS.",
     ),
 ) -> None:
     """Run the API, the console and the dispatcher; migrations are applied at start."""

@@ -56,7 +56,9 @@ class Dispatcher:
     async def run(self) -> None:
         released = self._queue.release_orphans(time.time())
         if released:
-            log.info("released orphaned leases", extra={"action": "release_orphans", "count": released})
+            log.info(
+                "released orphaned leases", extra={"action": "release_orphans", "count": released}
+            )
         listener = WakeListener(wake_directory(self.settings.database_url), self.wake)
         recorder = asyncio.create_task(self._record_loop())
         try:
@@ -80,7 +82,9 @@ class Dispatcher:
             if free > 0:
                 limit = min(free, settings.claim_batch)
                 now = time.time()
-                saturated = [h for h, n in self._per_hook.items() if n >= settings.max_in_flight_per_hook]
+                saturated = [
+                    h for h, n in self._per_hook.items() if n >= settings.max_in_flight_per_hook
+                ]
                 claimed = self._queue.claim(limit, now, now + settings.lease_seconds, saturated)
                 for item in claimed:
                     self._start(item)
@@ -119,7 +123,9 @@ class Dispatcher:
             self._finished.append(self._finish(claimed, attempt, outcome))
             self._logs.append(log_row(claimed, attempt, outcome))
         except Exception:
-            log.exception("delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id})
+            log.exception(
+                "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
+            )
         finally:
             # Only a freed slot that a claim was waiting for needs the claim loop again.
             was_full = len(self._in_flight) >= self.settings.max_in_flight

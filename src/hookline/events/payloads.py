@@ -30,7 +30,7 @@ def event_body(event: str, created_at: str, payload: dict[str, Any]) -> bytes:
 
 def with_hook_id(body: bytes, hook_id: str) -> bytes:
     """Append `hookId` as the last key, without parsing the body again."""
-    return b"%s,\"hookId\":\"%s\"}" % (body[:-1], hook_id.encode())
+    return b'%s,"hookId":"%s"}' % (body[:-1], hook_id.encode())
 
 
 def test_payload(event: str, hook_id: str, now_ms: int, created_at: str) -> dict[str, Any]:

@@ -102,7 +102,9 @@ def remove(conn: Connection, hook_id: str) -> None:
 
 
 def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:
-    result = conn.execute(update(hooks).where(hooks.c.id == hook_id).values(signing_key=signing_key()))
+    result = conn.execute(
+        update(hooks).where(hooks.c.id == hook_id).values(signing_key=signing_key())
+    )
     if result.rowcount == 0:
         raise ApiError(404, "entity.not_exists", "The hook does not exist.")
     return get(conn, hook_id)

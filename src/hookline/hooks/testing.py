@@ -22,7 +22,12 @@ async def send_test(
     target = Target(body.config.url, key, body.config.headers)
     created_at, now = iso_now(), now_ms()
     requests = [
-        build(target, orjson.dumps(test_payload(e, hook_id, now, created_at)), sortable_id("msg"), user_agent)
+        build(
+            target,
+            orjson.dumps(test_payload(e, hook_id, now, created_at)),
+            sortable_id("msg"),
+            user_agent,
+        )
         for e in body.events
     ]
     outcomes = await asyncio.gather(*(transport.send(r) for r in requests))

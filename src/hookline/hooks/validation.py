@@ -48,7 +48,9 @@ class HookConfig(BaseModel):
         for name, value in (headers or {}).items():
             # fullmatch: `$` would also accept a trailing newline (header injection).
             if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"header name {name!r} must be printable ASCII without ':' or space")
+                raise ValueError(
+                    f"header name {name!r} must be printable ASCII without ':' or space"
+                )
             if not _HEADER_VALUE.fullmatch(value):
                 raise ValueError(f"header {name!r} must have a printable ASCII value")
         return headers

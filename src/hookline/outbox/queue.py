@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-from pathlib import Path
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import orjson
 
@@ -74,9 +74,7 @@ class SqliteQueue:
             raise
         if not rows:
             return []
-        events = self._by_id(
-            "SELECT id, name, body FROM events WHERE id IN ", {r[1] for r in rows}
-        )
+        events = self._by_id("SELECT id, name, body FROM events WHERE id IN ", {r[1] for r in rows})
         hooks = self._by_id(
             "SELECT id, config, signing_key, enabled FROM hooks WHERE id IN ", {r[2] for r in rows}
         )
@@ -150,7 +148,8 @@ class SqliteQueue:
         """Make due the leases of dead dispatchers on this host, without waiting for expiry."""
         host = socket.gethostname()
         workers = [
-            w for (w,) in self._conn.execute(
+            w
+            for (w,) in self._conn.execute(
                 "SELECT DISTINCT worker FROM deliveries WHERE status = 1 AND worker IS NOT NULL"
             )
         ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
@@ -21,9 +20,7 @@ MAX_RESPONSE_BYTES = 20_000
 class Transport:
     """A pooled aiohttp session: 10 s timeout, no redirects, SSRF-guarded."""
 
-    def __init__(
-        self, allowed: Sequence[Network], timeout: float = 10.0, limit: int = 512
-    ) -> None:
+    def __init__(self, allowed: Sequence[Network], timeout: float = 10.0, limit: int = 512) -> None:
         self._allowed = list(allowed)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._timeout_s = timeout
@@ -89,9 +86,11 @@ class Transport:
         except BlockedAddress as exc:
             return Outcome(None, None, elapsed(), Failure.BLOCKED, str(exc))
         except aiohttp.ClientConnectorDNSError as exc:
-            failure = Failure.BLOCKED if isinstance(exc.os_error, BlockedAddress) else Failure.CONNECT
+            failure = (
+                Failure.BLOCKED if isinstance(exc.os_error, BlockedAddress) else Failure.CONNECT
+            )
             return Outcome(None, None, elapsed(), failure, str(exc.os_error or exc))
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             message = f"Request timed out after {int(self._timeout_s * 1000)} ms"
             return Outcome(None, None, elapsed(), Failure.TIMEOUT, message)
         except (ValueError, aiohttp.InvalidURL) as exc:

@@ -8,31 +8,76 @@ import json
 import pytest
 
 from hookline.attempts.sanitize import sanitize
-from tests.unit.logto_data import captures, hook_logs
+from tests.support.logto_data import captures, hook_logs
 
 MASK = "******"
 
 MASKED_KEYS = [
     # contains secret / password / apikey / privatekey / credential / cookie (after normalising)
-    "secret", "clientSecret", "client_secret", "CLIENT-SECRET", "secretValue",
-    "password", "newPassword", "PASSWORD_HASH", "passwordDigest",
-    "apiKey", "api_key", "x-api-key", "API-KEY-ID",
-    "privateKey", "private_key", "signingPrivateKeyPem",
-    "credential", "credentials", "awsCredentials", "Credential_Id",
-    "cookie", "Set-Cookie", "cookies", "sessionCookie",
+    "secret",
+    "clientSecret",
+    "client_secret",
+    "CLIENT-SECRET",
+    "secretValue",
+    "password",
+    "newPassword",
+    "PASSWORD_HASH",
+    "passwordDigest",
+    "apiKey",
+    "api_key",
+    "x-api-key",
+    "API-KEY-ID",
+    "privateKey",
+    "private_key",
+    "signingPrivateKeyPem",
+    "credential",
+    "credentials",
+    "awsCredentials",
+    "Credential_Id",
+    "cookie",
+    "Set-Cookie",
+    "cookies",
+    "sessionCookie",
     # equals authorization / xfunctionskey / token
-    "authorization", "Authorization", "AUTHORIZATION",
-    "x-functions-key", "X-Functions-Key", "xFunctionsKey",
-    "token", "Token", "_token_",
+    "authorization",
+    "Authorization",
+    "AUTHORIZATION",
+    "x-functions-key",
+    "X-Functions-Key",
+    "xFunctionsKey",
+    "token",
+    "Token",
+    "_token_",
     # ends with token
-    "accessToken", "refresh_token", "id-token", "ID_TOKEN", "csrftoken", "bearerToken",
+    "accessToken",
+    "refresh_token",
+    "id-token",
+    "ID_TOKEN",
+    "csrftoken",
+    "bearerToken",
 ]
 KEPT_KEYS = [
-    "username", "email", "primaryEmail", "id", "key", "name", "data",
-    "authorizationEndpoint", "proxy-authorization-mode",  # not equal to authorization
-    "functionsKey", "xFunctionsKeyId",  # not equal to xfunctionskey
-    "tokenType", "tokens", "token_count", "tokenEndpoint",  # token not at the end
-    "secre", "pass", "api", "private", "cred", "cook",
+    "username",
+    "email",
+    "primaryEmail",
+    "id",
+    "key",
+    "name",
+    "data",
+    "authorizationEndpoint",
+    "proxy-authorization-mode",  # not equal to authorization
+    "functionsKey",
+    "xFunctionsKeyId",  # not equal to xfunctionskey
+    "tokenType",
+    "tokens",
+    "token_count",
+    "tokenEndpoint",  # token not at the end
+    "secre",
+    "pass",
+    "api",
+    "private",
+    "cred",
+    "cook",
 ]
 
 
@@ -54,8 +99,16 @@ def test_mask_replaces_any_value_type(value) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["script", "Script", "SCRIPT", "customScript", "script_body", "environmentVariables",
-     "environment_variables", "ENVIRONMENT-VARIABLES"],
+    [
+        "script",
+        "Script",
+        "SCRIPT",
+        "customScript",
+        "script_body",
+        "environmentVariables",
+        "environment_variables",
+        "ENVIRONMENT-VARIABLES",
+    ],
 )
 def test_script_and_environment_variables_are_dropped(key: str) -> None:
     assert sanitize({"before": 1, key: {"password": "p"}, "after": 2}) == {"before": 1, "after": 2}

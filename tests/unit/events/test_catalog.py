@@ -46,8 +46,13 @@ def test_exactly_the_spec_events_in_logto_order() -> None:
 
 def test_event_set_matches() -> None:
     assert catalog.EVENT_SET == frozenset(SPEC_2_1)
-    for wrong in ("Role.Scope.Updated", "OrganizationRole.Scope.Updated",
-                  "Organization.Membership.Accepted", "user.created", ""):
+    for wrong in (
+        "Role.Scope.Updated",
+        "OrganizationRole.Scope.Updated",
+        "Organization.Membership.Accepted",
+        "user.created",
+        "",
+    ):
         assert wrong not in catalog.EVENT_SET
 
 

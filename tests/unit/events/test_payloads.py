@@ -13,12 +13,13 @@ from hookline.events import payloads
 from hookline.events.catalog import EVENTS, INTERACTION_EVENTS
 from hookline.events.payloads import event_body, iso_now, with_hook_id
 from hookline.events.payloads import test_payload as make_test_payload
-from tests.unit.logto_data import captures
+from tests.support.logto_data import captures
 
 ISO_MS_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 TEST_CAPTURES = [c for c in captures() if c.path == "/hook-test"]
 # Real deliveries: not test payloads (one /st-500 capture is a test send too: hookId second).
 DELIVERED = [c for c in captures() if c.path != "/hook-test" and list(c.json())[1] != "hookId"]
+
 
 def _keys_deep(value):
     """Key order at every level, for order-sensitive comparisons."""

@@ -12,7 +12,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from hookline.sender.signing import logto_signature, standard_secret, standard_signature
-from tests.unit.logto_data import captures, signing_keys
+from tests.support.logto_data import captures, signing_keys
 
 SIGNED = [c for c in captures() if c.verified_with in signing_keys()]
 KEY = "9tmr4svLY0FKJlNxicBPi58Jk6R86g0F"

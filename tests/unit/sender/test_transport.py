@@ -48,8 +48,18 @@ def test_http_date_in_the_past_is_zero(frozen_clock, value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", "   ", "soon", "-5", "1.5", "12s", "0x10", "Mon, 99 Foo 2026 99:99:99 GMT",
-     "tomorrow at noon"],
+    [
+        None,
+        "",
+        "   ",
+        "soon",
+        "-5",
+        "1.5",
+        "12s",
+        "0x10",
+        "Mon, 99 Foo 2026 99:99:99 GMT",
+        "tomorrow at noon",
+    ],
 )
 def test_garbage_is_none(value) -> None:
     assert _retry_after(value) is None
