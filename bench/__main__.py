@@ -1,0 +1,158 @@
+"""`make bench`: the bare aiohttp loop (the ceiling) against hookline's durable pipeline.
+
+Every configuration runs `--rounds` times, interleaved, against one nginx receiver on loopback.
+Settings come from the command line or BENCH_* environment variables (see `--help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench import machine, pipeline, report
+from bench.nginx import Nginx
+from bench.procs import CpuWindow
+from bench.sub import run_json
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def options() -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=int(env("BENCH_EVENTS", 3000)),
+        help="events per durable run (each goes to every hook)",
+    )
+    parser.add_argument("--hooks", type=int, default=int(env("BENCH_HOOKS", 10)))
+    parser.add_argument("--rounds", type=int, default=int(env("BENCH_ROUNDS", 3)))
+    parser.add_argument(
+        "--dispatchers",
+        default=env("BENCH_DISPATCHERS", "2,1,0"),
+        help="comma-separated HOOKLINE_DISPATCHERS values, one row each",
+    )
+    parser.add_argument(
+        "--emit-concurrency", type=int, default=int(env("BENCH_EMIT_CONCURRENCY", 48))
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=int(env("BENCH_WARMUP", 100)),
+        help="unmeasured events sent first to each fresh server",
+    )
+    parser.add_argument(
+        "--ceiling-requests",
+        type=int,
+        default=int(env("BENCH_CEILING_REQUESTS", 0)),
+        help="POSTs per bare-loop run (default: events × hooks)",
+    )
+    parser.add_argument(
+        "--ceiling-concurrency", type=int, default=int(env("BENCH_CEILING_CONCURRENCY", 128))
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=float(env("BENCH_BUDGET", 1800)),
+        help="seconds after which the whole bench stops and cleans up",
+    )
+    args = parser.parse_args()
+    args.ceiling_requests = args.ceiling_requests or args.events * args.hooks
+    args.dispatcher_list = [int(d) for d in args.dispatchers.split(",") if d.strip()]
+    return args
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _abort(signum: int, _frame: object) -> None:
+    if signum == signal.SIGALRM:
+        raise TimeoutError("bench budget exhausted")
+    raise SystemExit(128 + signum)
+
+
+def main() -> int:
+    args = options()
+    signal.signal(signal.SIGALRM, _abort)
+    signal.signal(signal.SIGTERM, _abort)
+    signal.alarm(int(args.budget))
+    workdir = Path(tempfile.mkdtemp(prefix="hookline-bench-"))
+    nginx = Nginx(workdir / "nginx")
+    nginx.dir.mkdir()
+    runs: list[dict] = []
+    step = max(120.0, args.events * args.hooks / 200)  # bound on any one run
+    try:
+        facts = machine.facts()
+        nginx.start()
+        for round_no in range(1, args.rounds + 1):
+            tag = uuid.uuid4().hex[:8]
+            say(f"round {round_no}/{args.rounds}: {report.CEILING}")
+            window = CpuWindow({pid: "nginx" for pid in nginx.pids()})
+            ceiling = run_json(
+                "bench.ceiling",
+                f"{nginx.base}/hook/ceiling",
+                args.ceiling_requests,
+                args.ceiling_concurrency,
+                f"c{round_no}{tag}",
+                timeout=step,
+            )
+            cpu = window.stop()
+            cpu["cpu_s"]["sender"] = ceiling.pop("cpu_s")
+            runs.append(
+                {
+                    "round": round_no,
+                    "config": report.CEILING,
+                    **ceiling,
+                    "machine": pipeline.machine_load(cpu),
+                }
+            )
+            for d in args.dispatcher_list:
+                say(f"round {round_no}/{args.rounds}: {report.name(d)}")
+                label = f"{round_no}d{d}{tag}"
+                result = pipeline.run(
+                    nginx,
+                    workdir / label,
+                    d,
+                    args.events,
+                    args.hooks,
+                    args.emit_concurrency,
+                    label,
+                    args.warmup,
+                    step,
+                )
+                runs.append({"round": round_no, "config": report.name(d), **result})
+                shutil.rmtree(workdir / label, ignore_errors=True)  # the SQLite file is large
+        summary = report.summarise(runs)
+        params = {k: v for k, v in vars(args).items() if k != "dispatcher_list"}
+        report.show(facts, params, summary, runs)
+        RESULTS.mkdir(exist_ok=True)
+        out = {
+            "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": facts,
+            "params": params,
+            "summary": summary,
+            "runs": runs,
+        }
+        (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
+        say(f"results: {RESULTS / 'latest.json'}")
+        bad = any(s.get("missing") or s.get("duplicates") for s in summary.values())
+        return 1 if bad else 0
+    finally:
+        signal.alarm(0)
+        nginx.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

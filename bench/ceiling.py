@@ -1,0 +1,65 @@
+"""The ceiling: a bare aiohttp loop on uvloop in one process, POSTing ~1 KB JSON to nginx.
+
+Run as `python -m bench.ceiling URL REQUESTS CONCURRENCY LABEL`; prints one JSON line.
+No database, no signing per request, no bookkeeping: what one Python core can push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import sys
+import time
+
+import aiohttp
+import orjson
+import uvloop
+
+from bench.payload import padded
+
+
+async def blast(url: str, total: int, concurrency: int, label: str) -> dict:
+    headers = {  # the same header set a webhook carries, fixed values
+        "content-type": "application/json",
+        "user-agent": "Logto (https://logto.io/)",
+        "logto-signature-sha-256": "0" * 64,
+        "webhook-id": "msg_ceiling",
+        "webhook-timestamp": "0",
+        "webhook-signature": "v1," + "A" * 44,
+    }
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(seq: int) -> int:
+            body = orjson.dumps({"event": "User.Created", **padded(label, seq, time.time())})
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                return response.status
+
+        async def worker(start: int) -> list[int]:
+            return [await one(seq) for seq in range(start, total, concurrency)]
+
+        await asyncio.gather(*(one(-1 - i) for i in range(concurrency)))  # warm the pool
+        cpu0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        statuses = [
+            s
+            for part in await asyncio.gather(*(worker(i) for i in range(concurrency)))
+            for s in part
+        ]
+        elapsed, cpu1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    return {
+        "requests": total,
+        "ok": sum(200 <= s < 300 for s in statuses),
+        "seconds": elapsed,
+        "per_s": total / elapsed,
+        "cpu_us_per_request": cpu / total * 1e6,
+        "cpu_s": cpu1.ru_utime + cpu1.ru_stime,  # the whole process, start-up included
+    }
+
+
+if __name__ == "__main__":
+    url, total, concurrency, label = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    sys.stdout.write(
+        orjson.dumps(uvloop.run(blast(url, total, concurrency, label))).decode() + "\n"
+    )
