@@ -28,8 +28,10 @@ class Settings(BaseSettings):
     max_retry_after: float = 3600.0
     # 0: the dispatcher runs inside `hookline serve`; N: N dispatcher processes beside it.
     dispatchers: int = 0
-    max_in_flight: int = 512
-    max_in_flight_per_hook: int = 64
+    # Requests in flight per dispatcher, and per hook so that one slow receiver cannot take
+    # every slot. More connections cost CPU even when idle; raise these for slow receivers.
+    max_in_flight: int = 256
+    max_in_flight_per_hook: int = 32
     claim_batch: int = 200
     poll_interval: float = 1.0
     token_ttl: int = 3600

@@ -137,3 +137,19 @@ def _only_this_tests_hooks(api):
     yield
     for hook in api.get("/hooks").json():
         api.delete(f"/hooks/{hook['id']}")
+
+
+def test_subscription_changes_apply_to_the_next_event(api, receiver: Receiver) -> None:
+    hook = make_hook(api, receiver.url(), events=("Role.Created",))
+    emit(api, "User.Created")  # routed (to nobody) with the subscriptions as they are now
+    api.patch(f"/hooks/{hook['id']}", json={"events": ["User.Created"]})
+    emit(api, "User.Created", {"n": 2})
+    (got,) = receiver.wait_for(1)
+    assert json.loads(got.body)["n"] == 2
+    api.patch(f"/hooks/{hook['id']}", json={"enabled": False})
+    emit(api, "User.Created", {"n": 3})
+    api.patch(f"/hooks/{hook['id']}", json={"enabled": True})
+    emit(api, "User.Created", {"n": 4})
+    receiver.wait_for(2)
+    time.sleep(0.2)
+    assert [json.loads(r.body)["n"] for r in receiver.requests] == [2, 4]

@@ -11,7 +11,7 @@ from hookline.errors import ApiError
 from hookline.runtime import Runtime
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -26,7 +26,12 @@ def needs_token(path: str) -> bool:
     return path.startswith("/api/") and path.rstrip("/") not in PUBLIC_API_PATHS
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
+    """The router's guard; async so that FastAPI does not hop to a thread for it."""
+    check_token(request)
+
+
+def check_token(request: Request) -> None:
     """Every Management API route needs a valid bearer token for the Management API."""
     header = request.headers.get("authorization")
     if not header:

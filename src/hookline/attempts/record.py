@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from hookline.ids import now_ms, sortable_id
+from hookline.ids import now_ms
 from hookline.outbox.queue import Claimed
 from hookline.sender.outcome import Outcome
 
 
 def log_row(claimed: Claimed, attempt: int, outcome: Outcome) -> tuple:
     return (
-        sortable_id("log"),
+        # Unique per attempt and as time-ordered as the delivery id it extends.
+        f"log_{claimed.delivery_id[4:]}_{attempt}",
         f"TriggerHook.{claimed.event}",
         claimed.hook_id,
         claimed.delivery_id,

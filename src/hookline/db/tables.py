@@ -90,6 +90,14 @@ deliveries = Table(
     Index("deliveries_event", "event_id"),
 )
 
+# Counters bumped with every change of what they name, for caches in every process.
+revisions = Table(
+    "revisions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
 # One row per HTTP attempt, readable as Logto's `TriggerHook.<event>` log entry.
 logs = Table(
     "logs",

@@ -11,6 +11,7 @@ from hookline.db.tables import hooks
 from hookline.errors import ApiError, not_exists_with_id
 from hookline.hooks.validation import HookCreate, HookUpdate
 from hookline.ids import now_ms, random_id, signing_key
+from hookline.outbox.fanout import hooks_changed
 
 
 def to_api(row: Any) -> dict[str, Any]:
@@ -43,6 +44,7 @@ def create(conn: Connection, body: HookCreate) -> dict[str, Any]:
             created_at=body.createdAt or now_ms(),
         )
     )
+    hooks_changed(conn)
     return get(conn, hook_id)
 
 
@@ -89,6 +91,7 @@ def patch(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, Any]:
     if values:
         result = conn.execute(update(hooks).where(hooks.c.id == hook_id).values(**values))
         found = result.rowcount > 0
+        hooks_changed(conn)
     else:
         found = conn.execute(select(hooks.c.id).where(hooks.c.id == hook_id)).first() is not None
     if not found:
@@ -99,6 +102,7 @@ def patch(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, Any]:
 def remove(conn: Connection, hook_id: str) -> None:
     if conn.execute(delete(hooks).where(hooks.c.id == hook_id)).rowcount == 0:
         raise ApiError(404, "entity.not_found", "The requested entity does not exist.")
+    hooks_changed(conn)
 
 
 def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:

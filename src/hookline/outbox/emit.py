@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine
 
 from hookline.events.payloads import event_body, iso_now
 from hookline.ids import now_ms, sortable_id
+from hookline.outbox.fanout import subscribed_hooks
 from hookline.outbox.wakeup import Waker
 
 _EMITTED = "hookline.emitted"
@@ -47,7 +47,7 @@ def emit(
             "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)",
             (event_id, event, body, created_ms),
         )
-    hook_ids = subscribed_hooks(cursor, event)
+    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event)
     if hook_ids:
         due = time.time()
         cursor.executemany(
@@ -57,17 +57,6 @@ def emit(
         )
         conn.info[_EMITTED] = True
     return event_id
-
-
-def subscribed_hooks(cursor: Any, event: str) -> list[str]:
-    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it."""
-    cursor.execute("SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at")
-    matched = []
-    for hook_id, events_json, legacy_event in cursor.fetchall():
-        events = orjson.loads(events_json) if events_json else []
-        if event in events or (not events and legacy_event == event):
-            matched.append(hook_id)
-    return matched
 
 
 @contextmanager

@@ -61,42 +61,42 @@ class Transport:
         if self._session is None:
             self._session = self._open()
         started = time.perf_counter()
-
-        def elapsed() -> float:
-            return (time.perf_counter() - started) * 1000
-
         try:
             url = self._checked_url(request.url)
             async with self._session.post(
                 url, data=request.body, headers=request.headers, allow_redirects=False
             ) as response:
-                body = await _read_capped(response)
+                text = (await _read_capped(response)).decode("utf-8", "replace")
                 status = response.status
-                text = body.decode("utf-8", "replace")
+                duration = (time.perf_counter() - started) * 1000
                 if 200 <= status < 300:
-                    return Outcome(status, text, elapsed())
+                    return Outcome(status, text, duration)
                 return Outcome(
                     status,
                     text,
-                    elapsed(),
+                    duration,
                     Failure.HTTP_STATUS,
                     f"Request failed with status code {status} {response.reason or ''}".strip(),
                     _retry_after(response.headers.get("retry-after")),
                 )
         except BlockedAddress as exc:
-            return Outcome(None, None, elapsed(), Failure.BLOCKED, str(exc))
+            return _failed(started, Failure.BLOCKED, str(exc))
         except aiohttp.ClientConnectorDNSError as exc:
-            failure = (
-                Failure.BLOCKED if isinstance(exc.os_error, BlockedAddress) else Failure.CONNECT
-            )
-            return Outcome(None, None, elapsed(), failure, str(exc.os_error or exc))
+            blocked = isinstance(exc.os_error, BlockedAddress)
+            failure = Failure.BLOCKED if blocked else Failure.CONNECT
+            return _failed(started, failure, str(exc.os_error or exc))
         except TimeoutError:
             message = f"Request timed out after {int(self._timeout_s * 1000)} ms"
-            return Outcome(None, None, elapsed(), Failure.TIMEOUT, message)
+            return _failed(started, Failure.TIMEOUT, message)
         except (ValueError, aiohttp.InvalidURL) as exc:
-            return Outcome(None, None, elapsed(), Failure.INVALID_URL, str(exc))
+            return _failed(started, Failure.INVALID_URL, str(exc))
         except (aiohttp.ClientError, OSError) as exc:
-            return Outcome(None, None, elapsed(), Failure.CONNECT, str(exc) or type(exc).__name__)
+            return _failed(started, Failure.CONNECT, str(exc) or type(exc).__name__)
+
+
+def _failed(started: float, failure: Failure, message: str) -> Outcome:
+    """An attempt that got no HTTP answer."""
+    return Outcome(None, None, (time.perf_counter() - started) * 1000, failure, message)
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:

@@ -1,0 +1,40 @@
+"""Which hooks get an event: the enabled ones subscribed to it, cached per hooks revision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, update
+
+from hookline.db.tables import revisions
+
+# database → (hooks revision, {event: [hook ids]})
+_cache: dict[str, tuple[int, dict[str, list[str]]]] = {}
+
+
+def subscribed_hooks(cursor: Any, database: str, event: str) -> list[str]:
+    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it."""
+    revision = cursor.execute("SELECT value FROM revisions WHERE name = 'hooks'").fetchone()[0]
+    cached = _cache.get(database)
+    if cached is None or cached[0] != revision:
+        cached = (revision, _subscriptions(cursor))
+        _cache[database] = cached
+    return cached[1].get(event, [])
+
+
+def _subscriptions(cursor: Any) -> dict[str, list[str]]:
+    cursor.execute("SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at")
+    by_event: dict[str, list[str]] = {}
+    for hook_id, events_json, legacy_event in cursor.fetchall():
+        events = orjson.loads(events_json) if events_json else []
+        for event in events or ([legacy_event] if legacy_event else []):
+            by_event.setdefault(event, []).append(hook_id)
+    return by_event
+
+
+def hooks_changed(conn: Connection) -> None:
+    """Call in the transaction that changes hooks: every process's cache then reloads."""
+    conn.execute(
+        update(revisions).where(revisions.c.name == "hooks").values(value=revisions.c.value + 1)
+    )
