@@ -8,7 +8,6 @@ import orjson
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
 from hookline.errors import invalid_input
 from hookline.events.catalog import EVENT_SET
@@ -42,10 +41,11 @@ class HookEventOut(BaseModel):
         }
     },
 )
-async def ingest(request: Request, rt: RuntimeDep) -> Any:
+async def ingest(request: Request) -> Any:
     """Accept an event for delivery to every enabled hook subscribed to it."""
     event, payload, key = _parse(await request.body())
-    event_id = await rt.committer.run(lambda conn: emit(conn, event, payload, key))
+    committer = request.app.state.runtime.committer
+    event_id = await committer.run(lambda conn: emit(conn, event, payload, key))
     return JSON({"id": event_id}, status_code=202)
 
 
