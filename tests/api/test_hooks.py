@@ -277,3 +277,27 @@ def test_rotated_key_signs_every_later_delivery(
     assert b'"r2"' in after.body
     assert after.header("logto-signature-sha-256") == signature(new_key, after.body)
     assert after.header("logto-signature-sha-256") != signature(old_key, after.body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"events": ["User.Created"], "config": {"url": "http://x"}, "createdAt": 10**20},
+        {"events": ["User.Created"], "config": {"url": "http://x/" + "a" * 2100}},
+    ],
+    ids=["createdAt-beyond-int64", "url-too-long"],
+)
+def test_out_of_range_values_are_a_400_not_a_500(api, body) -> None:
+    response = api.post("/hooks", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "guard.invalid_input"
+
+
+@pytest.mark.parametrize(
+    "query", ["page=99999999999999999999", "start_time=99999999999999999999", "end_time=-1e3"]
+)
+def test_out_of_range_log_queries_are_a_400(api, make_hook, query) -> None:
+    hook = make_hook("http://127.0.0.1:9/x", ["User.Created"])
+    response = api.get(f"/hooks/{hook['id']}/recent-logs?{query}")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "guard.invalid_input"

@@ -62,8 +62,8 @@ def page_params(page: str | None, page_size: str | None, required: bool) -> tupl
         size = int(page_size) if page_size is not None else 20
     except ValueError as exc:
         raise _bad_query("page and page_size must be integers") from exc
-    if number < 1 or not 1 <= size <= 100:
-        raise _bad_query("page must be ≥ 1 and page_size between 1 and 100")
+    if not 1 <= number <= 2**31 or not 1 <= size <= 100:
+        raise _bad_query("page must be between 1 and 2³¹ and page_size between 1 and 100")
     return number, size
 
 

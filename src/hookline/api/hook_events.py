@@ -53,7 +53,7 @@ def _parse(raw: bytes) -> tuple[str, dict[str, Any], str | None]:
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise invalid_input("the body must be a JSON object") from exc
+        raise invalid_input(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise invalid_input("the body must be a JSON object")
     event, payload, key = body.get("event"), body.get("payload", {}), body.get("idempotencyKey")

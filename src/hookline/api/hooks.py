@@ -13,7 +13,7 @@ from hookline.db.engine import read, write
 from hookline.errors import ApiError
 from hookline.hooks import service
 from hookline.hooks.testing import send_test
-from hookline.hooks.validation import HookCreate, HookTest, HookUpdate
+from hookline.hooks.validation import MAX_EPOCH_MS, HookCreate, HookTest, HookUpdate
 
 router = APIRouter(prefix="/hooks", tags=["Hooks"])
 
@@ -106,7 +106,10 @@ def _epoch_ms(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        return int(value)
+        number = int(value)
+        if abs(number) > MAX_EPOCH_MS:
+            raise ValueError(value)
+        return number
     except ValueError as exc:
         error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
         error.details = "start_time and end_time must be Unix times in milliseconds"  # type: ignore[attr-defined]

@@ -10,6 +10,9 @@ from yarl import URL
 
 from hookline.events.catalog import EVENTS
 
+# Epoch milliseconds stay below 2**53 (JavaScript's exact integers; year 287396).
+MAX_EPOCH_MS = 2**53 - 1
+
 EventName = Literal[EVENTS]  # type: ignore[valid-type]
 
 # Printable ASCII without ':' or space, as Logto's Console requires of header names.
@@ -27,7 +30,7 @@ Events = Annotated[list[EventName], Field(min_length=1), AfterValidator(_dedupe)
 class HookConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    url: str
+    url: str = Field(max_length=2048)
     headers: dict[str, str] | None = None
     retries: int | None = Field(default=None, ge=0, le=3)
 
@@ -67,7 +70,7 @@ class HookCreate(BaseModel):
     events: Events | None = None
     config: HookConfig
     enabled: bool = True
-    createdAt: int | None = Field(default=None, ge=0)
+    createdAt: int | None = Field(default=None, ge=0, le=MAX_EPOCH_MS)
 
 
 class HookUpdate(BaseModel):
