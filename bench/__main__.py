@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 from bench import machine, pipeline, report
-from bench.nginx import Nginx
+from bench.nginx import Nginx, Tail
 from bench.procs import CpuWindow
 from bench.sub import run_json
 
@@ -45,6 +45,25 @@ def options() -> argparse.Namespace:
         "--emit-concurrency", type=int, default=int(env("BENCH_EMIT_CONCURRENCY", 48))
     )
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=float(env("BENCH_RATE", 0)),
+        help="emit the --dispatchers rows at this many events/s instead of as fast as "
+        "the API accepts (default: off)",
+    )
+    parser.add_argument(
+        "--paced",
+        default=env("BENCH_PACED", "2@200"),
+        help="extra durable rows at a fixed emit rate, DISPATCHERS@EVENTS_PER_S, "
+        "comma-separated; empty for none (default: 2@200)",
+    )
+    parser.add_argument(
+        "--paced-seconds",
+        type=float,
+        default=float(env("BENCH_PACED_SECONDS", 10)),
+        help="how long each --paced row emits (events = rate × seconds)",
+    )
+    parser.add_argument(
         "--warmup",
         type=int,
         default=int(env("BENCH_WARMUP", 100)),
@@ -67,7 +86,12 @@ def options() -> argparse.Namespace:
     )
     args = parser.parse_args()
     args.ceiling_requests = args.ceiling_requests or args.events * args.hooks
-    args.dispatcher_list = [int(d) for d in args.dispatchers.split(",") if d.strip()]
+    args.runs = [(int(d), args.rate, args.events) for d in args.dispatchers.split(",") if d.strip()]
+    for row in filter(None, (r.strip() for r in args.paced.split(","))):
+        d, _, rate = row.partition("@")
+        if not rate or float(rate) <= 0:
+            parser.error(f"--paced: {row!r} is not DISPATCHERS@EVENTS_PER_S")
+        args.runs.append((int(d), float(rate), max(1, round(float(rate) * args.paced_seconds))))
     return args
 
 
@@ -98,43 +122,50 @@ def main() -> int:
         for round_no in range(1, args.rounds + 1):
             tag = uuid.uuid4().hex[:8]
             say(f"round {round_no}/{args.rounds}: {report.CEILING}")
+            label = f"c{round_no}{tag}"
+            tail = Tail(nginx, label, label)
             window = CpuWindow({pid: "nginx" for pid in nginx.pids()})
             ceiling = run_json(
                 "bench.ceiling",
-                f"{nginx.base}/hook/ceiling",
+                nginx.base,
                 args.ceiling_requests,
                 args.ceiling_concurrency,
-                f"c{round_no}{tag}",
+                label,
+                args.hooks,
                 timeout=step,
             )
             cpu = window.stop()
+            tail.wait(args.ceiling_requests, 30, idle=5)
             cpu["cpu_s"]["sender"] = ceiling.pop("cpu_s")
             runs.append(
                 {
                     "round": round_no,
                     "config": report.CEILING,
                     **ceiling,
+                    **pipeline.check_ceiling(tail, args.ceiling_requests),
                     "machine": pipeline.machine_load(cpu),
                 }
             )
-            for d in args.dispatcher_list:
-                say(f"round {round_no}/{args.rounds}: {report.name(d)}")
-                label = f"{round_no}d{d}{tag}"
+            for d, rate, events in args.runs:
+                config = report.name(d, rate)
+                say(f"round {round_no}/{args.rounds}: {config}")
+                label = f"{round_no}d{d}r{rate:g}{tag}" if rate else f"{round_no}d{d}{tag}"
                 result = pipeline.run(
                     nginx,
                     workdir / label,
                     d,
-                    args.events,
+                    events,
                     args.hooks,
                     args.emit_concurrency,
                     label,
                     args.warmup,
-                    step,
+                    step + (events / rate if rate else 0),
+                    rate,
                 )
-                runs.append({"round": round_no, "config": report.name(d), **result})
+                runs.append({"round": round_no, "config": config, **result})
                 shutil.rmtree(workdir / label, ignore_errors=True)  # the SQLite file is large
         summary = report.summarise(runs)
-        params = {k: v for k, v in vars(args).items() if k != "dispatcher_list"}
+        params = {k: v for k, v in vars(args).items() if k != "runs"}
         report.show(facts, params, summary, runs)
         RESULTS.mkdir(exist_ok=True)
         out = {
@@ -146,7 +177,7 @@ def main() -> int:
         }
         (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
         say(f"results: {RESULTS / 'latest.json'}")
-        bad = any(s.get("missing") or s.get("duplicates") for s in summary.values())
+        bad = any(s.get(k) for s in summary.values() for k in ("missing", "extra", "duplicates"))
         return 1 if bad else 0
     finally:
         signal.alarm(0)

@@ -1,12 +1,15 @@
-"""The emitter: POST /api/hook-events with N events, C in flight, each carrying its emit time.
+"""The emitter: POST /api/hook-events with N events, each carrying its emit time.
 
-Run as `BENCH_TOKEN=... python -m bench.loadgen BASE EVENTS CONCURRENCY LABEL`;
-prints one JSON line.
+Run as `BENCH_TOKEN=... python -m bench.loadgen BASE EVENTS CONCURRENCY LABEL [RATE]`;
+prints one JSON line. Without RATE (or with 0) it sends as fast as the API accepts, CONCURRENCY
+in flight. With RATE, event n is due RATE⁻¹·n s after the start (an open-loop schedule, still at
+most CONCURRENCY in flight); how late events went out is reported as `lag_ms`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import resource
 import sys
@@ -20,20 +23,31 @@ from bench.payload import padded
 from bench.stats import percentiles
 
 
-async def emit(base: str, token: str, total: int, concurrency: int, label: str) -> dict:
+async def emit(
+    base: str, token: str, total: int, concurrency: int, label: str, rate: float = 0.0
+) -> dict:
     url = f"{base}/api/hook-events"
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
     accept_ms: list[float] = []
+    lag_ms: list[float] = []
     errors: list[str] = []
-    first: list[float] = []
+    sent: list[float] = []
+    numbers = itertools.count()
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        start = time.monotonic()
 
-        async def worker(start: int) -> None:
-            for seq in range(start, total, concurrency):
+        async def worker() -> None:
+            while (seq := next(numbers)) < total:
+                if rate:
+                    late = time.monotonic() - (start + seq / rate)
+                    if late < 0:
+                        await asyncio.sleep(-late)
+                        late = time.monotonic() - (start + seq / rate)
+                    lag_ms.append(max(late, 0.0) * 1000)
                 t = time.time()
-                first or first.append(t)
+                sent.append(t)
                 body = orjson.dumps({"event": "User.Created", "payload": padded(label, seq, t)})
                 try:
                     async with session.post(url, data=body, headers=headers) as response:
@@ -46,23 +60,29 @@ async def emit(base: str, token: str, total: int, concurrency: int, label: str) 
                     continue
                 accept_ms.append((time.time() - t) * 1000)
 
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
     last = time.time()
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    first = sent[0] if sent else last
     return {
         "cpu_s": usage.ru_utime + usage.ru_stime,  # the whole process, start-up included
         "events": total,
+        "rate": rate,
         "accepted": len(accept_ms),
         "errors": errors[:20],
         "error_count": len(errors),
-        "first_emit": first[0] if first else last,
+        "first_emit": first,
+        "last_emit": sent[-1] if sent else last,
         "last_accept": last,
-        "accept_per_s": len(accept_ms) / max(last - first[0], 1e-9) if first else 0.0,
+        "emit_per_s": (len(sent) - 1) / max(sent[-1] - first, 1e-9) if len(sent) > 1 else 0.0,
+        "accept_per_s": len(accept_ms) / max(last - first, 1e-9) if sent else 0.0,
         "accept_ms": percentiles(accept_ms),
+        "lag_ms": percentiles(lag_ms),
     }
 
 
 if __name__ == "__main__":
     base, total, conc, label = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-    result = uvloop.run(emit(base, os.environ["BENCH_TOKEN"], total, conc, label))
+    rate = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    result = uvloop.run(emit(base, os.environ["BENCH_TOKEN"], total, conc, label, rate))
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

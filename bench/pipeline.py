@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import resource
 import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
 from contextlib import closing
 from pathlib import Path
 
-from bench.nginx import Nginx, Tail
+from bench.nginx import Nginx, Tail, hook_url, sampled
 from bench.procs import CpuWindow
 from bench.server import Server
 from bench.stats import percentiles
@@ -25,14 +25,18 @@ def run(
     label: str,
     warmup: int,
     timeout: float,
+    rate: float = 0.0,
 ) -> dict:
     server = Server(directory, dispatchers).start()
     try:
         hook_ids = [
-            server.create_hook(f"bench-{i}", f"{nginx.base}/hook/{label}/{i}") for i in range(hooks)
+            server.create_hook(f"bench-{i}", hook_url(nginx.base, label, i, hooks))
+            for i in range(hooks)
         ]
-        # Warm-up (not measured): connections open, dispatchers listening, caches hot.
-        tail = Tail(nginx.receipts, nginx.offset(), "w" + label)
+        # Warm-up (not measured, as fast as it goes): connections open, dispatchers listening,
+        # caches hot. It must have fully arrived before the measured emits start: the two share
+        # the hook URLs and are told apart by where the logs ended.
+        tail = Tail(nginx, label, "w" + label)
         run_json(
             "bench.loadgen",
             server.base,
@@ -49,13 +53,14 @@ def run(
         }
         pids.update({pid: "nginx" for pid in nginx.pids()})
         window, harness0 = CpuWindow(pids), _self_cpu()
-        tail = Tail(nginx.receipts, nginx.offset(), "m" + label)
+        tail = Tail(nginx, label, "m" + label)
         emitted = run_json(
             "bench.loadgen",
             server.base,
             events,
             concurrency,
             "m" + label,
+            rate,
             timeout=timeout,
             env={"BENCH_TOKEN": server.token},
         )
@@ -63,7 +68,7 @@ def run(
         tail.wait(expected, timeout)
         cpu = window.stop()
         cpu["cpu_s"]["loadgen"] = emitted.pop("cpu_s")
-        cpu["cpu_s"]["harness"] = _self_cpu() - harness0  # this process, tailing the log
+        cpu["cpu_s"]["harness"] = _self_cpu() - harness0  # this process, tailing the logs
     finally:
         server.stop()
     result = analyse(tail, emitted, hook_ids, events)
@@ -71,6 +76,7 @@ def run(
         dispatchers=dispatchers,
         hooks=hooks,
         events=events,
+        rate=rate,
         emit_concurrency=concurrency,
         store=store_counts(server.db),
     )
@@ -97,6 +103,12 @@ def _self_cpu() -> float:
 
 
 def analyse(tail: Tail, emitted: dict, hook_ids: list[str], events: int) -> dict:
+    """Check every hook got every event once; latency from the sampled hooks' bodies.
+
+    Sampled hooks: the exact (hook, seq) pairs. Plain hooks: the distinct webhook-ids per hook
+    (hookline sends one id per delivery, the same on a retry), which must number `events`.
+    """
+    sample = {hook_ids[i] for i in sampled(len(hook_ids))}
     per_pair: Counter[tuple[str, int]] = Counter()
     latencies, last = [], emitted["first_emit"]
     for received_at, body in tail.records():
@@ -104,19 +116,41 @@ def analyse(tail: Tail, emitted: dict, hook_ids: list[str], events: int) -> dict
         per_pair[(body.get("hookId"), data.get("seq"))] += 1
         latencies.append((received_at - data["t"]) * 1000)
         last = max(last, received_at)
-    per_hook = Counter(hook for hook, _ in per_pair)
-    expected = len(hook_ids) * events
-    received = sum(per_pair.values())
+    ids: defaultdict[int, set[str]] = defaultdict(set)
+    plain_lines, connections = 0, set()
+    for received_at, hook, msg_id, conn in tail.plain_records():
+        ids[hook].add(msg_id)
+        plain_lines += 1
+        connections.add(conn)
+        last = max(last, received_at)
+    arrived: Counter[str] = Counter()  # distinct deliveries per hook
+    stray = 0  # distinct receipts that belong to no (hook, event) of the run
+    for hook, seq in per_pair:
+        if hook in sample and isinstance(seq, int) and 0 <= seq < events:
+            arrived[hook] += 1
+        else:
+            stray += 1
+    for i, got in ids.items():
+        if 0 <= i < len(hook_ids) and hook_ids[i] not in sample:
+            arrived[hook_ids[i]] += len(got)
+        else:
+            stray += len(got)
+    received = sum(per_pair.values()) + plain_lines
+    distinct = len(per_pair) + sum(len(got) for got in ids.values())
     elapsed = max(last - emitted["first_emit"], 1e-9)
     return {
         "deliveries_per_s": received / elapsed,
         "seconds": elapsed,
-        "expected": expected,
+        "drain_s": last - emitted["last_emit"],  # last receipt after the last emit
+        "expected": len(hook_ids) * events,
         "received": received,
-        "missing": expected - len(per_pair),
-        "duplicates": received - len(per_pair),
-        "short_hooks": {h: per_hook[h] for h in hook_ids if per_hook[h] != events},
+        "missing": sum(max(events - arrived[h], 0) for h in hook_ids),
+        "extra": sum(max(arrived[h] - events, 0) for h in hook_ids) + stray,
+        "duplicates": received - distinct,
+        "short_hooks": {h: arrived[h] for h in hook_ids if arrived[h] != events},
+        "sampled_hooks": len(sample),
         "latency_ms": percentiles(latencies),
+        "receiver_connections": len(connections),
         "ingest": emitted,
     }
 
@@ -133,4 +167,18 @@ def store_counts(db: Path) -> dict:
         "deliveries": {names.get(k, str(k)): v for k, v in by_status.items()},
         "failed_attempts": failed_attempts or 0,
         "retried_attempts": retries or 0,
+    }
+
+
+def check_ceiling(tail: Tail, requests: int) -> dict:
+    """The bare loop's receipts: every request logged once, over how many connections."""
+    seqs = Counter(body.get("data", {}).get("seq") for _, body in tail.records())
+    ids = Counter(msg_id for _, _, msg_id, _ in tail.plain_records())
+    distinct = len(seqs) + len(ids)
+    received = seqs.total() + ids.total()
+    return {
+        "received": received,
+        "missing": max(requests - distinct, 0),
+        "duplicates": received - distinct,
+        "receiver_connections": len({conn for *_, conn in tail.plain_records()}),
     }
