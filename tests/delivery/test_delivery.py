@@ -153,3 +153,16 @@ def test_subscription_changes_apply_to_the_next_event(api, receiver: Receiver) -
     receiver.wait_for(2)
     time.sleep(0.2)
     assert [json.loads(r.body)["n"] for r in receiver.requests] == [2, 4]
+
+
+def test_a_backlog_for_a_slow_receiver_does_not_hold_the_others(api, receiver: Receiver) -> None:
+    receiver.on("/slow", Reply(delay=3))
+    make_hook(api, receiver.url("/slow"), events=("Role.Created",))
+    make_hook(api, receiver.url("/fast"))
+    for _ in range(300):  # far more than the dispatcher has slots
+        emit(api, "Role.Created")
+    started = time.time()
+    for _ in range(20):
+        emit(api)
+    fast = receiver.wait_for(20, "/fast", timeout=5)
+    assert max(r.at for r in fast) - started < 1.5

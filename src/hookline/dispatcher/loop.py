@@ -48,6 +48,7 @@ class Dispatcher:
         self._finished: list[Finish] = []
         self._logs: list[tuple] = []
         self._record_wake = asyncio.Event()
+        self._refill = max(1, settings.max_in_flight // 4)
 
     def stop(self) -> None:
         self._stopping = True
@@ -78,24 +79,29 @@ class Dispatcher:
         while not self._stopping:
             self.wake.clear()
             free = settings.max_in_flight - len(self._in_flight)
-            claimed: list[Claimed] = []
-            if free > 0:
+            # Under load, wait for a quarter of the slots before claiming again: one claim
+            # per finished delivery would cost more than the delivery.
+            if free > 0 and (free >= self._refill or not self._in_flight):
                 limit = min(free, settings.claim_batch)
                 now = time.time()
-                saturated = [
-                    h for h, n in self._per_hook.items() if n >= settings.max_in_flight_per_hook
-                ]
-                claimed = self._queue.claim(limit, now, now + settings.lease_seconds, saturated)
+                claimed = self._queue.claim(
+                    limit,
+                    now,
+                    now + settings.lease_seconds,
+                    settings.max_in_flight_per_hook,
+                    self._per_hook,
+                )
                 for item in claimed:
                     self._start(item)
                 if len(claimed) == limit:
                     await asyncio.sleep(0)
                     continue
-            timeout = settings.poll_interval
-            if free > 0:
                 due = self._queue.next_due()
+                timeout = settings.poll_interval
                 if due is not None:
                     timeout = min(timeout, max(due - time.time(), 0.001))
+            else:
+                timeout = settings.poll_interval
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
 
@@ -127,15 +133,17 @@ class Dispatcher:
                 "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
             )
         finally:
-            # Only a freed slot that a claim was waiting for needs the claim loop again.
-            was_full = len(self._in_flight) >= self.settings.max_in_flight
-            hook_was_full = self._per_hook[claimed.hook_id] >= self.settings.max_in_flight_per_hook
             del self._in_flight[claimed.delivery_id]
-            self._per_hook[claimed.hook_id] -= 1
-            if not self._per_hook[claimed.hook_id]:
+            left = self._per_hook[claimed.hook_id] - 1
+            if left:
+                self._per_hook[claimed.hook_id] = left
+            else:
                 del self._per_hook[claimed.hook_id]
             self._record_wake.set()
-            if was_full or hook_was_full:
+            # Wake the claim loop when enough slots have freed up to be worth a claim, or
+            # when a hook that was full has room again.
+            free = self.settings.max_in_flight - len(self._in_flight)
+            if free == self._refill or left == self.settings.max_in_flight_per_hook - 1:
                 self.wake.set()
 
     def _finish(self, claimed: Claimed, attempt: int, outcome: Outcome) -> Finish:

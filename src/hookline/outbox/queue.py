@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,21 +53,53 @@ class SqliteQueue:
         self.worker = worker
 
     def claim(
-        self, limit: int, now: float, lease_until: float, skip_hooks: Sequence[str] = ()
+        self,
+        limit: int,
+        now: float,
+        lease_until: float,
+        per_hook: int,
+        busy: Mapping[str, int] | None = None,
     ) -> list[Claimed]:
-        skip = ""
-        if skip_hooks:
-            skip = f" AND hook_id NOT IN ({','.join('?' * len(skip_hooks))})"
+        """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook
+        counting the `busy` ones (hook → deliveries this dispatcher has in flight)."""
+        busy = busy or {}
+        full = [hook for hook, n in busy.items() if n >= per_hook]
+        room = [(hook, per_hook - n) for hook, n in busy.items() if n < per_hook]
+        skip = f" AND hook_id NOT IN ({','.join('?' * len(full))})" if full else ""
+        with_room = ""
+        if room:
+            with_room = f"WITH room (hook_id, n) AS (VALUES {','.join(['(?, ?)'] * len(room))}) "
+        # Rank the head of the queue per hook, so that one hook's backlog cannot take
+        # every slot of the batch.
+        sql = (
+            f"{with_room}UPDATE deliveries SET status = 1, next_attempt_at = ?, worker = ?"
+            " WHERE id IN (SELECT id FROM (SELECT id, hook_id, next_attempt_at,"
+            " row_number() OVER (PARTITION BY hook_id ORDER BY next_attempt_at) AS rank"
+            " FROM (SELECT id, hook_id, next_attempt_at FROM deliveries"
+            f" WHERE status < 2 AND next_attempt_at <= ?{skip}"
+            " ORDER BY next_attempt_at LIMIT ?)) AS due"
+            + (
+                " LEFT JOIN room USING (hook_id) WHERE rank <= coalesce(room.n, ?)"
+                if room
+                else " WHERE rank <= ?"
+            )
+            + " ORDER BY next_attempt_at LIMIT ?)"
+            " RETURNING id, event_id, hook_id, attempts"
+        )
+        params = (
+            *(value for pair in room for value in pair),
+            lease_until,
+            self.worker,
+            now,
+            *full,
+            limit * 4,
+            per_hook,
+            limit,
+        )
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            rows = conn.execute(
-                "UPDATE deliveries SET status = 1, next_attempt_at = ?, worker = ?"
-                " WHERE id IN (SELECT id FROM deliveries WHERE status < 2"
-                f" AND next_attempt_at <= ?{skip} ORDER BY next_attempt_at LIMIT ?)"
-                " RETURNING id, event_id, hook_id, attempts",
-                (lease_until, self.worker, now, *skip_hooks, limit),
-            ).fetchall()
+            rows = conn.execute(sql, params).fetchall()
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
