@@ -17,6 +17,8 @@ from pathlib import Path
 import orjson
 
 PENDING, LEASED, DELIVERED, FAILED, CANCELLED = range(5)
+# The target of a hook that no longer exists: its deliveries are cancelled.
+_GONE = (None, None, "", 0, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class SqliteQueue:
     def __init__(self, conn: sqlite3.Connection, worker: str) -> None:
         self._conn = conn
         self.worker = worker
+        self._hooks_cache: dict[str, tuple] = {}
+        self._hooks_revision = -1
 
     def claim(
         self,
@@ -84,7 +88,9 @@ class SqliteQueue:
                 else " WHERE rank <= ?"
             )
             + " ORDER BY next_attempt_at LIMIT ?)"
-            " RETURNING id, event_id, hook_id, attempts"
+            " RETURNING id, event_id, hook_id, attempts,"
+            " (SELECT name FROM events WHERE events.id = event_id),"
+            " (SELECT body FROM events WHERE events.id = event_id)"
         )
         params = (
             *(value for pair in room for value in pair),
@@ -92,7 +98,7 @@ class SqliteQueue:
             self.worker,
             now,
             *full,
-            limit * 4,
+            limit * 2,
             per_hook,
             limit,
         )
@@ -100,22 +106,14 @@ class SqliteQueue:
         conn.execute("BEGIN IMMEDIATE")
         try:
             rows = conn.execute(sql, params).fetchall()
+            hooks = self._hooks() if rows else {}
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        if not rows:
-            return []
-        events = self._by_id("SELECT id, name, body FROM events WHERE id IN ", {r[1] for r in rows})
-        hooks = self._by_id(
-            "SELECT id, config, signing_key, enabled FROM hooks WHERE id IN ", {r[2] for r in rows}
-        )
-        configs = {hook_id: orjson.loads(row[1]) for hook_id, row in hooks.items()}
         claimed = []
-        for delivery_id, event_id, hook_id, attempts in rows:
-            _, name, body = events[event_id]
-            hook = hooks.get(hook_id)
-            config = configs.get(hook_id, {})
+        for delivery_id, event_id, hook_id, attempts, name, body in rows:
+            url, headers, key, retries, enabled = hooks.get(hook_id, _GONE)
             claimed.append(
                 Claimed(
                     delivery_id,
@@ -124,18 +122,35 @@ class SqliteQueue:
                     attempts,
                     name,
                     body,
-                    config.get("url"),
-                    config.get("headers"),
-                    hook[2] if hook else "",
-                    config.get("retries", 3),
-                    bool(hook[3]) if hook else False,
+                    url,
+                    headers,
+                    key,
+                    retries,
+                    enabled,
                 )
             )
         return claimed
 
-    def _by_id(self, sql: str, ids: set[str]) -> dict[str, tuple]:
-        marks = ",".join("?" * len(ids))
-        return {row[0]: row for row in self._conn.execute(f"{sql}({marks})", tuple(ids))}
+    def _hooks(self) -> dict[str, tuple]:
+        """Every hook's target, reloaded only when the hooks revision has moved."""
+        revision = self._conn.execute(
+            "SELECT value FROM revisions WHERE name = 'hooks'"
+        ).fetchone()[0]
+        if revision != self._hooks_revision:
+            targets = {}
+            for hook_id, config_json, key, enabled in self._conn.execute(
+                "SELECT id, config, signing_key, enabled FROM hooks"
+            ):
+                config = orjson.loads(config_json)
+                targets[hook_id] = (
+                    config.get("url"),
+                    config.get("headers"),
+                    key,
+                    config.get("retries", 3),
+                    bool(enabled),
+                )
+            self._hooks_cache, self._hooks_revision = targets, revision
+        return self._hooks_cache
 
     def next_due(self) -> float | None:
         row = self._conn.execute(
