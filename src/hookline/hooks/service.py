@@ -111,6 +111,7 @@ def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:
     )
     if result.rowcount == 0:
         raise ApiError(404, "entity.not_exists", "The hook does not exist.")
+    hooks_changed(conn)
     return get(conn, hook_id)
 
 

@@ -34,7 +34,8 @@ def _subscriptions(cursor: Any) -> dict[str, list[str]]:
 
 
 def hooks_changed(conn: Connection) -> None:
-    """Call in the transaction that changes hooks: every process's cache then reloads."""
+    """Call in the transaction that changes hooks: the subscriptions cached here and the
+    targets cached by every dispatcher (outbox.queue) then reload."""
     conn.execute(
         update(revisions).where(revisions.c.name == "hooks").values(value=revisions.c.value + 1)
     )
