@@ -70,3 +70,27 @@ def test_a_leased_delivery_is_invisible_until_its_lease_ends(engine: Engine, url
     first.finish([Finish(claimed.delivery_id, DELIVERED, 1)], [])
     second.finish([Finish(claimed.delivery_id, PENDING, 1, now + 100)], [])
     assert second.next_due() == pytest.approx(now + 100)
+
+
+def test_emit_commits_or_rolls_back_with_the_callers_transaction(engine: Engine, url: str) -> None:
+    hook(engine, "User.Created")
+    with pytest.raises(RuntimeError), write(engine) as conn:
+        emit(conn, "User.Created", {"n": "lost"})
+        raise RuntimeError("the change failed")
+    with write(engine) as conn:
+        kept = emit(conn, "User.Created", {"n": "kept"})
+    now = time.time()
+    (claimed,) = SqliteQueue(connect_raw(url), "w1").claim(10, now, now + 30, per_hook=32)
+    assert claimed.event_id == kept
+    assert b'"n":"kept"' in claimed.body
+
+
+def test_a_repeated_idempotency_key_stores_one_event(engine: Engine, url: str) -> None:
+    hook(engine, "User.Created")
+    with write(engine) as conn:
+        first = emit(conn, "User.Created", {}, idempotency_key="k1")
+    with write(engine) as conn:
+        second = emit(conn, "User.Created", {"other": True}, idempotency_key="k1")
+    assert first == second
+    now = time.time()
+    assert len(SqliteQueue(connect_raw(url), "w1").claim(10, now, now + 30, per_hook=32)) == 1
