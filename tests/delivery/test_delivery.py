@@ -67,17 +67,21 @@ def test_custom_headers_cannot_replace_signatures(api, receiver: Receiver) -> No
     assert got.header("user-agent") == "mine"
 
 
-def test_webhook_arrives_within_100ms_of_the_api_response(api, receiver: Receiver) -> None:
-    make_hook(api, receiver.url())
-    emit(api)  # warm the connection pool
-    receiver.wait_for(1)
+def median_lag(api: httpx.Client, receiver: Receiver, timeout: float = 10) -> float:
+    """Median seconds from the ingest API's answer to the webhook's arrival, over 10 events."""
+    emit(api)  # warm the connection pool (and wait for dispatchers that are still starting)
+    receiver.wait_for(1, timeout=timeout)
     lags = []
     for n in range(2, 12):
         emit(api)
         answered = time.time()
         lags.append(receiver.wait_for(n)[-1].at - answered)
-    lags.sort()
-    assert lags[len(lags) // 2] < 0.1, lags
+    return sorted(lags)[len(lags) // 2]
+
+
+def test_webhook_arrives_within_100ms_of_the_api_response(api, receiver: Receiver) -> None:
+    make_hook(api, receiver.url())
+    assert median_lag(api, receiver) < 0.1
 
 
 def test_fan_out_to_every_subscribed_enabled_hook_only(api, receiver: Receiver) -> None:
