@@ -9,7 +9,21 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Depends, FastAPI
 
 from hookline import __version__
-from hookline.api import errors, hook_events, hooks, oidc, status
+from hookline.api import (
+    applications,
+    errors,
+    hook_events,
+    hooks,
+    oidc,
+    organization_invitations,
+    organization_roles,
+    organization_scopes,
+    organizations,
+    resources,
+    roles,
+    status,
+    users,
+)
 from hookline.api.deps import require_token
 from hookline.api.responses import JSON
 from hookline.config import Settings
@@ -60,6 +74,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     management = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
     management.include_router(hook_events.router)  # the hot route, matched first
     management.include_router(hooks.router)
+    for resource in (
+        users,
+        roles,
+        resources,
+        applications,
+        organizations,
+        organization_roles,
+        organization_scopes,
+        organization_invitations,
+    ):
+        management.include_router(resource.router)
     app.include_router(status.router, prefix="/api")
     app.include_router(management)
     app.include_router(oidc.router)

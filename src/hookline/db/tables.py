@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -32,6 +34,13 @@ applications = Table(
     Column("secret_hash", Text),
     Column("is_admin", Boolean, nullable=False, server_default=text("0")),
     Column("created_at", BigInteger, nullable=False),
+    Column("custom_data", JSON, nullable=False, server_default="{}"),
+    Column(
+        "oidc_client_metadata",
+        JSON,
+        nullable=False,
+        server_default='{"redirectUris":[],"postLogoutRedirectUris":[]}',
+    ),
 )
 
 # One row per named secret the service keeps for itself (the token signing key).
@@ -115,4 +124,187 @@ logs = Table(
     Column("duration_ms", Float, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index("logs_hook_created", "hook_id", "created_at"),
+)
+
+
+# The identity backend (migration 0003).
+def _tenant() -> Column:
+    return Column("tenant_id", String(21), nullable=False, server_default="default")
+
+
+def _link(name: str, left: str, left_table: str, right: str, right_table: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        _tenant(),
+        Column(
+            left, String(21), ForeignKey(f"{left_table}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Column(
+            right, String(21), ForeignKey(f"{right_table}.id", ondelete="CASCADE"), primary_key=True
+        ),
+        Index(f"{name}_{right}", right),
+    )
+
+
+users = Table(
+    "users",
+    metadata,
+    _tenant(),
+    Column("id", String(12), primary_key=True),
+    Column("username", String(128), unique=True),
+    Column("primary_email", String(128), unique=True),
+    Column("primary_phone", String(128), unique=True),
+    Column("name", String(128)),
+    Column("avatar", String(2048)),
+    Column("custom_data", JSON, nullable=False),
+    Column("identities", JSON, nullable=False),
+    Column("profile", JSON, nullable=False),
+    Column("application_id", String(21)),
+    Column("password_hash", Text),
+    Column("is_suspended", Boolean, nullable=False, server_default=text("0")),
+    Column("last_sign_in_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("indicator", String(2048), nullable=False, unique=True),
+    Column("is_default", Boolean, nullable=False, server_default=text("0")),
+    Column("access_token_ttl", BigInteger, nullable=False, server_default="3600"),
+)
+
+scopes = Table(
+    "scopes",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column(
+        "resource_id", String(21), ForeignKey("resources.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("name", String(256), nullable=False),
+    Column("description", Text),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("resource_id", "name"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("type", String(32), nullable=False, server_default="User"),
+    Column("is_default", Boolean, nullable=False, server_default=text("0")),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+roles_scopes = _link("roles_scopes", "role_id", "roles", "scope_id", "scopes")
+users_roles = _link("users_roles", "user_id", "users", "role_id", "roles")
+
+organizations = Table(
+    "organizations",
+    metadata,
+    _tenant(),
+    Column("id", String(12), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("description", Text),
+    Column("custom_data", JSON, nullable=False),
+    Column("is_mfa_required", Boolean, nullable=False, server_default=text("0")),
+    Column("color", JSON, nullable=False),
+    Column("branding", JSON, nullable=False),
+    Column("custom_css", Text),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+organization_roles = Table(
+    "organization_roles",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text),
+    Column("type", String(32), nullable=False, server_default="User"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+organization_scopes = Table(
+    "organization_scopes",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("description", Text),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+organization_role_scopes = _link(
+    "organization_role_scopes",
+    "organization_role_id",
+    "organization_roles",
+    "organization_scope_id",
+    "organization_scopes",
+)
+organization_role_resource_scopes = _link(
+    "organization_role_resource_scopes",
+    "organization_role_id",
+    "organization_roles",
+    "scope_id",
+    "scopes",
+)
+organization_users = _link(
+    "organization_users", "organization_id", "organizations", "user_id", "users"
+)
+organization_applications = _link(
+    "organization_applications",
+    "organization_id",
+    "organizations",
+    "application_id",
+    "applications",
+)
+
+organization_user_roles = Table(
+    "organization_user_roles",
+    metadata,
+    _tenant(),
+    Column("organization_id", String(21), primary_key=True),
+    Column("user_id", String(21), primary_key=True),
+    Column(
+        "organization_role_id",
+        String(21),
+        ForeignKey("organization_roles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    ForeignKeyConstraint(
+        ["organization_id", "user_id"],
+        ["organization_users.organization_id", "organization_users.user_id"],
+        ondelete="CASCADE",
+    ),
+)
+
+organization_invitations = Table(
+    "organization_invitations",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("inviter_id", String(21)),
+    Column("invitee", String(256), nullable=False),
+    Column("accepted_user_id", String(21)),
+    Column(
+        "organization_id",
+        String(21),
+        ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("status", String(32), nullable=False),
+    Column("organization_role_ids", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
 )

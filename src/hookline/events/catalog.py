@@ -38,8 +38,44 @@ DATA_EVENTS = (
 
 EXCEPTION_EVENTS = ("Identifier.Lockout", "Message.RateLimited", "Grant.LimitExceeded")
 
-EVENTS: tuple[str, ...] = INTERACTION_EVENTS + DATA_EVENTS + EXCEPTION_EVENTS
+LOGTO_EVENTS: tuple[str, ...] = INTERACTION_EVENTS + DATA_EVENTS + EXCEPTION_EVENTS
+
+# hookline's additions, for changes Logto users ask to hear about and Logto never reports.
+EXTENSION_EVENTS = ("User.Roles.Updated", "Organization.Membership.Roles.Updated")
+
+EVENTS: tuple[str, ...] = LOGTO_EVENTS + EXTENSION_EVENTS
 EVENT_SET = frozenset(EVENTS)
+
+# A successful Management API call whose `METHOD /route` (Koa style, no `/api`) is listed here
+# emits the event, with the response body as `data`: Logto's `managementApiHooksRegistration`.
+MANAGEMENT_API_EVENTS: dict[str, str] = {
+    "POST /users": "User.Created",
+    "PATCH /users/:userId": "User.Data.Updated",
+    "PATCH /users/:userId/custom-data": "User.Data.Updated",
+    "PATCH /users/:userId/profile": "User.Data.Updated",
+    "PATCH /users/:userId/password": "User.Data.Updated",
+    "PATCH /users/:userId/is-suspended": "User.SuspensionStatus.Updated",
+    "POST /roles": "Role.Created",
+    "DELETE /roles/:id": "Role.Deleted",
+    "PATCH /roles/:id": "Role.Data.Updated",
+    "POST /roles/:id/scopes": "Role.Scopes.Updated",
+    "DELETE /roles/:id/scopes/:scopeId": "Role.Scopes.Updated",
+    "POST /resources/:resourceId/scopes": "Scope.Created",
+    "DELETE /resources/:resourceId/scopes/:scopeId": "Scope.Deleted",
+    "PATCH /resources/:resourceId/scopes/:scopeId": "Scope.Data.Updated",
+    "POST /organizations": "Organization.Created",
+    "DELETE /organizations/:id": "Organization.Deleted",
+    "PATCH /organizations/:id": "Organization.Data.Updated",
+    "POST /organization-roles": "OrganizationRole.Created",
+    "DELETE /organization-roles/:id": "OrganizationRole.Deleted",
+    "PATCH /organization-roles/:id": "OrganizationRole.Data.Updated",
+    "POST /organization-scopes": "OrganizationScope.Created",
+    "DELETE /organization-scopes/:id": "OrganizationScope.Deleted",
+    "PATCH /organization-scopes/:id": "OrganizationScope.Data.Updated",
+    "PUT /organization-roles/:id/scopes": "OrganizationRole.Scopes.Updated",
+    "POST /organization-roles/:id/scopes": "OrganizationRole.Scopes.Updated",
+    "DELETE /organization-roles/:id/scopes/:organizationScopeId": "OrganizationRole.Scopes.Updated",
+}
 
 
 def is_interaction(event: str) -> bool:

@@ -33,6 +33,45 @@ def with_hook_id(body: bytes, hook_id: str) -> bytes:
     return b'%s,"hookId":"%s"}' % (body[:-1], hook_id.encode())
 
 
+# `data` left out of a payload (Logto sends none for 204 answers), as opposed to `data: null`.
+NO_DATA: Any = object()
+
+
+def management_payload(
+    user_agent: str | None,
+    ip: str | None,
+    path: str,
+    method: str,
+    status: int,
+    params: dict[str, str],
+    matched_route: str,
+    data: Any = NO_DATA,
+    data_first: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A data event from the Management API, keys in Logto's order (hookId comes later).
+
+    `data_first` puts `data` before the request context, as Logto's hand-made `User.Deleted`.
+    """
+    payload: dict[str, Any] = {}
+    if user_agent is not None:
+        payload["userAgent"] = user_agent
+    payload["ip"] = ip
+    if data_first and data is not NO_DATA:
+        payload["data"] = data
+    payload |= {
+        "path": path,
+        "method": method,
+        "status": status,
+        "params": params,
+        "matchedRoute": matched_route,
+    }
+    payload |= extra
+    if not data_first and data is not NO_DATA:
+        payload["data"] = data
+    return payload
+
+
 def test_payload(event: str, hook_id: str, now_ms: int, created_at: str) -> dict[str, Any]:
     """The fixed fake payload Logto sends from `POST /hooks/:id/test` (hookId second)."""
     if is_interaction(event):

@@ -1,4 +1,5 @@
-"""hookline.events.catalog: Logto's 31 registrable events, in Logto's order (SPEC §2.1)."""
+"""hookline.events.catalog: Logto's 31 registrable events in Logto's order (SPEC §2.1), then
+hookline's extensions."""
 
 from __future__ import annotations
 
@@ -39,13 +40,17 @@ SPEC_2_1 = [
 ]
 
 
-def test_exactly_the_spec_events_in_logto_order() -> None:
+EXTENSIONS = ["User.Roles.Updated", "Organization.Membership.Roles.Updated"]
+
+
+def test_exactly_the_spec_events_in_logto_order_then_hooklines() -> None:
     assert len(SPEC_2_1) == 31
-    assert list(catalog.EVENTS) == SPEC_2_1
+    assert list(catalog.LOGTO_EVENTS) == SPEC_2_1
+    assert list(catalog.EVENTS) == SPEC_2_1 + EXTENSIONS
 
 
 def test_event_set_matches() -> None:
-    assert catalog.EVENT_SET == frozenset(SPEC_2_1)
+    assert catalog.EVENT_SET == frozenset(SPEC_2_1 + EXTENSIONS)
     for wrong in (
         "Role.Scope.Updated",
         "OrganizationRole.Scope.Updated",
@@ -65,3 +70,12 @@ def test_families() -> None:
 def test_is_interaction() -> None:
     assert [e for e in SPEC_2_1 if catalog.is_interaction(e)] == SPEC_2_1[:4]
     assert not catalog.is_interaction("postsignin")
+
+
+def test_management_route_table_is_logtos_26_entries() -> None:
+    table = catalog.MANAGEMENT_API_EVENTS
+    assert len(table) == 26
+    assert set(table.values()) <= set(SPEC_2_1)
+    assert table["DELETE /organization-roles/:id/scopes/:organizationScopeId"] == (
+        "OrganizationRole.Scopes.Updated"
+    )

@@ -1,0 +1,7 @@
+"""`/api/organizations`: Logto's Management API for organizations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["organizations"])
