@@ -1,9 +1,15 @@
-"""Dispatcher processes beside the API: woken at commit, so still within 100 ms."""
+"""Dispatcher processes beside the API: woken at commit, and stopped without loss."""
 
 from __future__ import annotations
 
-from tests.delivery.test_delivery import make_hook, median_lag
-from tests.support.receiver import Receiver
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from tests.delivery.test_delivery import emit, make_hook, median_lag
+from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
 
 
@@ -16,3 +22,32 @@ def test_dispatcher_processes_deliver_within_100ms(tmp_path, receiver: Receiver)
     finally:
         server.stop()
     assert "Traceback" not in server.log.read_text()
+
+
+def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(
+    tmp_path, receiver: Receiver
+) -> None:
+    receiver.on("/h", Reply(delay=0.5))
+    server = Server(tmp_path).start()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "hookline", "worker"],
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with server.client() as api:
+            make_hook(api, receiver.url("/h"))
+            time.sleep(2)  # the worker is up and sharing the queue with the server's dispatcher
+            for seq in range(60):
+                emit(api, payload={"seq": seq})
+            receiver.wait_for(5, "/h")
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=15) == 0
+            got = receiver.wait_for(60, "/h", timeout=20)
+            assert {json.loads(r.body)["seq"] for r in got} == set(range(60))
+        assert b"Traceback" not in worker.stderr.read()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        server.stop()
