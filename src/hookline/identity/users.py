@@ -1,0 +1,413 @@
+"""Users: Logto's projection, the Management API's reads and writes, and role assignment.
+
+SQL on the caller's connection; nothing here commits. Errors are Logto's codes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+
+from hookline.db.tables import roles, users, users_roles
+from hookline.errors import ApiError, not_exists_with_id
+from hookline.ids import now_ms, random_id
+
+# API field → column, for the fields the Management API writes directly.
+COLUMNS = {
+    "username": "username",
+    "primaryEmail": "primary_email",
+    "primaryPhone": "primary_phone",
+    "name": "name",
+    "avatar": "avatar",
+    "customData": "custom_data",
+    "profile": "profile",
+}
+_JSON_COLUMNS = ("custom_data", "identities", "profile")
+
+
+def user_projection(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The user as Logto sends it in webhooks (`userInfoSelectFields`, in that order)."""
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "primaryEmail": row["primary_email"],
+        "primaryPhone": row["primary_phone"],
+        "name": row["name"],
+        "avatar": row["avatar"],
+        "customData": row["custom_data"],
+        "identities": row["identities"],
+        "lastSignInAt": row["last_sign_in_at"],
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
+        "profile": row["profile"],
+        "applicationId": row["application_id"],
+        "isSuspended": bool(row["is_suspended"]),
+    }
+
+
+def user_response(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A Management API answer about one user: the projection plus `hasPassword`, no hash."""
+    return {**user_projection(row), "hasPassword": row["password_hash"] is not None}
+
+
+def jsonb(value: Any) -> Any:
+    """`value` as PostgreSQL's jsonb gives it back to Logto: object keys shortest first,
+    then bytewise, at every depth."""
+    if isinstance(value, dict):
+        ordered = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+        return {k: jsonb(value[k]) for k in ordered}
+    if isinstance(value, list):
+        return [jsonb(v) for v in value]
+    return value
+
+
+# Reads.
+
+
+def find_user(conn: Connection, user_id: str) -> Mapping[str, Any]:
+    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    if row is None:
+        raise not_exists_with_id("user", user_id)
+    return row
+
+
+def list_users(
+    conn: Connection,
+    params: Iterable[tuple[str, str]],
+    page: int,
+    size: int,
+    exclude_role_id: str | None = None,
+) -> tuple[list[Mapping[str, Any]], int]:
+    """Newest first, filtered by Logto's `search` query parameters."""
+    condition = search_condition(params, _USER_SEARCH)
+    if exclude_role_id:
+        holders = select(users_roles.c.user_id).where(users_roles.c.role_id == exclude_role_id)
+        condition = and_(condition, users.c.id.not_in(holders))
+    total = conn.execute(select(func.count()).select_from(users).where(condition)).scalar_one()
+    rows = conn.execute(
+        select(users)
+        .where(condition)
+        .order_by(users.c.created_at.desc(), users.c.id.desc())
+        .limit(size)
+        .offset((page - 1) * size)
+    ).mappings()
+    return list(rows), total
+
+
+# Writes.
+
+
+def create_user(
+    conn: Connection, fields: dict[str, Any], password_hash: str | None
+) -> Mapping[str, Any]:
+    """Insert a user (API field names in `fields`) and give it the default user roles."""
+    _check_collisions(conn, fields, None, ("username", "primaryEmail", "primaryPhone"))
+    now = now_ms()
+    user_id = _new_user_id(conn)
+    values: dict[str, Any] = {COLUMNS[k]: v for k, v in fields.items()}
+    values = {"custom_data": {}, "identities": {}, "profile": {}, **values}
+    for column in _JSON_COLUMNS:
+        values[column] = jsonb(values[column])
+    conn.execute(
+        insert(users).values(
+            id=user_id,
+            password_hash=password_hash,
+            is_suspended=False,
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
+    )
+    defaults = select(literal(user_id), roles.c.id).where(
+        roles.c.is_default == true(), roles.c.type == "User"
+    )
+    conn.execute(
+        insert(users_roles).from_select([users_roles.c.user_id, users_roles.c.role_id], defaults)
+    )
+    return find_user(conn, user_id)
+
+
+def update_user(conn: Connection, user_id: str, fields: dict[str, Any]) -> Mapping[str, Any]:
+    """`PATCH /users/:userId`: the given fields replace the stored ones (JSON ones whole)."""
+    find_user(conn, user_id)
+    _check_collisions(conn, fields, user_id, ("primaryEmail", "primaryPhone", "username"))
+    values = {COLUMNS[k]: jsonb(v) if COLUMNS[k] in _JSON_COLUMNS else v for k, v in fields.items()}
+    return _update(conn, user_id, values)
+
+
+def merge_json(conn: Connection, user_id: str, column: str, value: dict) -> Mapping[str, Any]:
+    """`custom-data` and `profile` patches: top-level keys merge into the stored object."""
+    row = find_user(conn, user_id)
+    return _update(conn, user_id, {column: jsonb({**row[column], **value})})
+
+
+def set_password(conn: Connection, user_id: str, password_hash: str) -> Mapping[str, Any]:
+    find_user(conn, user_id)
+    return _update(conn, user_id, {"password_hash": password_hash})
+
+
+def set_suspended(conn: Connection, user_id: str, suspended: bool) -> Mapping[str, Any]:
+    find_user(conn, user_id)
+    return _update(conn, user_id, {"is_suspended": suspended})
+
+
+def delete_user(conn: Connection, user_id: str) -> Mapping[str, Any]:
+    """Delete a user (its role and organization links go with it); return the row as it was."""
+    row = find_user(conn, user_id)
+    conn.execute(delete(users).where(users.c.id == user_id))
+    return row
+
+
+def _update(conn: Connection, user_id: str, values: dict[str, Any]) -> Mapping[str, Any]:
+    conn.execute(update(users).where(users.c.id == user_id).values(updated_at=now_ms(), **values))
+    return find_user(conn, user_id)
+
+
+def _new_user_id(conn: Connection) -> str:
+    while True:
+        user_id = random_id(12)
+        if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
+            return user_id
+
+
+_COLLISIONS: dict[str, tuple[str, str]] = {
+    "username": ("user.username_already_in_use", "This username is already in use."),
+    "primaryEmail": (
+        "user.email_already_in_use",
+        "This email is associated with an existing account.",
+    ),
+    "primaryPhone": (
+        "user.phone_already_in_use",
+        "This phone number is associated with an existing account.",
+    ),
+}
+
+
+def _check_collisions(
+    conn: Connection, fields: dict[str, Any], exclude_id: str | None, order: tuple[str, ...]
+) -> None:
+    """422 if another user holds the username (exact), email (any case) or phone."""
+    for field in order:
+        value = fields.get(field)
+        if not value:
+            continue
+        column = users.c[COLUMNS[field]]
+        match = func.lower(column) == value.lower() if field == "primaryEmail" else column == value
+        query = select(users.c.id).where(match)
+        if exclude_id is not None:
+            query = query.where(users.c.id != exclude_id)
+        if conn.execute(query.limit(1)).first() is not None:
+            code, message = _COLLISIONS[field]
+            raise ApiError(422, code, message)
+
+
+# Role assignment.
+
+
+def role_projection(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "tenantId": row["tenant_id"],
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "type": row["type"],
+        "isDefault": bool(row["is_default"]),
+    }
+
+
+def user_role_ids(conn: Connection, user_id: str) -> list[str]:
+    query = select(users_roles.c.role_id).where(users_roles.c.user_id == user_id)
+    return list(conn.execute(query.order_by(users_roles.c.role_id)).scalars())
+
+
+def list_user_roles(
+    conn: Connection, user_id: str, params: Iterable[tuple[str, str]], page: int, size: int
+) -> tuple[list[Mapping[str, Any]], int]:
+    """The user's roles (type `User` only, as Logto), filtered by `search`."""
+    find_user(conn, user_id)
+    held = select(users_roles.c.role_id).where(users_roles.c.user_id == user_id)
+    condition = and_(
+        roles.c.id.in_(held), roles.c.type == "User", search_condition(params, _ROLE_SEARCH)
+    )
+    total = conn.execute(select(func.count()).select_from(roles).where(condition)).scalar_one()
+    rows = conn.execute(
+        select(roles)
+        .where(condition)
+        .order_by(roles.c.created_at.desc(), roles.c.id)
+        .limit(size)
+        .offset((page - 1) * size)
+    ).mappings()
+    return list(rows), total
+
+
+def add_user_roles(conn: Connection, user_id: str, role_ids: list[str]) -> list[str]:
+    """Assign roles; those already held are skipped. Returns the newly assigned ids."""
+    find_user(conn, user_id)
+    held = set(user_role_ids(conn, user_id))
+    added = [r for r in dict.fromkeys(role_ids) if r not in held]
+    _assign(conn, user_id, added)
+    return added
+
+
+def replace_user_roles(
+    conn: Connection, user_id: str, role_ids: list[str]
+) -> tuple[list[str], list[str]]:
+    """Make the user's roles exactly `role_ids`; returns (added, removed)."""
+    find_user(conn, user_id)
+    held = user_role_ids(conn, user_id)
+    wanted = list(dict.fromkeys(role_ids))
+    added = [r for r in wanted if r not in held]
+    removed = [r for r in held if r not in wanted]
+    _assign(conn, user_id, added)
+    if removed:
+        conn.execute(
+            delete(users_roles).where(
+                users_roles.c.user_id == user_id, users_roles.c.role_id.in_(removed)
+            )
+        )
+    return added, removed
+
+
+def remove_user_role(conn: Connection, user_id: str, role_id: str) -> None:
+    find_user(conn, user_id)
+    result = conn.execute(
+        delete(users_roles).where(
+            users_roles.c.user_id == user_id, users_roles.c.role_id == role_id
+        )
+    )
+    if result.rowcount == 0:
+        raise ApiError(404, "entity.not_found", "The resource does not exist.")
+
+
+def _assign(conn: Connection, user_id: str, role_ids: list[str]) -> None:
+    """404 for an unknown role, 422 for a machine-to-machine one; then insert the links."""
+    if not role_ids:
+        return
+    found: dict[str, Row] = {
+        row.id: row
+        for row in conn.execute(select(roles.c.id, roles.c.type).where(roles.c.id.in_(role_ids)))
+    }
+    for role_id in role_ids:
+        if role_id not in found:
+            raise not_exists_with_id("role", role_id)
+        if found[role_id].type != "User":
+            raise ApiError(
+                422,
+                "user.invalid_role_type",
+                "Invalid role type, can not assign machine-to-machine role to user.",
+            )
+    conn.execute(insert(users_roles), [{"user_id": user_id, "role_id": r} for r in role_ids])
+
+
+# Logto's search query parameters (`search`, `search.<field>`, `mode`, `mode.<field>`,
+# `joint`/`jointMode`, `isCaseSensitive`), for the `like` and `exact` match modes.
+
+_USER_SEARCH = {
+    "id": users.c.id,
+    "primary_email": users.c.primary_email,
+    "primary_phone": users.c.primary_phone,
+    "username": users.c.username,
+    "name": users.c.name,
+}
+_ROLE_SEARCH = {"id": roles.c.id, "name": roles.c.name, "description": roles.c.description}
+_YES = {"1", "true", "y", "yes", "yep", "yeah"}
+
+
+def search_condition(params: Iterable[tuple[str, str]], columns: dict) -> ColumnElement[bool]:
+    """The SQL condition for the query's search parameters (true when there are none)."""
+    modes: dict[str | None, str] = {}
+    values: dict[str | None, list[str]] = {}
+    joint, case_sensitive = "or", False
+    for key, value in params:
+        if key in ("joint", "jointMode"):
+            joint = value or "or"
+        elif key == "isCaseSensitive":
+            case_sensitive = value.lower() in _YES
+        elif key.startswith("mode"):
+            modes[_search_field(key, columns)] = value
+        elif key.startswith("search"):
+            values.setdefault(_search_field(key, columns), []).append(value)
+    if joint not in ("and", "or"):
+        raise _bad_search(f"Search joint mode `{joint}` is not valid, expect one of and, or.")
+    conditions = []
+    for field, given in values.items():
+        mode = modes.get(field) or modes.get(None) or "like"
+        if mode not in ("like", "exact"):
+            raise _bad_search(
+                f"Search match mode `{mode}` is not valid, expect one of exact, like."
+            )
+        if not all(given):
+            raise _bad_search("Search value cannot be empty.")
+        if mode == "like" and len(given) > 1:
+            raise _bad_search("Only one search value is allowed when search mode is not `exact`.")
+        targets = [columns[field]] if field else list(columns.values())
+        conditions.append(or_(*(_match(c, mode, given, case_sensitive) for c in targets)))
+    if not conditions:
+        return true()
+    return and_(*conditions) if joint == "and" else or_(*conditions)
+
+
+def _search_field(key: str, columns: dict) -> str | None:
+    path = key.split(".")
+    if len(path) > 2:
+        raise _bad_search(
+            f"Unsupported nested search field path `{'.'.join(path[1:])}` detected."
+            " Only the first level field is supported."
+        )
+    if len(path) == 1:
+        return None
+    field = re.sub(r"(?<!^)(?=[A-Z])", "_", path[1]).lower()
+    if field not in columns:
+        raise _bad_search(
+            f"Search field `{field}` is not valid, expect one of {', '.join(columns)}."
+        )
+    return field
+
+
+def _match(column: Any, mode: str, values: list[str], case_sensitive: bool) -> ColumnElement:
+    if mode == "exact":
+        if case_sensitive:
+            return column.in_(values)
+        return func.lower(column).in_([v.lower() for v in values])
+    if case_sensitive:
+        return column.op("GLOB")(_like_to_glob(values[0]))
+    return column.ilike(values[0], escape="\\")
+
+
+def _like_to_glob(pattern: str) -> str:
+    """A PostgreSQL LIKE pattern (`%`, `_`, backslash escapes) as an SQLite GLOB."""
+    out, chars = [], iter(pattern)
+    specials = {"*": "[*]", "?": "[?]", "[": "[[]"}
+    for ch in chars:
+        if ch == "\\":
+            ch = next(chars, "\\")
+            out.append(specials.get(ch, ch))
+        elif ch == "%":
+            out.append("*")
+        elif ch == "_":
+            out.append("?")
+        else:
+            out.append(specials.get(ch, ch))
+    return "".join(out)
+
+
+def _bad_search(details: str) -> ApiError:
+    error = ApiError(400, "request.invalid_input", f"Input is invalid. {details}")
+    error.details = details  # type: ignore[attr-defined]
+    return error
