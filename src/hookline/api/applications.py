@@ -1,7 +1,113 @@
-"""`/api/applications`: Logto's Management API for applications."""
+"""`/api/applications`: Logto's Management API for applications (which fires no events)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.resources import Body
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.errors import ApiError
+from hookline.identity import applications
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["applications"])
+
+AppName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
+AppType = Literal["Native", "SPA", "Traditional", "MachineToMachine"]
+
+
+class OidcClientMetadata(BaseModel):
+    """Both URI lists are required, as Logto's guard has it; other keys are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    redirectUris: list[StrictStr]
+    postLogoutRedirectUris: list[StrictStr]
+
+
+class ApplicationCreate(Body):
+    NULLABLE = frozenset({"description"})
+    name: AppName
+    type: AppType
+    description: StrictStr | None = None
+    oidcClientMetadata: OidcClientMetadata | None = None
+    customData: dict[str, Any] | None = None
+
+
+class ApplicationUpdate(Body):
+    NULLABLE = frozenset({"description"})
+    name: AppName | None = None
+    description: StrictStr | None = None
+    oidcClientMetadata: OidcClientMetadata | None = None
+    customData: dict[str, Any] | None = None
+
+
+APPLICATION_COLUMNS = {
+    "name": "name",
+    "description": "description",
+    "oidcClientMetadata": "oidc_client_metadata",
+    "customData": "custom_data",
+}
+
+
+def _types(request: Request) -> list[str] | None:
+    """`types` may repeat (`?types=SPA&types=Native`)."""
+    types = request.query_params.getlist("types")
+    for value in types:
+        if value not in applications.TYPES:
+            error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
+            error.details = f"types: unknown application type {value!r}"  # type: ignore[attr-defined]
+            raise error
+    return types or None
+
+
+@router.get("/applications")
+async def list_applications(
+    request: Request, rt: RuntimeDep, page: str | None = None, page_size: str | None = None
+) -> Any:
+    """Applications, newest first; paginated only when `page` or `page_size` is given."""
+    types = _types(request)
+    paging = page_params(page, page_size, required=False)
+    with read(rt.engine) as conn:
+        items, total = applications.list_applications(conn, types, paging)
+    headers = pagination_headers(request, *paging, total) if paging else None
+    return JSON(items, headers=headers)
+
+
+@router.post("/applications")
+async def create_application(body: ApplicationCreate, rt: RuntimeDep) -> Any:
+    """Create an application (200, as Logto). The answer holds the client secret: the only
+    time it is shown, since hookline keeps just its hash."""
+    metadata = body.oidcClientMetadata.model_dump() if body.oidcClientMetadata else None
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        created = applications.create_application(
+            conn, body.name, body.type, body.description, metadata, body.customData
+        )
+    return JSON(created)
+
+
+@router.get("/applications/{id}")
+async def get_application(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(applications.get_application(conn, id))
+
+
+@router.patch("/applications/{id}")
+async def update_application(id: str, body: ApplicationUpdate, rt: RuntimeDep) -> Any:
+    """Change name, description, OIDC metadata or custom data; JSON fields are replaced."""
+    changes = body.changes(APPLICATION_COLUMNS)
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        return JSON(applications.update_application(conn, id, changes))
+
+
+@router.delete("/applications/{id}", status_code=204)
+async def delete_application(id: str, rt: RuntimeDep) -> Response:
+    """Delete an application; its credentials get no new tokens (issued ones run out)."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        applications.delete_application(conn, id)
+    return Response(status_code=204)

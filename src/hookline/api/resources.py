@@ -2,6 +2,162 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, ClassVar
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+
+from hookline.api.changes import route_event
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.identity import resources
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["resources"])
+
+# JavaScript's exact integers, the largest number a Logto client can send as such.
+MAX_SAFE_INT = 2**53 - 1
+
+
+class Body(BaseModel):
+    """A request body: unknown keys dropped (as zod does); `null` only where Logto allows it."""
+
+    model_config = ConfigDict(extra="ignore")
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None and key in cls.model_fields and key not in cls.NULLABLE:
+                    raise ValueError(f"{key} must not be null")
+        return data
+
+    def changes(self, columns: dict[str, str]) -> dict[str, Any]:
+        """The fields the caller sent, keyed by their column names."""
+        sent = self.model_dump(exclude_unset=True)
+        return {columns[key]: value for key, value in sent.items() if key in columns}
+
+
+Ttl = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
+
+
+class ResourceCreate(Body):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+    indicator: Annotated[StrictStr, Field(min_length=1, max_length=2048)]
+    accessTokenTtl: Ttl | None = None
+
+
+class ResourceUpdate(Body):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
+    accessTokenTtl: Ttl | None = None
+
+
+RESOURCE_COLUMNS = {"name": "name", "accessTokenTtl": "access_token_ttl"}
+
+
+class ScopeCreate(Body):
+    NULLABLE = frozenset({"description"})
+    name: Annotated[StrictStr, Field(min_length=1, max_length=256)]
+    description: StrictStr | None = None
+
+
+class ScopeUpdate(Body):
+    NULLABLE = frozenset({"description"})
+    name: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
+    description: StrictStr | None = None
+
+
+SCOPE_COLUMNS = {"name": "name", "description": "description"}
+
+
+@router.get("/resources")
+async def list_resources(
+    request: Request,
+    rt: RuntimeDep,
+    includeScopes: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """All resources, paginated only when `page` or `page_size` is given."""
+    paging = page_params(page, page_size, required=False)
+    with read(rt.engine) as conn:
+        items, total = resources.list_resources(conn, truthy(includeScopes), paging)
+    headers = pagination_headers(request, *paging, total) if paging else None
+    return JSON(items, headers=headers)
+
+
+@router.post("/resources", status_code=201)
+async def create_resource(body: ResourceCreate, rt: RuntimeDep) -> Any:
+    """Create a resource; no event (Logto fires none for resources, only for their scopes)."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        created = resources.create_resource(conn, body.name, body.indicator, body.accessTokenTtl)
+    return JSON(created, status_code=201)
+
+
+@router.get("/resources/{id}")
+async def get_resource(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(resources.get_resource(conn, id))
+
+
+@router.patch("/resources/{id}")
+async def update_resource(id: str, body: ResourceUpdate, rt: RuntimeDep) -> Any:
+    """Rename a resource or change its token TTL; the indicator cannot change."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        return JSON(resources.update_resource(conn, id, body.changes(RESOURCE_COLUMNS)))
+
+
+@router.delete("/resources/{id}", status_code=204)
+async def delete_resource(id: str, rt: RuntimeDep) -> Response:
+    """Delete a resource and its scopes; fires nothing, as in Logto."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        resources.delete_resource(conn, id)
+    return Response(status_code=204)
+
+
+@router.get("/resources/{resourceId}/scopes")
+async def list_scopes(
+    resourceId: str,
+    request: Request,
+    rt: RuntimeDep,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """A resource's scopes, always paginated (20 a page unless told), as Logto."""
+    paging = page_params(page, page_size, required=True)
+    assert paging is not None
+    with read(rt.engine) as conn:
+        items, total = resources.list_scopes(conn, resourceId, paging)
+    return JSON(items, headers=pagination_headers(request, *paging, total))
+
+
+@router.post("/resources/{resourceId}/scopes", status_code=201)
+async def create_scope(resourceId: str, body: ScopeCreate, request: Request, rt: RuntimeDep) -> Any:
+    """Create a scope: `Scope.Created`."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        scope = resources.create_scope(conn, resourceId, body.name, body.description)
+        route_event(conn, request, 201, scope)
+    return JSON(scope, status_code=201)
+
+
+@router.patch("/resources/{resourceId}/scopes/{scopeId}")
+async def update_scope(
+    resourceId: str, scopeId: str, body: ScopeUpdate, request: Request, rt: RuntimeDep
+) -> Any:
+    """Rename or redescribe a scope: `Scope.Data.Updated`."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        scope = resources.update_scope(conn, resourceId, scopeId, body.changes(SCOPE_COLUMNS))
+        route_event(conn, request, 200, scope)
+    return JSON(scope)
+
+
+@router.delete("/resources/{resourceId}/scopes/{scopeId}", status_code=204)
+async def delete_scope(resourceId: str, scopeId: str, request: Request, rt: RuntimeDep) -> Response:
+    """Delete a scope (and its role assignments): `Scope.Deleted`, without data."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        resources.delete_scope(conn, resourceId, scopeId)
+        route_event(conn, request, 204)
+    return Response(status_code=204)

@@ -2,6 +2,132 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import Field, StrictBool, StrictStr
+
+from hookline.api.changes import emit_change, route_event
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.resources import Body
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.identity import roles
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["roles"])
+
+RoleName = Annotated[StrictStr, Field(min_length=1, max_length=128)]
+Description = Annotated[StrictStr, Field(min_length=1, max_length=128)]
+ScopeId = Annotated[StrictStr, Field(min_length=1)]
+RoleType = Literal["User", "MachineToMachine"]
+
+
+class RoleCreate(Body):
+    name: RoleName
+    description: Description
+    type: RoleType = "User"
+    isDefault: StrictBool = False
+    scopeIds: list[ScopeId] | None = None
+
+
+class RoleUpdate(Body):
+    name: RoleName | None = None
+    description: Description | None = None
+    isDefault: StrictBool | None = None
+
+
+ROLE_COLUMNS = {"name": "name", "description": "description", "isDefault": "is_default"}
+
+
+class RoleScopes(Body):
+    scopeIds: Annotated[list[ScopeId], Field(min_length=1)]
+
+
+@router.get("/roles")
+async def list_roles(
+    request: Request,
+    rt: RuntimeDep,
+    type: RoleType | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """Roles, newest first, always paginated (20 a page unless told), as Logto."""
+    paging = page_params(page, page_size, required=True)
+    assert paging is not None
+    with read(rt.engine) as conn:
+        items, total = roles.list_roles(conn, type, paging)
+    return JSON(items, headers=pagination_headers(request, *paging, total))
+
+
+@router.post("/roles")
+async def create_role(body: RoleCreate, request: Request, rt: RuntimeDep) -> Any:
+    """Create a role (200, as Logto): `Role.Created`; with `scopeIds` (even empty, as in
+    Logto) also a hand-made `Role.Scopes.Updated` carrying `roleId` and the scopes."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        role, assigned = roles.create_role(
+            conn, body.name, body.description, body.type, body.isDefault, body.scopeIds
+        )
+        # Logto appends this one inside the handler, before the route table's Role.Created.
+        if assigned is not None:
+            emit_change(conn, request, 200, "Role.Scopes.Updated", data=assigned, roleId=role["id"])
+        route_event(conn, request, 200, role)
+    return JSON(role)
+
+
+@router.get("/roles/{id}")
+async def get_role(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(roles.get_role(conn, id))
+
+
+@router.patch("/roles/{id}")
+async def update_role(id: str, body: RoleUpdate, request: Request, rt: RuntimeDep) -> Any:
+    """Change a role's name, description or isDefault: `Role.Data.Updated`."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        role = roles.update_role(conn, id, body.changes(ROLE_COLUMNS))
+        route_event(conn, request, 200, role)
+    return JSON(role)
+
+
+@router.delete("/roles/{id}", status_code=204)
+async def delete_role(id: str, request: Request, rt: RuntimeDep) -> Response:
+    """Delete a role: `Role.Deleted`, without data."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        roles.delete_role(conn, id)
+        route_event(conn, request, 204)
+    return Response(status_code=204)
+
+
+@router.get("/roles/{id}/scopes")
+async def list_role_scopes(
+    id: str,
+    request: Request,
+    rt: RuntimeDep,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """The role's scopes with their resources; paginated only when asked."""
+    paging = page_params(page, page_size, required=False)
+    with read(rt.engine) as conn:
+        items, total = roles.list_role_scopes(conn, id, paging)
+    headers = pagination_headers(request, *paging, total) if paging else None
+    return JSON(items, headers=headers)
+
+
+@router.post("/roles/{id}/scopes", status_code=201)
+async def add_role_scopes(id: str, body: RoleScopes, request: Request, rt: RuntimeDep) -> Any:
+    """Assign scopes: answers (and `Role.Scopes.Updated` carries) all the role's scopes."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        all_scopes = roles.add_role_scopes(conn, id, body.scopeIds)
+        route_event(conn, request, 201, all_scopes)
+    return JSON(all_scopes, status_code=201)
+
+
+@router.delete("/roles/{id}/scopes/{scopeId}", status_code=204)
+async def remove_role_scope(id: str, scopeId: str, request: Request, rt: RuntimeDep) -> Response:
+    """Unassign a scope: `Role.Scopes.Updated`, without data."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        roles.remove_role_scope(conn, id, scopeId)
+        route_event(conn, request, 204)
+    return Response(status_code=204)

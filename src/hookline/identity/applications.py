@@ -1,0 +1,106 @@
+"""Applications, as Logto's Management API shows them.
+
+Only a hash of each client secret is stored (hookline.auth.applications.hash_secret), so the
+secret itself is answered once, on creation. hookline's own admin applications stay hidden:
+the Management API can neither see nor change the credentials it is called with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from hookline.auth.applications import hash_secret
+from hookline.db.tables import applications
+from hookline.errors import not_exists_with_id
+from hookline.identity.resources import ROWID, Paging, paged
+from hookline.ids import client_secret, now_ms, random_id
+
+TYPES = ("Native", "SPA", "Traditional", "MachineToMachine")
+
+
+def application_json(row: Any, secret: str | None = None) -> dict[str, Any]:
+    """Logto's shape and key order; `secret` only when it was just generated."""
+    body: dict[str, Any] = {"tenantId": row.tenant_id, "id": row.id, "name": row.name}
+    if secret is not None:
+        body["secret"] = secret
+    body |= {
+        "description": row.description,
+        "type": row.type,
+        "oidcClientMetadata": row.oidc_client_metadata,
+        # Not stored by hookline: Logto's defaults.
+        "customClientMetadata": {},
+        "protectedAppMetadata": None,
+        "customData": row.custom_data,
+        "isThirdParty": False,
+        "createdAt": row.created_at,
+    }
+    return body
+
+
+def _visible() -> Any:
+    return applications.c.is_admin.is_(False)
+
+
+def find_application(conn: Connection, app_id: str) -> Any:
+    row = conn.execute(select(applications).where(applications.c.id == app_id, _visible())).first()
+    if row is None:
+        raise not_exists_with_id("applications", app_id)
+    return row
+
+
+def create_application(
+    conn: Connection,
+    name: str,
+    app_type: str,
+    description: str | None,
+    oidc_client_metadata: dict[str, Any] | None,
+    custom_data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    app_id, secret = random_id(), client_secret()
+    metadata = {"redirectUris": [], "postLogoutRedirectUris": [], **(oidc_client_metadata or {})}
+    conn.execute(
+        insert(applications).values(
+            id=app_id,
+            name=name,
+            description=description,
+            type=app_type,
+            secret_hash=hash_secret(secret),
+            is_admin=False,
+            created_at=now_ms(),
+            custom_data=custom_data or {},
+            oidc_client_metadata=metadata,
+        )
+    )
+    return application_json(find_application(conn, app_id), secret)
+
+
+def list_applications(
+    conn: Connection, types: list[str] | None, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest first, optionally only of some `types`."""
+    query = select(applications).where(_visible())
+    if types:
+        query = query.where(applications.c.type.in_(types))
+    order = (applications.c.created_at.desc(), ROWID.desc())
+    rows, total = paged(conn, query.order_by(*order), paging)
+    return [application_json(row) for row in rows], total
+
+
+def get_application(conn: Connection, app_id: str) -> dict[str, Any]:
+    """With `isAdmin`, as Logto's single-application answer (always false here)."""
+    return {**application_json(find_application(conn, app_id)), "isAdmin": False}
+
+
+def update_application(conn: Connection, app_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` holds columns; JSON ones replace the stored value whole, as Logto's PATCH."""
+    find_application(conn, app_id)
+    if changes:
+        conn.execute(update(applications).where(applications.c.id == app_id).values(**changes))
+    return application_json(find_application(conn, app_id))
+
+
+def delete_application(conn: Connection, app_id: str) -> None:
+    find_application(conn, app_id)
+    conn.execute(delete(applications).where(applications.c.id == app_id))

@@ -1,0 +1,187 @@
+"""API resources and their scopes, as Logto's Management API shows them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
+
+from hookline.config import MANAGEMENT_API_RESOURCE
+from hookline.db.tables import resources, scopes
+from hookline.errors import ApiError, not_exists_with_id
+from hookline.ids import now_ms, random_id
+
+Paging = tuple[int, int] | None
+
+# SQLite's insertion order, the tie-break for rows made in the same millisecond.
+ROWID = literal_column("rowid")
+
+
+def resource_json(row: Any) -> dict[str, Any]:
+    return {
+        "tenantId": row.tenant_id,
+        "id": row.id,
+        "name": row.name,
+        "indicator": row.indicator,
+        "isDefault": bool(row.is_default),
+        "accessTokenTtl": row.access_token_ttl,
+    }
+
+
+def scope_json(row: Any) -> dict[str, Any]:
+    return {
+        "tenantId": row.tenant_id,
+        "id": row.id,
+        "resourceId": row.resource_id,
+        "name": row.name,
+        "description": row.description,
+        "createdAt": row.created_at,
+    }
+
+
+def paged(conn: Connection, query: Select, paging: Paging) -> tuple[list[Any], int]:
+    """Rows of `query` (one page of them if `paging`), and how many rows there are in all."""
+    if paging is None:
+        rows = conn.execute(query).all()
+        return rows, len(rows)
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    number, size = paging
+    return conn.execute(query.limit(size).offset((number - 1) * size)).all(), total
+
+
+def find_resource(conn: Connection, resource_id: str) -> Any:
+    row = conn.execute(select(resources).where(resources.c.id == resource_id)).first()
+    if row is None:
+        raise not_exists_with_id("resources", resource_id)
+    return row
+
+
+def create_resource(
+    conn: Connection, name: str, indicator: str, access_token_ttl: int | None
+) -> dict[str, Any]:
+    """A new resource (never the default one), with `scopes: []` as Logto answers."""
+    taken = conn.execute(select(resources.c.id).where(resources.c.indicator == indicator)).first()
+    # The Management API's own indicator is taken in Logto by its built-in resource.
+    if taken is not None or indicator == MANAGEMENT_API_RESOURCE:
+        raise ApiError(
+            422,
+            "resource.resource_identifier_in_use",
+            f"The API identifier {indicator} is already in use",
+        )
+    resource_id = random_id()
+    values: dict[str, Any] = {"id": resource_id, "name": name, "indicator": indicator}
+    if access_token_ttl is not None:
+        values["access_token_ttl"] = access_token_ttl
+    conn.execute(insert(resources).values(**values))
+    return {**resource_json(find_resource(conn, resource_id)), "scopes": []}
+
+
+def list_resources(
+    conn: Connection, include_scopes: bool, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    rows, total = paged(conn, select(resources).order_by(ROWID), paging)
+    items = [resource_json(row) for row in rows]
+    if include_scopes:
+        by_resource: dict[str, list[dict[str, Any]]] = {item["id"]: [] for item in items}
+        query = select(scopes).where(scopes.c.resource_id.in_(by_resource))
+        for scope in conn.execute(query.order_by(scopes.c.created_at, ROWID)):
+            by_resource[scope.resource_id].append(scope_json(scope))
+        items = [{**item, "scopes": by_resource[item["id"]]} for item in items]
+    return items, total
+
+
+def get_resource(conn: Connection, resource_id: str) -> dict[str, Any]:
+    return resource_json(find_resource(conn, resource_id))
+
+
+def update_resource(conn: Connection, resource_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` holds `name` and/or `access_token_ttl`; Logto lets neither indicator nor
+    isDefault change here."""
+    find_resource(conn, resource_id)
+    if changes:
+        conn.execute(update(resources).where(resources.c.id == resource_id).values(**changes))
+    return get_resource(conn, resource_id)
+
+
+def delete_resource(conn: Connection, resource_id: str) -> None:
+    """Its scopes, and their role assignments, go with it (foreign keys cascade)."""
+    find_resource(conn, resource_id)
+    conn.execute(delete(resources).where(resources.c.id == resource_id))
+
+
+# Scopes of a resource.
+
+_SPACE = re.compile(r"\s")
+
+
+def _check_scope_name(conn: Connection, resource_id: str, name: str, own_id: str = "") -> None:
+    if _SPACE.search(name):
+        raise ApiError(
+            400, "scope.name_with_space", "The name of the scope cannot contain any spaces."
+        )
+    clash = conn.execute(
+        select(scopes.c.id).where(
+            scopes.c.resource_id == resource_id, scopes.c.name == name, scopes.c.id != own_id
+        )
+    ).first()
+    if clash is not None:
+        raise ApiError(422, "scope.name_exists", f"The scope name {name} is already in use")
+
+
+def find_scope(conn: Connection, scope_id: str) -> Any:
+    row = conn.execute(select(scopes).where(scopes.c.id == scope_id)).first()
+    if row is None:
+        raise not_exists_with_id("scopes", scope_id)
+    return row
+
+
+def list_scopes(
+    conn: Connection, resource_id: str, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    """A resource's scopes, oldest first; an unknown resource simply has none (as Logto)."""
+    query = select(scopes).where(scopes.c.resource_id == resource_id)
+    rows, total = paged(conn, query.order_by(scopes.c.created_at, ROWID), paging)
+    return [scope_json(row) for row in rows], total
+
+
+def create_scope(
+    conn: Connection, resource_id: str, name: str, description: str | None
+) -> dict[str, Any]:
+    find_resource(conn, resource_id)
+    _check_scope_name(conn, resource_id, name)
+    scope_id = random_id()
+    conn.execute(
+        insert(scopes).values(
+            id=scope_id,
+            resource_id=resource_id,
+            name=name,
+            description=description,
+            created_at=now_ms(),
+        )
+    )
+    return scope_json(find_scope(conn, scope_id))
+
+
+def update_scope(
+    conn: Connection, resource_id: str, scope_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """`changes` holds `name` and/or `description`."""
+    find_resource(conn, resource_id)
+    if "name" in changes:
+        _check_scope_name(conn, resource_id, changes["name"], scope_id)
+    row = find_scope(conn, scope_id)
+    if row.resource_id != resource_id:
+        raise not_exists_with_id("scopes", scope_id)
+    if changes:
+        conn.execute(update(scopes).where(scopes.c.id == scope_id).values(**changes))
+    return scope_json(find_scope(conn, scope_id))
+
+
+def delete_scope(conn: Connection, resource_id: str, scope_id: str) -> None:
+    find_resource(conn, resource_id)
+    gone = conn.execute(
+        delete(scopes).where(scopes.c.id == scope_id, scopes.c.resource_id == resource_id)
+    )
+    if gone.rowcount == 0:
+        raise ApiError(404, "entity.not_found", "The resource does not exist.")

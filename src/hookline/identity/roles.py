@@ -1,0 +1,199 @@
+"""Roles and the API resource scopes they grant, as Logto's Management API shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, literal_column, select, update
+
+from hookline.db.tables import resources, roles, roles_scopes, scopes, users, users_roles
+from hookline.errors import ApiError, not_exists_with_id
+from hookline.identity.resources import ROWID, Paging, find_scope, paged, resource_json, scope_json
+from hookline.ids import now_ms, random_id
+
+# Logto's list features at most this many users (and applications) per role.
+FEATURED = 3
+
+
+def role_json(row: Any) -> dict[str, Any]:
+    return {
+        "tenantId": row.tenant_id,
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "type": row.type,
+        "isDefault": bool(row.is_default),
+    }
+
+
+def find_role(conn: Connection, role_id: str) -> Any:
+    row = conn.execute(select(roles).where(roles.c.id == role_id)).first()
+    if row is None:
+        raise not_exists_with_id("roles", role_id)
+    return row
+
+
+def _check_name(conn: Connection, name: str, own_id: str = "") -> None:
+    clash = conn.execute(
+        select(roles.c.id).where(roles.c.name == name, roles.c.id != own_id)
+    ).first()
+    if clash is not None:
+        raise ApiError(422, "role.name_in_use", f"This role name {name} is already in use")
+
+
+def create_role(
+    conn: Connection,
+    name: str,
+    description: str,
+    role_type: str,
+    is_default: bool,
+    scope_ids: list[str] | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """The new role, and the scopes it was given (None when `scopeIds` was not sent)."""
+    _check_name(conn, name)
+    role_id = random_id()
+    conn.execute(
+        insert(roles).values(
+            id=role_id,
+            name=name,
+            description=description,
+            type=role_type,
+            is_default=is_default,
+            created_at=now_ms(),
+        )
+    )
+    assigned = None
+    if scope_ids is not None:
+        assign_scopes(conn, role_id, scope_ids)
+        assigned = _scopes_by_ids(conn, scope_ids)
+    return role_json(find_role(conn, role_id)), assigned
+
+
+def list_roles(
+    conn: Connection, role_type: str | None, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest first, each with its user count and up to three featured users."""
+    query = select(roles)
+    if role_type is not None:
+        query = query.where(roles.c.type == role_type)
+    rows, total = paged(conn, query.order_by(roles.c.created_at.desc(), ROWID.desc()), paging)
+    role_ids = [row.id for row in rows]
+    counts = dict(
+        conn.execute(
+            select(users_roles.c.role_id, func.count())
+            .where(users_roles.c.role_id.in_(role_ids))
+            .group_by(users_roles.c.role_id)
+        ).all()
+    )
+    featured: dict[str, list[dict[str, Any]]] = {role_id: [] for role_id in role_ids}
+    members = conn.execute(
+        select(users_roles.c.role_id, users.c.id, users.c.avatar, users.c.name)
+        .join(users, users.c.id == users_roles.c.user_id)
+        .where(users_roles.c.role_id.in_(role_ids))
+        .order_by(users_roles.c.role_id, literal_column("users_roles.rowid"))
+    )
+    for member in members:
+        if len(featured[member.role_id]) < FEATURED:
+            featured[member.role_id].append(
+                {"id": member.id, "avatar": member.avatar, "name": member.name}
+            )
+    items = [
+        {
+            **role_json(row),
+            "usersCount": counts.get(row.id, 0),
+            "featuredUsers": featured[row.id],
+            # hookline has no application roles: M2M apps get the Management API only.
+            "applicationsCount": 0,
+            "featuredApplications": [],
+        }
+        for row in rows
+    ]
+    return items, total
+
+
+def get_role(conn: Connection, role_id: str) -> dict[str, Any]:
+    return role_json(find_role(conn, role_id))
+
+
+def update_role(conn: Connection, role_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` holds `name`, `description` and/or `is_default`."""
+    find_role(conn, role_id)
+    if "name" in changes:
+        _check_name(conn, changes["name"], role_id)
+    if changes:
+        conn.execute(update(roles).where(roles.c.id == role_id).values(**changes))
+    return get_role(conn, role_id)
+
+
+def delete_role(conn: Connection, role_id: str) -> None:
+    """Its scope and user assignments go with it (foreign keys cascade)."""
+    find_role(conn, role_id)
+    conn.execute(delete(roles).where(roles.c.id == role_id))
+
+
+# The role's scopes.
+
+
+def _scope_ids_of(conn: Connection, role_id: str) -> list[str]:
+    query = select(roles_scopes.c.scope_id).where(roles_scopes.c.role_id == role_id)
+    return list(conn.execute(query.order_by(ROWID)).scalars())
+
+
+def _scopes_by_ids(conn: Connection, scope_ids: list[str]) -> list[dict[str, Any]]:
+    """Oldest scope first (Logto answers in whatever order Postgres finds the rows)."""
+    query = select(scopes).where(scopes.c.id.in_(scope_ids))
+    return [scope_json(row) for row in conn.execute(query.order_by(scopes.c.created_at, ROWID))]
+
+
+def assign_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
+    """Give the role more scopes: each must exist and not be the role's already."""
+    assigned = set(_scope_ids_of(conn, role_id))
+    for scope_id in scope_ids:
+        if scope_id in assigned:
+            raise ApiError(
+                422,
+                "role.scope_exists",
+                f"The scope id {scope_id} has already been added to this role",
+            )
+    for scope_id in scope_ids:
+        find_scope(conn, scope_id)
+    fresh = list(dict.fromkeys(scope_ids))
+    if fresh:
+        conn.execute(insert(roles_scopes), [{"role_id": role_id, "scope_id": sid} for sid in fresh])
+
+
+def add_role_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> list[dict[str, Any]]:
+    """Assign scopes; answer all of the role's scopes, as Logto does."""
+    find_role(conn, role_id)
+    assign_scopes(conn, role_id, scope_ids)
+    return _scopes_by_ids(conn, _scope_ids_of(conn, role_id))
+
+
+def list_role_scopes(
+    conn: Connection, role_id: str, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    """The role's scopes, each with its `resource`, oldest first."""
+    find_role(conn, role_id)
+    query = (
+        select(scopes)
+        .join(roles_scopes, roles_scopes.c.scope_id == scopes.c.id)
+        .where(roles_scopes.c.role_id == role_id)
+        .order_by(scopes.c.created_at, scopes.c.id)
+    )
+    rows, total = paged(conn, query, paging)
+    owners = conn.execute(
+        select(resources).where(resources.c.id.in_({row.resource_id for row in rows}))
+    )
+    by_id = {owner.id: resource_json(owner) for owner in owners}
+    return [{**scope_json(row), "resource": by_id[row.resource_id]} for row in rows], total
+
+
+def remove_role_scope(conn: Connection, role_id: str, scope_id: str) -> None:
+    """Logto checks neither the role nor the scope: a missing pair is `entity.not_found`."""
+    gone = conn.execute(
+        delete(roles_scopes).where(
+            roles_scopes.c.role_id == role_id, roles_scopes.c.scope_id == scope_id
+        )
+    )
+    if gone.rowcount == 0:
+        raise ApiError(404, "entity.not_found", "The resource does not exist.")
