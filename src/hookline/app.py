@@ -12,6 +12,7 @@ from hookline import __version__
 from hookline.api import (
     applications,
     errors,
+    experience,
     hook_events,
     hooks,
     oidc,
@@ -21,6 +22,7 @@ from hookline.api import (
     organizations,
     resources,
     roles,
+    sign_in_exp,
     status,
     users,
 )
@@ -83,9 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organization_roles,
         organization_scopes,
         organization_invitations,
+        sign_in_exp,
     ):
         management.include_router(resource.router)
     app.include_router(status.router, prefix="/api")
+    app.include_router(experience.router, prefix="/api")  # end users: no bearer token
     app.include_router(management)
     app.include_router(oidc.router)
     return app

@@ -18,12 +18,16 @@ async def runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
-# `/api` paths open without a token (liveness and the API docs); every other one needs one.
+# `/api` paths open without a token (liveness, the API docs, and the end-user sign-in flows);
+# every other one needs one.
 PUBLIC_API_PATHS = frozenset({"/api/status", "/api/docs", "/api/swagger.json"})
+PUBLIC_API_PREFIXES = ("/api/experience",)
 
 
 def needs_token(path: str) -> bool:
-    return path.startswith("/api/") and path.rstrip("/") not in PUBLIC_API_PATHS
+    if not path.startswith("/api/") or path.startswith(PUBLIC_API_PREFIXES):
+        return False
+    return path.rstrip("/") not in PUBLIC_API_PATHS
 
 
 async def require_token(request: Request) -> None:

@@ -308,3 +308,48 @@ organization_invitations = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
 )
+
+# Sign-in flows (migration 0004).
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", String(21), primary_key=True),
+    Column("interaction_event", String(32), nullable=False),
+    Column("application_id", String(21)),
+    Column("state", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+verification_codes = Table(
+    "verification_codes",
+    metadata,
+    Column("id", String(21), primary_key=True),
+    Column("interaction_id", String(21)),
+    Column("identifier_type", String(16), nullable=False),
+    Column("identifier", String(256), nullable=False),
+    Column("code", String(16), nullable=False),
+    Column("consumed", Boolean, nullable=False, server_default=text("0")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("verification_codes_recipient", "identifier", "created_at"),
+)
+
+sentinel_activities = Table(
+    "sentinel_activities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target_type", String(16), nullable=False),
+    Column("target", String(256), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("sentinel_activities_target", "target_type", "target", "created_at"),
+)
+
+sign_in_experiences = Table(
+    "sign_in_experiences",
+    metadata,
+    Column("id", String(21), primary_key=True),
+    Column("data", JSON, nullable=False),
+)
