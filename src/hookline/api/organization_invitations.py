@@ -2,6 +2,99 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from hookline.api.changes import emit_change
+from hookline.api.deps import RuntimeDep
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.identity import invitations as service
+from hookline.identity import organization_members as members
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organization invitations"])
+
+# zod's `.email()`, near enough: one @, no spaces, a dot in the domain.
+Email = Annotated[StrictStr, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$", max_length=256)]
+Id = Annotated[StrictStr, Field(min_length=1)]
+
+
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    organizationId: Id
+    invitee: Email
+    expiresAt: StrictInt
+    inviterId: Id | None = None
+    organizationRoleIds: list[StrictStr] = Field(default_factory=list)
+    # Logto sends the invitation email from here; hookline sends no email and ignores it.
+    messagePayload: Any = False
+
+
+class InvitationStatus(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["Accepted", "Revoked"]
+    acceptedUserId: Id | None = None
+
+
+@router.get("/organization-invitations")
+async def list_invitations(
+    rt: RuntimeDep,
+    organizationId: str | None = None,
+    inviterId: str | None = None,
+    invitee: str | None = None,
+) -> Any:
+    filters = {"organizationId": organizationId, "inviterId": inviterId, "invitee": invitee}
+    with read(rt.engine) as conn:
+        return JSON(service.list_invitations(conn, filters))
+
+
+@router.post("/organization-invitations", status_code=201)
+async def create_invitation(body: InvitationCreate, rt: RuntimeDep) -> Any:
+    """A Pending invitation; Logto fires no event for it (§2.6)."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        invitation = service.create(
+            conn,
+            body.organizationId,
+            body.invitee,
+            body.expiresAt,
+            body.inviterId,
+            body.organizationRoleIds,
+        )
+    return JSON(invitation, status_code=201)
+
+
+@router.get("/organization-invitations/{id}")
+async def get_invitation(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(service.get(conn, id))
+
+
+@router.delete("/organization-invitations/{id}", status_code=204)
+async def delete_invitation(id: str, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.remove(conn, id)
+    return Response(status_code=204)
+
+
+@router.put("/organization-invitations/{id}/status")
+async def set_invitation_status(
+    id: str, body: InvitationStatus, request: Request, rt: RuntimeDep
+) -> Any:
+    """Accepting makes the user a member with the invitation's roles, and says so."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        invitation, added = service.set_status(conn, id, body.status, body.acceptedUserId)
+        if body.status == "Accepted":
+            emit_change(
+                conn,
+                request,
+                200,
+                "Organization.Membership.Updated",
+                organizationId=invitation["organizationId"],
+                **members.delta(addedUserIds=added),
+            )
+    return JSON(invitation)

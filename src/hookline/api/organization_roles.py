@@ -1,7 +1,151 @@
-"""`/api/organization-roles`: Logto's Management API for organization roles."""
+"""`/api/organization-roles`: Logto's Management API for organization roles and their scopes."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from hookline.api.changes import emit_change, route_event
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.identity import organization_roles as service
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organization roles"])
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
+Description = Annotated[StrictStr, Field(max_length=256)] | None
+RoleType = Literal["User", "MachineToMachine"]
+Id = Annotated[StrictStr, Field(min_length=1)]
+
+
+def created() -> Response:
+    """A 201 without a body, answered as Koa does."""
+    return Response("Created", status_code=201, media_type="text/plain; charset=utf-8")
+
+
+class RoleCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    description: Description = None
+    type: RoleType = "User"
+    organizationScopeIds: list[StrictStr] = Field(default_factory=list)
+    resourceScopeIds: list[StrictStr] = Field(default_factory=list)
+
+
+class RoleUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name = None  # type: ignore[assignment]
+    description: Description = None
+    type: RoleType = None  # type: ignore[assignment]
+
+
+class ScopeIds(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    organizationScopeIds: Annotated[list[Id], Field(min_length=1)]
+
+
+class ScopeIdsReplace(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    organizationScopeIds: list[Id]
+
+
+@router.get("/organization-roles")
+async def list_roles(
+    request: Request,
+    rt: RuntimeDep,
+    q: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """Roles with the scopes and resource scopes they grant."""
+    number, size = page_params(page, page_size, required=True) or (1, 20)
+    with read(rt.engine) as conn:
+        items, total = service.list_roles(conn, q, (number, size))
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/organization-roles", status_code=201)
+async def create_role(body: RoleCreate, request: Request, rt: RuntimeDep) -> Any:
+    """Logto adds `OrganizationRole.Scopes.Updated` by hand when the role starts with scopes."""
+    fields = body.model_dump(include={"name", "description", "type"})
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        role = service.create(conn, fields, body.organizationScopeIds, body.resourceScopeIds)
+        route_event(conn, request, 201, role)
+        if body.organizationScopeIds or body.resourceScopeIds:
+            emit_change(
+                conn, request, 201, "OrganizationRole.Scopes.Updated", organizationRoleId=role["id"]
+            )
+    return JSON(role, status_code=201)
+
+
+@router.get("/organization-roles/{id}")
+async def get_role(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(service.get(conn, id))
+
+
+@router.patch("/organization-roles/{id}")
+async def update_role(id: str, body: RoleUpdate, request: Request, rt: RuntimeDep) -> Any:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        role = service.patch(conn, id, body.model_dump(exclude_unset=True))
+        route_event(conn, request, 200, role)
+    return JSON(role)
+
+
+@router.delete("/organization-roles/{id}", status_code=204)
+async def delete_role(id: str, request: Request, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.remove(conn, id)
+        route_event(conn, request, 204)
+    return Response(status_code=204)
+
+
+@router.get("/organization-roles/{id}/scopes")
+async def list_role_scopes(
+    id: str,
+    request: Request,
+    rt: RuntimeDep,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    number, size = page_params(page, page_size, required=True) or (1, 20)
+    with read(rt.engine) as conn:
+        items, total = service.list_scopes(conn, id, (number, size))
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/organization-roles/{id}/scopes", status_code=201)
+async def add_role_scopes(id: str, body: ScopeIds, request: Request, rt: RuntimeDep) -> Response:
+    """Grant scopes (already granted ones are kept); the event carries no data."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.add_scopes(conn, id, body.organizationScopeIds)
+        route_event(conn, request, 201)
+    return created()
+
+
+@router.put("/organization-roles/{id}/scopes", status_code=204)
+async def replace_role_scopes(
+    id: str, body: ScopeIdsReplace, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.replace_scopes(conn, id, body.organizationScopeIds)
+        route_event(conn, request, 204)
+    return Response(status_code=204)
+
+
+@router.delete("/organization-roles/{id}/scopes/{organizationScopeId}", status_code=204)
+async def remove_role_scope(
+    id: str, organizationScopeId: str, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.remove_scope(conn, id, organizationScopeId)
+        route_event(conn, request, 204)
+    return Response(status_code=204)

@@ -2,6 +2,77 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from hookline.api.changes import route_event
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.identity import organization_scopes as service
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organization scopes"])
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
+Description = Annotated[StrictStr, Field(max_length=256)] | None
+
+
+class ScopeCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    description: Description = None
+
+
+class ScopeUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name = None  # type: ignore[assignment]
+    description: Description = None
+
+
+@router.get("/organization-scopes")
+async def list_scopes(
+    request: Request,
+    rt: RuntimeDep,
+    q: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    number, size = page_params(page, page_size, required=True) or (1, 20)
+    with read(rt.engine) as conn:
+        items, total = service.list_scopes(conn, q, (number, size))
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/organization-scopes", status_code=201)
+async def create_scope(body: ScopeCreate, request: Request, rt: RuntimeDep) -> Any:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        scope = service.create(conn, body.model_dump(exclude_unset=True))
+        route_event(conn, request, 201, scope)
+    return JSON(scope, status_code=201)
+
+
+@router.get("/organization-scopes/{id}")
+async def get_scope(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(service.get(conn, id))
+
+
+@router.patch("/organization-scopes/{id}")
+async def update_scope(id: str, body: ScopeUpdate, request: Request, rt: RuntimeDep) -> Any:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        scope = service.patch(conn, id, body.model_dump(exclude_unset=True))
+        route_event(conn, request, 200, scope)
+    return JSON(scope)
+
+
+@router.delete("/organization-scopes/{id}", status_code=204)
+async def delete_scope(id: str, request: Request, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.remove(conn, id)
+        route_event(conn, request, 204)
+    return Response(status_code=204)

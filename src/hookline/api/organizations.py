@@ -1,7 +1,322 @@
-"""`/api/organizations`: Logto's Management API for organizations."""
+"""`/api/organizations`: Logto's Management API for organizations, members and their roles."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from hookline.api.changes import emit_change, route_event
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.organization_roles import created
+from hookline.api.responses import JSON
+from hookline.db.engine import read
+from hookline.identity import organization_member_roles as member_roles
+from hookline.identity import organization_members as members
+from hookline.identity import organizations as service
+from hookline.identity.organizations import unique
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organizations"])
+
+MEMBERSHIP = "Organization.Membership.Updated"
+MEMBER_ROLES = "Organization.Membership.Roles.Updated"  # hookline's; Logto fires nothing
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
+Description = Annotated[StrictStr, Field(max_length=256)] | None
+Id = Annotated[StrictStr, Field(min_length=1)]
+Ids = Annotated[list[Id], Field(min_length=1)]
+JsonObject = dict[str, Any]
+
+
+class OrganizationCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: Name
+    description: Description = None
+    # May be left out, not set to null.
+    customData: JsonObject = None  # type: ignore[assignment]
+    isMfaRequired: StrictBool = None  # type: ignore[assignment]
+    color: JsonObject = None  # type: ignore[assignment]
+    branding: JsonObject = None  # type: ignore[assignment]
+    customCss: StrictStr | None = None
+
+
+class OrganizationUpdate(OrganizationCreate):
+    name: Name = None  # type: ignore[assignment]
+
+
+class UserIds(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    userIds: Ids
+
+
+class UserIdsReplace(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    userIds: list[Id]
+
+
+class ApplicationIds(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    applicationIds: Ids
+
+
+class ApplicationIdsReplace(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    applicationIds: list[Id]
+
+
+class UsersRoles(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    userIds: Ids
+    organizationRoleIds: Ids
+
+
+class MemberRoles(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    organizationRoleIds: list[Id] = Field(default_factory=list)
+    organizationRoleNames: list[Id] = Field(default_factory=list)
+
+
+def _paged(request: Request, page: str | None, page_size: str | None) -> tuple[int, int]:
+    return page_params(page, page_size, required=True) or (1, 20)
+
+
+# ---- organizations ----------------------------------------------------------------------------
+
+
+@router.get("/organizations")
+async def list_organizations(
+    request: Request,
+    rt: RuntimeDep,
+    q: str | None = None,
+    showFeatured: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """Newest first; `showFeatured` adds `usersCount` and up to three `featuredUsers`."""
+    number, size = _paged(request, page, page_size)
+    with read(rt.engine) as conn:
+        items, total = service.list_organizations(conn, q, (number, size), truthy(showFeatured))
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/organizations", status_code=201)
+async def create_organization(body: OrganizationCreate, request: Request, rt: RuntimeDep) -> Any:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        organization = service.create(conn, body.model_dump(exclude_unset=True))
+        route_event(conn, request, 201, organization)
+    return JSON(organization, status_code=201)
+
+
+@router.get("/organizations/{id}")
+async def get_organization(id: str, rt: RuntimeDep) -> Any:
+    with read(rt.engine) as conn:
+        return JSON(service.get(conn, id))
+
+
+@router.patch("/organizations/{id}")
+async def update_organization(
+    id: str, body: OrganizationUpdate, request: Request, rt: RuntimeDep
+) -> Any:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        organization = service.patch(conn, id, body.model_dump(exclude_unset=True))
+        route_event(conn, request, 200, organization)
+    return JSON(organization)
+
+
+@router.delete("/organizations/{id}", status_code=204)
+async def delete_organization(id: str, request: Request, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        service.remove(conn, id)
+        route_event(conn, request, 204)
+    return Response(status_code=204)
+
+
+# ---- members: users and applications ----------------------------------------------------------
+
+
+@router.get("/organizations/{id}/users")
+async def list_members(
+    id: str,
+    request: Request,
+    rt: RuntimeDep,
+    q: str | None = None,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """Members with their `organizationRoles` (`{id, name}`)."""
+    number, size = _paged(request, page, page_size)
+    with read(rt.engine) as conn:
+        items, total = members.list_users(conn, id, q, (number, size))
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/organizations/{id}/users", status_code=201)
+async def add_members(id: str, body: UserIds, request: Request, rt: RuntimeDep) -> Response:
+    """Add users; the event lists only those who were not members yet."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        added = members.add(conn, members.USERS, id, body.userIds)
+        _membership(conn, request, 201, id, addedUserIds=added)
+    return created()
+
+
+@router.put("/organizations/{id}/users", status_code=204)
+async def replace_members(
+    id: str, body: UserIdsReplace, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        added, removed = members.replace(conn, members.USERS, id, body.userIds)
+        _membership(conn, request, 204, id, addedUserIds=added, removedUserIds=removed)
+    return Response(status_code=204)
+
+
+@router.delete("/organizations/{id}/users/{userId}", status_code=204)
+async def remove_member(id: str, userId: str, request: Request, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        members.remove(conn, members.USERS, id, userId)
+        _membership(conn, request, 204, id, removedUserIds=[userId])
+    return Response(status_code=204)
+
+
+@router.get("/organizations/{id}/applications")
+async def list_applications(
+    id: str,
+    request: Request,
+    rt: RuntimeDep,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    number, size = _paged(request, page, page_size)
+    with read(rt.engine) as conn:
+        items, total = members.list_applications(conn, id, (number, size))
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/organizations/{id}/applications", status_code=201)
+async def add_applications(
+    id: str, body: ApplicationIds, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        added = members.add(conn, members.APPLICATIONS, id, body.applicationIds)
+        _membership(conn, request, 201, id, addedApplicationIds=added)
+    return created()
+
+
+@router.put("/organizations/{id}/applications", status_code=204)
+async def replace_applications(
+    id: str, body: ApplicationIdsReplace, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        added, removed = members.replace(conn, members.APPLICATIONS, id, body.applicationIds)
+        _membership(
+            conn, request, 204, id, addedApplicationIds=added, removedApplicationIds=removed
+        )
+    return Response(status_code=204)
+
+
+@router.delete("/organizations/{id}/applications/{applicationId}", status_code=204)
+async def remove_application(
+    id: str, applicationId: str, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        members.remove(conn, members.APPLICATIONS, id, applicationId)
+        _membership(conn, request, 204, id, removedApplicationIds=[applicationId])
+    return Response(status_code=204)
+
+
+def _membership(conn: Any, request: Request, status: int, org_id: str, **ids: list[str]) -> None:
+    """Logto's hand-added event: the true delta, no `data`; a no-op still sends `organizationId`."""
+    emit_change(conn, request, status, MEMBERSHIP, organizationId=org_id, **members.delta(**ids))
+
+
+# ---- members' organization roles (hookline's extension event) ---------------------------------
+
+
+@router.post("/organizations/{id}/users/roles", status_code=201)
+async def assign_roles(id: str, body: UsersRoles, request: Request, rt: RuntimeDep) -> Response:
+    """Give every listed member every listed role."""
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        added = member_roles.assign(conn, id, body.userIds, body.organizationRoleIds)
+        _member_roles(conn, request, 201, id, userIds=unique(body.userIds), added=added)
+    return created()
+
+
+@router.get("/organizations/{id}/users/{userId}/roles")
+async def list_member_roles(
+    id: str,
+    userId: str,
+    request: Request,
+    rt: RuntimeDep,
+    page: str | None = None,
+    page_size: str | None = None,
+) -> Any:
+    """Paginated only when `page` or `page_size` is given, as in Logto."""
+    paging = page_params(page, page_size, required=False)
+    with read(rt.engine) as conn:
+        items, total = member_roles.list_roles(conn, id, userId, paging)
+    headers = pagination_headers(request, *paging, total) if paging else None
+    return JSON(items, headers=headers)
+
+
+@router.post("/organizations/{id}/users/{userId}/roles", status_code=201)
+async def add_member_roles(
+    id: str, userId: str, body: MemberRoles, request: Request, rt: RuntimeDep
+) -> Any:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        member_roles.require_membership(conn, id, userId)
+        role_ids = member_roles.resolve(conn, body.organizationRoleIds, body.organizationRoleNames)
+        added = member_roles.add_roles(conn, id, userId, role_ids)
+        _member_roles(conn, request, 201, id, userId=userId, added=added)
+    return JSON({"organizationRoleIds": role_ids}, status_code=201)
+
+
+@router.put("/organizations/{id}/users/{userId}/roles", status_code=204)
+async def replace_member_roles(
+    id: str, userId: str, body: MemberRoles, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        member_roles.require_membership(conn, id, userId)
+        role_ids = member_roles.resolve(conn, body.organizationRoleIds, body.organizationRoleNames)
+        added, removed = member_roles.replace_roles(conn, id, userId, role_ids)
+        _member_roles(conn, request, 204, id, userId=userId, added=added, removed=removed)
+    return Response(status_code=204)
+
+
+@router.delete("/organizations/{id}/users/{userId}/roles/{organizationRoleId}", status_code=204)
+async def remove_member_role(
+    id: str, userId: str, organizationRoleId: str, request: Request, rt: RuntimeDep
+) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        member_roles.remove_role(conn, id, userId, organizationRoleId)
+        _member_roles(conn, request, 204, id, userId=userId, removed=[organizationRoleId])
+    return Response(status_code=204)
+
+
+def _member_roles(
+    conn: Any,
+    request: Request,
+    status: int,
+    org_id: str,
+    added: list[str] = (),  # type: ignore[assignment]
+    removed: list[str] = (),  # type: ignore[assignment]
+    **who: Any,
+) -> None:
+    """`organizationId`, `userId` or `userIds`, then the role delta (empty sides left out)."""
+    change = {"addedOrganizationRoleIds": list(added), "removedOrganizationRoleIds": list(removed)}
+    emit_change(
+        conn,
+        request,
+        status,
+        MEMBER_ROLES,
+        organizationId=org_id,
+        **who,
+        **{key: ids for key, ids in change.items() if ids},
+    )

@@ -1,0 +1,143 @@
+"""The organization roles of an organization's members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from hookline.db.tables import organization_roles, organization_user_roles
+from hookline.errors import ApiError
+from hookline.identity import organization_roles as roles
+from hookline.identity.organization_members import is_member
+from hookline.identity.organizations import Paging, integrity, page, relation_not_found, unique
+
+_LINK = organization_user_roles
+
+
+def require_membership(conn: Connection, org_id: str, user_id: str) -> None:
+    if not is_member(conn, org_id, user_id):
+        raise ApiError(
+            422,
+            "organization.require_membership",
+            "The user must be a member of the organization to proceed.",
+        )
+
+
+def role_ids_of(conn: Connection, org_id: str, user_id: str) -> list[str]:
+    rows = conn.execute(
+        select(_LINK.c.organization_role_id)
+        .where(_LINK.c.organization_id == org_id, _LINK.c.user_id == user_id)
+        .order_by(_LINK.c.organization_role_id)
+    )
+    return [row[0] for row in rows]
+
+
+def list_roles(
+    conn: Connection, org_id: str, user_id: str, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    require_membership(conn, org_id, user_id)
+    query = (
+        select(organization_roles)
+        .join(_LINK, _LINK.c.organization_role_id == organization_roles.c.id)
+        .where(_LINK.c.organization_id == org_id, _LINK.c.user_id == user_id)
+        .order_by(organization_roles.c.name, organization_roles.c.id)
+    )
+    rows, total = page(conn, query, paging)
+    return [roles.to_api(row) for row in rows], total
+
+
+def resolve(conn: Connection, role_ids: list[str], role_names: list[str]) -> list[str]:
+    """Role ids given by id or by name; unknown names answer Logto's 422."""
+    found: dict[str, str] = {}
+    if role_names:
+        rows = conn.execute(
+            select(organization_roles.c.id, organization_roles.c.name).where(
+                organization_roles.c.name.in_(role_names)
+            )
+        )
+        found = {row.name: row.id for row in rows}
+    missing = [name for name in unique(role_names) if name not in found]
+    if missing:
+        raise ApiError(
+            422,
+            "organization.role_names_not_found",
+            f"Invalid role names detected: {', '.join(missing)}. Please create these roles"
+            " first before proceeding.",
+            data={"names": missing},
+        )
+    return unique([*role_ids, *(found[name] for name in role_names)])
+
+
+def _insert(conn: Connection, org_id: str, pairs: list[tuple[str, str]]) -> None:
+    if pairs:
+        with integrity():
+            conn.execute(
+                insert(_LINK),
+                [
+                    {"organization_id": org_id, "user_id": user_id, "organization_role_id": role}
+                    for user_id, role in pairs
+                ],
+            )
+
+
+def add_roles(conn: Connection, org_id: str, user_id: str, role_ids: list[str]) -> list[str]:
+    """Assign roles to a member; return the ones the member did not have."""
+    require_membership(conn, org_id, user_id)
+    current = set(role_ids_of(conn, org_id, user_id))
+    added = [role for role in unique(role_ids) if role not in current]
+    _insert(conn, org_id, [(user_id, role) for role in added])
+    return added
+
+
+def replace_roles(
+    conn: Connection, org_id: str, user_id: str, role_ids: list[str]
+) -> tuple[list[str], list[str]]:
+    require_membership(conn, org_id, user_id)
+    wanted = unique(role_ids)
+    current = role_ids_of(conn, org_id, user_id)
+    added = [role for role in wanted if role not in set(current)]
+    removed = [role for role in current if role not in set(wanted)]
+    if removed:
+        conn.execute(
+            delete(_LINK).where(
+                _LINK.c.organization_id == org_id,
+                _LINK.c.user_id == user_id,
+                _LINK.c.organization_role_id.in_(removed),
+            )
+        )
+    _insert(conn, org_id, [(user_id, role) for role in added])
+    return added, removed
+
+
+def remove_role(conn: Connection, org_id: str, user_id: str, role_id: str) -> None:
+    require_membership(conn, org_id, user_id)
+    result = conn.execute(
+        delete(_LINK).where(
+            _LINK.c.organization_id == org_id,
+            _LINK.c.user_id == user_id,
+            _LINK.c.organization_role_id == role_id,
+        )
+    )
+    if result.rowcount == 0:
+        raise relation_not_found()
+
+
+def assign(conn: Connection, org_id: str, user_ids: list[str], role_ids: list[str]) -> list[str]:
+    """Give every user every role (users must be members); return the roles someone gained."""
+    existing = {
+        (row.user_id, row.organization_role_id)
+        for row in conn.execute(
+            select(_LINK.c.user_id, _LINK.c.organization_role_id).where(
+                _LINK.c.organization_id == org_id, _LINK.c.user_id.in_(user_ids)
+            )
+        )
+    }
+    pairs = [
+        (user_id, role)
+        for role in unique(role_ids)
+        for user_id in unique(user_ids)
+        if (user_id, role) not in existing
+    ]
+    _insert(conn, org_id, pairs)
+    return unique([role for _, role in pairs])

@@ -1,0 +1,134 @@
+"""Helpers for the organization tests: hooks that clean up, rows written straight into the
+server's SQLite file, and comparisons with Logto's captured webhook bodies."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.logto_data import captures
+from tests.support.receiver import Receiver
+from tests.support.server import Server
+
+ORGANIZATION_EVENTS = [
+    "Organization.Created",
+    "Organization.Deleted",
+    "Organization.Data.Updated",
+    "Organization.Membership.Updated",
+    "Organization.Membership.Roles.Updated",
+    "OrganizationRole.Created",
+    "OrganizationRole.Deleted",
+    "OrganizationRole.Data.Updated",
+    "OrganizationRole.Scopes.Updated",
+    "OrganizationScope.Created",
+    "OrganizationScope.Deleted",
+    "OrganizationScope.Data.Updated",
+]
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def hook(api: httpx.Client, receiver: Receiver) -> Iterator[dict[str, Any]]:
+    """A hook on every organization event, deleted after the test."""
+    response = api.post(
+        "/hooks",
+        json={"name": "orgs", "events": ORGANIZATION_EVENTS, "config": {"url": receiver.url()}},
+    )
+    assert response.status_code == 201, response.text
+    yield response.json()
+    api.delete(f"/hooks/{response.json()['id']}")
+
+
+def db(server: Server) -> sqlite3.Connection:
+    conn = sqlite3.connect(server.data_dir / "hookline.db", timeout=10, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+def insert_user(server: Server, email: str | None = None) -> str:
+    """A user row with the users table's required columns (independent of `/users`)."""
+    user_id = uuid.uuid4().hex[:12]
+    now = int(time.time() * 1000)
+    with closing(db(server)) as conn:
+        conn.execute(
+            "INSERT INTO users (tenant_id, id, primary_email, custom_data, identities, profile,"
+            " created_at, updated_at) VALUES ('default', ?, ?, '{}', '{}', '{}', ?, ?)",
+            (user_id, email, now, now),
+        )
+    return user_id
+
+
+def insert_application(server: Server, app_type: str = "MachineToMachine") -> str:
+    app_id = uuid.uuid4().hex[:21]
+    with closing(db(server)) as conn:
+        conn.execute(
+            "INSERT INTO applications (tenant_id, id, name, type, created_at)"
+            " VALUES ('default', ?, ?, ?, ?)",
+            (app_id, f"app-{app_id[:6]}", app_type, int(time.time() * 1000)),
+        )
+    return app_id
+
+
+def event_count(server: Server) -> int:
+    with closing(db(server)) as conn:
+        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def fires_nothing(server: Server) -> Callable[[httpx.Response, int, str], None]:
+    """Returns a checker: the response has Logto's status and code, and no event was stored."""
+    before = event_count(server)
+
+    def check(response: httpx.Response, status: int, code: str) -> None:
+        assert response.status_code == status, response.text
+        assert response.json()["code"] == code, response.text
+        assert event_count(server) == before
+
+    return check
+
+
+def received(receiver: Receiver, count: int) -> list[dict[str, Any]]:
+    """The bodies of the first `count` deliveries, as JSON."""
+    return [json.loads(r.body) for r in receiver.wait_for(count)[:count]]
+
+
+def capture(event: str, route: str) -> dict[str, Any]:
+    """Logto 1.37.1's body for `event` fired by `route` ("METHOD /matched/route")."""
+    for c in captures():
+        body = c.json()
+        if c.event == event and f"{body.get('method')} {body.get('matchedRoute')}" == route:
+            return body
+    raise LookupError((event, route))
+
+
+def shape(value: Any) -> Any:
+    """Keys (in order) and value types, recursively; ids, times and IPs are compared this way."""
+    if isinstance(value, dict):
+        return [(key, shape(item)) for key, item in value.items()]
+    if isinstance(value, list):
+        return [shape(item) for item in value[:1]]
+    return type(value).__name__
+
+
+def assert_like(body: dict[str, Any], model: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    """`body` has the model's keys, order and types (`params` is checked by the tests); `extra`
+    keys come right before hookId."""
+    expected = [(k, v) for k, v in shape(model) if k not in ("hookId", "params")]
+    got = [(k, v) for k, v in shape(body) if k != "params"]
+    assert isinstance(body["params"], dict)
+    assert list(body) == [k for k in model if k != "hookId"] + list(extra) + ["hookId"], got
+    assert got[: len(expected)] == expected
+
+
+def route_of(body: dict[str, Any]) -> str:
+    return f"{body['method']} {body['matchedRoute']}"
