@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Connection
 
 from hookline.events.catalog import MANAGEMENT_API_EVENTS
 from hookline.events.payloads import NO_DATA, management_payload
-from hookline.outbox.emit import emit
+from hookline.outbox.emit import emit, unit_of_work
+
+T = TypeVar("T")
 
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
@@ -55,3 +58,13 @@ def emit_change(
         **context(request, status), data=data, data_first=data_first, **extra
     )
     emit(conn, event, payload)
+
+
+def change(request: Request, status: int, work: Callable[[Connection], T]) -> T:
+    """Run `work` and fire the route's event in one transaction; its result is the `data`
+    (none for a 204). Raising inside `work` rolls both back."""
+    runtime = request.app.state.runtime
+    with unit_of_work(runtime.engine, runtime.waker) as conn:
+        result = work(conn)
+        route_event(conn, request, status, NO_DATA if status == 204 else result)
+    return result

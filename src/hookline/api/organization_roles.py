@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from hookline.api.changes import emit_change, route_event
+from hookline.api.changes import change, emit_change, route_event
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
 from hookline.db.engine import read
@@ -93,18 +93,16 @@ async def get_role(id: str, rt: RuntimeDep) -> Any:
 
 
 @router.patch("/organization-roles/{id}")
-async def update_role(id: str, body: RoleUpdate, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        role = service.patch(conn, id, body.model_dump(exclude_unset=True))
-        route_event(conn, request, 200, role)
+async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
+    role = change(
+        request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
+    )
     return JSON(role)
 
 
 @router.delete("/organization-roles/{id}", status_code=204)
-async def delete_role(id: str, request: Request, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        service.remove(conn, id)
-        route_event(conn, request, 204)
+async def delete_role(id: str, request: Request) -> Response:
+    change(request, 204, lambda conn: service.remove(conn, id))
     return Response(status_code=204)
 
 
@@ -132,20 +130,12 @@ async def add_role_scopes(id: str, body: ScopeIds, request: Request, rt: Runtime
 
 
 @router.put("/organization-roles/{id}/scopes", status_code=204)
-async def replace_role_scopes(
-    id: str, body: ScopeIdsReplace, request: Request, rt: RuntimeDep
-) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        service.replace_scopes(conn, id, body.organizationScopeIds)
-        route_event(conn, request, 204)
+async def replace_role_scopes(id: str, body: ScopeIdsReplace, request: Request) -> Response:
+    change(request, 204, lambda conn: service.replace_scopes(conn, id, body.organizationScopeIds))
     return Response(status_code=204)
 
 
 @router.delete("/organization-roles/{id}/scopes/{organizationScopeId}", status_code=204)
-async def remove_role_scope(
-    id: str, organizationScopeId: str, request: Request, rt: RuntimeDep
-) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        service.remove_scope(conn, id, organizationScopeId)
-        route_event(conn, request, 204)
+async def remove_role_scope(id: str, organizationScopeId: str, request: Request) -> Response:
+    change(request, 204, lambda conn: service.remove_scope(conn, id, organizationScopeId))
     return Response(status_code=204)

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from hookline.api.changes import route_event
+from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
 from hookline.db.engine import read
 from hookline.identity import organization_scopes as service
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organization scopes"])
 
@@ -49,10 +48,10 @@ async def list_scopes(
 
 
 @router.post("/organization-scopes", status_code=201)
-async def create_scope(body: ScopeCreate, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        scope = service.create(conn, body.model_dump(exclude_unset=True))
-        route_event(conn, request, 201, scope)
+async def create_scope(body: ScopeCreate, request: Request) -> Any:
+    scope = change(
+        request, 201, lambda conn: service.create(conn, body.model_dump(exclude_unset=True))
+    )
     return JSON(scope, status_code=201)
 
 
@@ -63,16 +62,14 @@ async def get_scope(id: str, rt: RuntimeDep) -> Any:
 
 
 @router.patch("/organization-scopes/{id}")
-async def update_scope(id: str, body: ScopeUpdate, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        scope = service.patch(conn, id, body.model_dump(exclude_unset=True))
-        route_event(conn, request, 200, scope)
+async def update_scope(id: str, body: ScopeUpdate, request: Request) -> Any:
+    scope = change(
+        request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
+    )
     return JSON(scope)
 
 
 @router.delete("/organization-scopes/{id}", status_code=204)
-async def delete_scope(id: str, request: Request, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        service.remove(conn, id)
-        route_event(conn, request, 204)
+async def delete_scope(id: str, request: Request) -> Response:
+    change(request, 204, lambda conn: service.remove(conn, id))
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from hookline.api.changes import emit_change, route_event
+from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.organization_roles import created
 from hookline.api.responses import JSON
@@ -109,10 +109,10 @@ async def list_organizations(
 
 
 @router.post("/organizations", status_code=201)
-async def create_organization(body: OrganizationCreate, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        organization = service.create(conn, body.model_dump(exclude_unset=True))
-        route_event(conn, request, 201, organization)
+async def create_organization(body: OrganizationCreate, request: Request) -> Any:
+    organization = change(
+        request, 201, lambda conn: service.create(conn, body.model_dump(exclude_unset=True))
+    )
     return JSON(organization, status_code=201)
 
 
@@ -123,20 +123,16 @@ async def get_organization(id: str, rt: RuntimeDep) -> Any:
 
 
 @router.patch("/organizations/{id}")
-async def update_organization(
-    id: str, body: OrganizationUpdate, request: Request, rt: RuntimeDep
-) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        organization = service.patch(conn, id, body.model_dump(exclude_unset=True))
-        route_event(conn, request, 200, organization)
+async def update_organization(id: str, body: OrganizationUpdate, request: Request) -> Any:
+    organization = change(
+        request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
+    )
     return JSON(organization)
 
 
 @router.delete("/organizations/{id}", status_code=204)
-async def delete_organization(id: str, request: Request, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        service.remove(conn, id)
-        route_event(conn, request, 204)
+async def delete_organization(id: str, request: Request) -> Response:
+    change(request, 204, lambda conn: service.remove(conn, id))
     return Response(status_code=204)
 
 

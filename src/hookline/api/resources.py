@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
-from hookline.api.changes import route_event
+from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
 from hookline.db.engine import read
@@ -135,29 +135,29 @@ async def list_scopes(
 
 
 @router.post("/resources/{resourceId}/scopes", status_code=201)
-async def create_scope(resourceId: str, body: ScopeCreate, request: Request, rt: RuntimeDep) -> Any:
+async def create_scope(resourceId: str, body: ScopeCreate, request: Request) -> Any:
     """Create a scope: `Scope.Created`."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        scope = resources.create_scope(conn, resourceId, body.name, body.description)
-        route_event(conn, request, 201, scope)
+    scope = change(
+        request,
+        201,
+        lambda conn: resources.create_scope(conn, resourceId, body.name, body.description),
+    )
     return JSON(scope, status_code=201)
 
 
 @router.patch("/resources/{resourceId}/scopes/{scopeId}")
-async def update_scope(
-    resourceId: str, scopeId: str, body: ScopeUpdate, request: Request, rt: RuntimeDep
-) -> Any:
+async def update_scope(resourceId: str, scopeId: str, body: ScopeUpdate, request: Request) -> Any:
     """Rename or redescribe a scope: `Scope.Data.Updated`."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        scope = resources.update_scope(conn, resourceId, scopeId, body.changes(SCOPE_COLUMNS))
-        route_event(conn, request, 200, scope)
+    scope = change(
+        request,
+        200,
+        lambda conn: resources.update_scope(conn, resourceId, scopeId, body.changes(SCOPE_COLUMNS)),
+    )
     return JSON(scope)
 
 
 @router.delete("/resources/{resourceId}/scopes/{scopeId}", status_code=204)
-async def delete_scope(resourceId: str, scopeId: str, request: Request, rt: RuntimeDep) -> Response:
+async def delete_scope(resourceId: str, scopeId: str, request: Request) -> Response:
     """Delete a scope (and its role assignments): `Scope.Deleted`, without data."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        resources.delete_scope(conn, resourceId, scopeId)
-        route_event(conn, request, 204)
+    change(request, 204, lambda conn: resources.delete_scope(conn, resourceId, scopeId))
     return Response(status_code=204)

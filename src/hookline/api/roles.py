@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import Field, StrictBool, StrictStr
 
-from hookline.api.changes import emit_change, route_event
+from hookline.api.changes import change, emit_change, route_event
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
@@ -82,20 +82,18 @@ async def get_role(id: str, rt: RuntimeDep) -> Any:
 
 
 @router.patch("/roles/{id}")
-async def update_role(id: str, body: RoleUpdate, request: Request, rt: RuntimeDep) -> Any:
+async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
     """Change a role's name, description or isDefault: `Role.Data.Updated`."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        role = roles.update_role(conn, id, body.changes(ROLE_COLUMNS))
-        route_event(conn, request, 200, role)
+    role = change(
+        request, 200, lambda conn: roles.update_role(conn, id, body.changes(ROLE_COLUMNS))
+    )
     return JSON(role)
 
 
 @router.delete("/roles/{id}", status_code=204)
-async def delete_role(id: str, request: Request, rt: RuntimeDep) -> Response:
+async def delete_role(id: str, request: Request) -> Response:
     """Delete a role: `Role.Deleted`, without data."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        roles.delete_role(conn, id)
-        route_event(conn, request, 204)
+    change(request, 204, lambda conn: roles.delete_role(conn, id))
     return Response(status_code=204)
 
 
@@ -116,18 +114,14 @@ async def list_role_scopes(
 
 
 @router.post("/roles/{id}/scopes", status_code=201)
-async def add_role_scopes(id: str, body: RoleScopes, request: Request, rt: RuntimeDep) -> Any:
+async def add_role_scopes(id: str, body: RoleScopes, request: Request) -> Any:
     """Assign scopes: answers (and `Role.Scopes.Updated` carries) all the role's scopes."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        all_scopes = roles.add_role_scopes(conn, id, body.scopeIds)
-        route_event(conn, request, 201, all_scopes)
+    all_scopes = change(request, 201, lambda conn: roles.add_role_scopes(conn, id, body.scopeIds))
     return JSON(all_scopes, status_code=201)
 
 
 @router.delete("/roles/{id}/scopes/{scopeId}", status_code=204)
-async def remove_role_scope(id: str, scopeId: str, request: Request, rt: RuntimeDep) -> Response:
+async def remove_role_scope(id: str, scopeId: str, request: Request) -> Response:
     """Unassign a scope: `Role.Scopes.Updated`, without data."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        roles.remove_role_scope(conn, id, scopeId)
-        route_event(conn, request, 204)
+    change(request, 204, lambda conn: roles.remove_role_scope(conn, id, scopeId))
     return Response(status_code=204)

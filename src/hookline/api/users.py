@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from hookline.api.changes import emit_change, route_event
+from hookline.api.changes import change, emit_change, route_event
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
 from hookline.db.engine import read
@@ -127,7 +127,7 @@ def _fields(body: BaseModel) -> dict[str, Any]:
 
 
 @router.post("/users")
-async def create_user(body: UserCreate, request: Request, rt: RuntimeDep) -> Any:
+async def create_user(body: UserCreate, request: Request) -> Any:
     if body.password and body.passwordDigest:
         raise ApiError(
             400,
@@ -143,9 +143,11 @@ async def create_user(body: UserCreate, request: Request, rt: RuntimeDep) -> Any
         password_hash = body.passwordDigest
     elif body.password:
         password_hash = await run_in_threadpool(hash_password, body.password)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        answer = user_response(service.create_user(conn, _fields(body), password_hash))
-        route_event(conn, request, 200, answer)
+    answer = change(
+        request,
+        200,
+        lambda conn: user_response(service.create_user(conn, _fields(body), password_hash)),
+    )
     return JSON(answer)
 
 
@@ -176,10 +178,10 @@ async def get_user(userId: str, rt: RuntimeDep, includeSsoIdentities: str | None
 
 
 @router.patch("/users/{userId}")
-async def update_user(userId: str, body: UserUpdate, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        answer = user_response(service.update_user(conn, userId, _fields(body)))
-        route_event(conn, request, 200, answer)
+async def update_user(userId: str, body: UserUpdate, request: Request) -> Any:
+    answer = change(
+        request, 200, lambda conn: user_response(service.update_user(conn, userId, _fields(body)))
+    )
     return JSON(answer)
 
 
@@ -205,21 +207,21 @@ async def patch_profile(userId: str, body: ProfilePatch, request: Request, rt: R
 
 
 @router.patch("/users/{userId}/password")
-async def set_password(userId: str, body: PasswordPatch, request: Request, rt: RuntimeDep) -> Any:
+async def set_password(userId: str, body: PasswordPatch, request: Request) -> Any:
     password_hash = await run_in_threadpool(hash_password, body.password)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        answer = user_response(service.set_password(conn, userId, password_hash))
-        route_event(conn, request, 200, answer)
+    answer = change(
+        request, 200, lambda conn: user_response(service.set_password(conn, userId, password_hash))
+    )
     return JSON(answer)
 
 
 @router.patch("/users/{userId}/is-suspended")
-async def set_suspended(
-    userId: str, body: SuspensionPatch, request: Request, rt: RuntimeDep
-) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        answer = user_response(service.set_suspended(conn, userId, body.isSuspended))
-        route_event(conn, request, 200, answer)
+async def set_suspended(userId: str, body: SuspensionPatch, request: Request) -> Any:
+    answer = change(
+        request,
+        200,
+        lambda conn: user_response(service.set_suspended(conn, userId, body.isSuspended)),
+    )
     return JSON(answer)
 
 
