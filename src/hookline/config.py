@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # CIDRs that webhook URLs may reach despite the SSRF guard.
     allow_private_networks: str = ""
     message_outbox: Path = Path("./data/messages.jsonl")
+    # Set: verification codes are POSTed there as JSON instead of written to message_outbox.
+    message_http_url: str | None = None
 
     user_agent: str = "Logto (https://logto.io/)"
     request_timeout: float = 10.0

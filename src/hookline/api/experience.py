@@ -1,7 +1,325 @@
-"""`/api/experience`: Logto's experience API."""
+"""`/api/experience`: Logto's Experience API (end-user sign-in flows; no bearer token).
+
+Unlike Logto, no OIDC authorization request comes first: `PUT /experience` starts the
+interaction itself and keeps its id in the `_interaction` cookie. Password hashing and
+message sends happen outside any write transaction. Failed verifications and exception
+events (`Identifier.Lockout`, `Message.RateLimited`) are committed before the request is
+answered with its error; everything else that fails rolls back and fires nothing.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field, model_validator
+
+from hookline.api.deps import RuntimeDep
+from hookline.api.responses import JSON
+from hookline.errors import ApiError
+from hookline.identity import experience as flows
+from hookline.identity import sentinel
+from hookline.identity import sign_in_experience as sie
+from hookline.identity.messages import Message, MessageError, connector
+from hookline.identity.passwords import hash_password, verify_password
+from hookline.outbox.emit import emit, unit_of_work
+from hookline.runtime import Runtime
 
 router = APIRouter(tags=["experience"])
+
+COOKIE = "_interaction"
+COOKIE_PATH = "/api/experience"
+
+Event = Literal["SignIn", "Register", "ForgotPassword"]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class StartBody(BaseModel):
+    interactionEvent: Event
+    applicationId: NonEmpty | None = None
+
+
+class EventBody(BaseModel):
+    interactionEvent: Event
+
+
+class Identifier(BaseModel):
+    type: Literal["username", "email", "phone"]
+    value: NonEmpty
+
+    @model_validator(mode="after")
+    def _format(self) -> Identifier:
+        pattern = {"email": flows.EMAIL, "phone": flows.PHONE}.get(self.type)
+        if pattern is not None and not pattern.match(self.value):
+            raise ValueError(f"Invalid {self.type}")
+        return self
+
+    def json(self) -> dict[str, str]:  # type: ignore[override]
+        return {"type": self.type, "value": self.value}
+
+
+class CodeIdentifier(Identifier):
+    type: Literal["email", "phone"]  # type: ignore[assignment]
+
+
+class PasswordBody(BaseModel):
+    identifier: Identifier
+    password: NonEmpty
+
+
+class CodeSendBody(BaseModel):
+    identifier: CodeIdentifier
+    interactionEvent: Event
+
+
+class CodeVerifyBody(BaseModel):
+    identifier: CodeIdentifier
+    verificationId: NonEmpty
+    code: NonEmpty
+
+
+class IdentificationBody(BaseModel):
+    # Absent means "none"; an explicit null is invalid input, as in Logto.
+    verificationId: NonEmpty = None  # type: ignore[assignment]
+
+
+class ProfileBody(BaseModel):
+    type: Literal["username", "password", "email", "phone"]
+    value: NonEmpty = None  # type: ignore[assignment]
+    verificationId: NonEmpty = None  # type: ignore[assignment]
+
+
+class NewPasswordBody(BaseModel):
+    password: NonEmpty
+
+
+def _client(request: Request) -> flows.Client:
+    return flows.Client(
+        request.headers.get("user-agent"), request.client.host if request.client else None
+    )
+
+
+def _interaction_id(request: Request) -> str:
+    interaction_id = request.cookies.get(COOKIE)
+    if not interaction_id:
+        raise flows.interaction_not_found()
+    return interaction_id
+
+
+def _read(rt: Runtime, request: Request) -> tuple[flows.Interaction, dict[str, Any]]:
+    with rt.engine.connect() as conn:
+        return flows.load(conn, _interaction_id(request)), sie.load(conn)
+
+
+def _lockout(
+    conn: Any, interaction: flows.Interaction, client: flows.Client, identifier: dict[str, str]
+) -> None:
+    app = flows.application_projection(conn, interaction)
+    emit(conn, "Identifier.Lockout", flows.data_payload(interaction, client, app, **identifier))
+
+
+def _blocked(until: int) -> ApiError:
+    return ApiError(
+        400, "session.verification_blocked_too_many_attempts", sentinel.blocked_message(until)
+    )
+
+
+@router.put("/experience", status_code=204)
+async def start(body: StartBody, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.start(conn, body.interactionEvent, body.applicationId)
+    response = Response(status_code=204)
+    response.set_cookie(
+        COOKIE,
+        interaction.id,
+        max_age=flows.INTERACTION_TTL_MS // 1000,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.put("/experience/interaction-event", status_code=204)
+async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Response:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        flows.set_event(conn, interaction, body.interactionEvent)
+    return Response(status_code=204)
+
+
+@router.post("/experience/verification/password")
+async def verify_password_route(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
+    identifier = body.identifier.json()
+    _read(rt, request)  # 404 before any work if there is no interaction
+    with rt.engine.connect() as conn:
+        user = flows.user_by_identifier(conn, identifier["type"], identifier["value"])
+    hashed = user["password_hash"] if user is not None else None
+    matched = hashed is not None and verify_password(hashed, body.password)
+    suspended = matched and bool(user and user["is_suspended"])
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        policy = sie.sentinel_policy(sie.load(conn))
+        failed = not matched or suspended
+        until = sentinel.report(conn, "Password", identifier["value"], failed, policy)
+        if until is not None:
+            _lockout(conn, interaction, _client(request), identifier)
+        elif not failed:
+            record = flows.password_record(identifier)
+            interaction.add_record(record)
+            flows.save(conn, interaction)
+    if until is not None:
+        raise _blocked(until)
+    if suspended:
+        raise ApiError(401, "user.suspended", "This account is suspended.")
+    if not matched:
+        raise ApiError(
+            422,
+            "session.invalid_credentials",
+            "Incorrect account or password. Please check your input.",
+        )
+    return JSON({"verificationId": record["id"]})
+
+
+@router.post("/experience/verification/new-password-identity")
+async def new_password_identity(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
+    """Register with an identifier and a password (Logto's username sign-up)."""
+    identifier = body.identifier.json()
+    interaction, settings = _read(rt, request)
+    field = flows.PROFILE_FIELDS[identifier["type"]]
+    with rt.engine.connect() as conn:
+        flows.check_free(conn, field, identifier["value"])
+    sie.check_password(settings, body.password, flows.user_info({field: identifier["value"]}, None))
+    password_hash = hash_password(body.password)
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, interaction.id)
+        record = flows.new_password_record(identifier, password_hash)
+        interaction.add_record(record)
+        flows.save(conn, interaction)
+    return JSON({"verificationId": record["id"]})
+
+
+@router.post("/experience/verification/verification-code")
+async def send_code(body: CodeSendBody, request: Request, rt: RuntimeDep) -> JSON:
+    identifier = body.identifier.json()
+    recipient = identifier["value"]
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        policy = sie.rate_limit_policy(sie.load(conn))
+        sent = sentinel.sends_within(conn, recipient, policy["sendWindow"])
+        limited = sent >= policy["maxSendsPerRecipient"]
+        if limited:
+            app = flows.application_projection(conn, interaction)
+            payload = flows.data_payload(
+                interaction,
+                _client(request),
+                app,
+                action="VerificationCodeSend",
+                recipient=recipient,
+            )
+            emit(conn, "Message.RateLimited", payload)
+    if limited:
+        raise ApiError(
+            429,
+            "request.message_rate_limited",
+            "Too many messages sent to this recipient. Please try again later.",
+        )
+    code = flows.new_code()
+    kind = "email" if identifier["type"] == "email" else "sms"
+    try:
+        await connector(rt.settings).send(Message(recipient, body.interactionEvent, code, kind))
+    except MessageError as exc:
+        raise ApiError(500, "connector.general", f"Errors occurred in connector: {exc}") from exc
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, interaction.id)
+        sentinel.record_send(conn, recipient)
+        verification_id = flows.store_code(
+            conn, interaction, identifier, code, body.interactionEvent
+        )
+    return JSON({"verificationId": verification_id})
+
+
+@router.post("/experience/verification/verification-code/verify")
+async def verify_code(body: CodeVerifyBody, request: Request, rt: RuntimeDep) -> JSON:
+    identifier = body.identifier.json()
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        record = flows.code_record(interaction, body.verificationId, identifier)
+        error = flows.check_code(conn, record, body.code)
+        policy = sie.sentinel_policy(sie.load(conn))
+        until = sentinel.report(
+            conn, "VerificationCode", identifier["value"], error is not None, policy
+        )
+        if until is not None:
+            _lockout(conn, interaction, _client(request), identifier)
+        elif error is None:
+            flows.mark_verified(conn, interaction, record)
+    if until is not None:
+        raise _blocked(until)
+    if error is not None:
+        raise error
+    return JSON({"verificationId": record["id"]})
+
+
+@router.post("/experience/identification")
+async def identification(
+    request: Request, rt: RuntimeDep, body: IdentificationBody | None = None
+) -> Response:
+    verification_id = body.verificationId if body is not None else None
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        status = flows.identify(conn, interaction, verification_id)
+    if status == 201:
+        return Response("Created", status_code=201, media_type="text/plain")
+    return Response(status_code=204)
+
+
+@router.post("/experience/profile", status_code=204)
+async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Response:
+    password_hash = None
+    if body.type == "password":
+        interaction, settings = _read(rt, request)
+        flows.guard_not_forgot_password(interaction)
+        if body.value is None:
+            raise flows.invalid_value("value", "Required")
+        with rt.engine.connect() as conn:
+            user = flows.identified_user(conn, interaction)
+        info = flows.user_info(interaction.state["profile"], user)
+        sie.check_password(settings, body.value, info)
+        password_hash = hash_password(body.value)
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        flows.set_profile(
+            conn, interaction, body.type, body.value, body.verificationId, password_hash
+        )
+    return Response(status_code=204)
+
+
+@router.put("/experience/profile/password", status_code=204)
+async def reset_password(body: NewPasswordBody, request: Request, rt: RuntimeDep) -> Response:
+    interaction, settings = _read(rt, request)
+    with rt.engine.connect() as conn:
+        user: Mapping[str, Any] = flows.forgot_password_user(conn, interaction)
+    sie.check_password(settings, body.password, flows.user_info({}, user))
+    if user["password_hash"] and verify_password(user["password_hash"], body.password):
+        raise flows.same_password()
+    password_hash = hash_password(body.password)
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, interaction.id)
+        interaction.state["profile"]["passwordHash"] = password_hash
+        flows.save(conn, interaction)
+    return Response(status_code=204)
+
+
+@router.post("/experience/submit")
+async def submit(request: Request, rt: RuntimeDep) -> JSON:
+    client = _client(request)
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        interaction = flows.load(conn, _interaction_id(request))
+        for event, payload in flows.submit(conn, interaction, client):
+            emit(conn, event, payload)
+        redirect = flows.redirect_to(conn, interaction, str(request.base_url))
+    response = JSON({"redirectTo": redirect})
+    response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax")
+    return response

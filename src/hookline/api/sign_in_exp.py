@@ -1,7 +1,29 @@
-"""`/api/sign-in-exp`: Logto's sign in exp API."""
+"""`/api/sign-in-exp`: Logto's sign-in experience settings (Management API).
+
+Changing them fires nothing, as in Logto.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from hookline.api.deps import RuntimeDep
+from hookline.api.responses import JSON
+from hookline.identity import sign_in_experience as sie
+from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["sign in exp"])
+
+
+@router.get("/sign-in-exp")
+async def get_sign_in_exp(rt: RuntimeDep) -> JSON:
+    with rt.engine.connect() as conn:
+        return JSON(sie.load(conn))
+
+
+@router.patch("/sign-in-exp")
+async def patch_sign_in_exp(rt: RuntimeDep, body: Annotated[dict[str, Any], Body()]) -> JSON:
+    with unit_of_work(rt.engine, rt.waker) as conn:
+        return JSON(sie.patch(conn, body))

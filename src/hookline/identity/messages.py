@@ -1,0 +1,98 @@
+"""Message connectors: how verification codes reach people.
+
+- `FileConnector` (the default) appends one JSON line per message to a file
+  (HOOKLINE_MESSAGE_OUTBOX), for development and tests.
+- `HttpConnector` POSTs the same JSON object to a URL (HOOKLINE_MESSAGE_HTTP_URL), where a
+  real email or SMS sender takes over. Sent with aiohttp; any non-2xx answer is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiohttp
+import orjson
+
+from hookline.config import Settings
+from hookline.events.payloads import iso_now
+
+
+class MessageError(Exception):
+    """The connector could not hand the message over."""
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient: str
+    template: str  # Logto's template types: SignIn, Register, ForgotPassword, Generic
+    code: str
+    type: str  # "email" or "sms"
+    created_at: str = field(default_factory=iso_now)
+
+    @property
+    def text(self) -> str:
+        return f"Your verification code is {self.code}. The code will remain active for 10 minutes."
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient,
+            "template": self.template,
+            "code": self.code,
+            "text": self.text,
+            "type": self.type,
+            "createdAt": self.created_at,
+        }
+
+
+class Connector(Protocol):
+    async def send(self, message: Message) -> None: ...
+
+
+class FileConnector:
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def send(self, message: Message) -> None:
+        await asyncio.to_thread(self._append, orjson.dumps(message.json()) + b"\n")
+
+    def _append(self, line: bytes) -> None:
+        try:
+            with self._lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("ab") as out:
+                    out.write(line)
+        except OSError as exc:
+            raise MessageError(str(exc)) from exc
+
+
+class HttpConnector:
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def send(self, message: Message) -> None:
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as session:
+                async with session.post(
+                    self.url,
+                    data=orjson.dumps(message.json()),
+                    headers={"content-type": "application/json"},
+                    allow_redirects=False,
+                ) as response:
+                    await response.read()
+                    if not 200 <= response.status < 300:
+                        raise MessageError(f"{self.url} answered {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise MessageError(f"{self.url}: {exc}") from exc
+
+
+def connector(settings: Settings) -> Connector:
+    if settings.message_http_url:
+        return HttpConnector(settings.message_http_url, settings.request_timeout)
+    return FileConnector(settings.message_outbox)
