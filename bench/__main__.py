@@ -1,4 +1,5 @@
-"""`make bench`: the bare aiohttp loop (the ceiling) against hookline's durable pipeline.
+"""`make bench`: the bare aiohttp loop (the ceiling) against hookline's durable pipeline, and
+the identity workload (users created through the Management API, User.Created webhooks).
 
 Every configuration runs `--rounds` times, interleaved, against one nginx receiver on loopback.
 Settings come from the command line or BENCH_* environment variables (see `--help`).
@@ -17,12 +18,13 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import machine, pipeline, report
+from bench import identity, machine, pipeline, report
 from bench.nginx import Nginx, Tail
 from bench.procs import CpuWindow
 from bench.sub import run_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
+WORKLOADS = ("delivery", "identity")
 
 
 def options() -> argparse.Namespace:
@@ -79,12 +81,45 @@ def options() -> argparse.Namespace:
         "--ceiling-concurrency", type=int, default=int(env("BENCH_CEILING_CONCURRENCY", 128))
     )
     parser.add_argument(
+        "--workloads",
+        default=env("BENCH_WORKLOADS", ",".join(WORKLOADS)),
+        help="comma-separated: delivery (bare loop and durable rows), identity (users created "
+        "through POST /api/users); default: both",
+    )
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=int(env("BENCH_USERS", 2000)),
+        help="users created per identity run",
+    )
+    parser.add_argument(
+        "--user-clients",
+        default=env("BENCH_USER_CLIENTS", "1,8"),
+        help="comma-separated numbers of concurrent API clients, one identity row each",
+    )
+    parser.add_argument(
+        "--user-dispatchers",
+        default=env("BENCH_USER_DISPATCHERS", "0"),
+        help="comma-separated HOOKLINE_DISPATCHERS values for the identity rows (default: 0, "
+        "the dispatcher inside the API; add 1 for a dispatcher process beside it)",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=float(env("BENCH_BUDGET", 1800)),
         help="seconds after which the whole bench stops and cleans up",
     )
     args = parser.parse_args()
+    args.workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    if not args.workloads or set(args.workloads) - set(WORKLOADS):
+        parser.error(f"--workloads: a comma-separated subset of {', '.join(WORKLOADS)}")
+    args.identity_runs = [
+        (int(d), int(c))
+        for d in args.user_dispatchers.split(",")
+        if d.strip()
+        for c in args.user_clients.split(",")
+        if c.strip()
+    ]
     args.ceiling_requests = args.ceiling_requests or args.events * args.hooks
     args.runs = [(int(d), args.rate, args.events) for d in args.dispatchers.split(",") if d.strip()]
     for row in filter(None, (r.strip() for r in args.paced.split(","))):
@@ -115,12 +150,17 @@ def main() -> int:
     nginx = Nginx(workdir / "nginx")
     nginx.dir.mkdir()
     runs: list[dict] = []
+    user_runs: list[dict] = []
     step = max(120.0, args.events * args.hooks / 200)  # bound on any one run
     try:
         facts = machine.facts()
         nginx.start()
         for round_no in range(1, args.rounds + 1):
             tag = uuid.uuid4().hex[:8]
+            if "identity" in args.workloads:
+                user_runs.extend(identity_round(args, nginx, workdir, round_no, tag))
+            if "delivery" not in args.workloads:
+                continue
             say(f"round {round_no}/{args.rounds}: {report.CEILING}")
             label = f"c{round_no}{tag}"
             tail = Tail(nginx, label, label)
@@ -165,8 +205,9 @@ def main() -> int:
                 runs.append({"round": round_no, "config": config, **result})
                 shutil.rmtree(workdir / label, ignore_errors=True)  # the SQLite file is large
         summary = report.summarise(runs)
-        params = {k: v for k, v in vars(args).items() if k != "runs"}
-        report.show(facts, params, summary, runs)
+        user_summary = identity.summarise(user_runs)
+        params = {k: v for k, v in vars(args).items() if k not in ("runs", "identity_runs")}
+        report.show(facts, params, summary, runs, user_summary)
         RESULTS.mkdir(exist_ok=True)
         out = {
             "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -174,15 +215,41 @@ def main() -> int:
             "params": params,
             "summary": summary,
             "runs": runs,
+            "identity": {
+                "reference": identity.reference(),
+                "summary": user_summary,
+                "runs": user_runs,
+            },
         }
         (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
         say(f"results: {RESULTS / 'latest.json'}")
-        bad = any(s.get(k) for s in summary.values() for k in ("missing", "extra", "duplicates"))
+        checked = ("missing", "extra", "duplicates", "wrong_id")
+        bad = any(s.get(k) for s in summary.values() for k in checked) or any(
+            s.get(k) for s in user_summary.values() for k in checked
+        )
         return 1 if bad else 0
     finally:
         signal.alarm(0)
         nginx.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def identity_round(
+    args: argparse.Namespace, nginx: Nginx, workdir: Path, round_no: int, tag: str
+) -> list[dict]:
+    """One round of the identity rows: a fresh server each, users created through the API."""
+    runs = []
+    step = max(120.0, args.users / 20)
+    for d, clients in args.identity_runs:
+        config = identity.name(clients, d)
+        say(f"round {round_no}/{args.rounds}: identity, {config}")
+        label = f"u{round_no}d{d}c{clients}{tag}"
+        result = identity.run(
+            nginx, workdir / label, d, clients, args.users, label, args.warmup, step
+        )
+        runs.append({"round": round_no, "config": config, **result})
+        shutil.rmtree(workdir / label, ignore_errors=True)
+    return runs
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from bench import identity
 from bench.nginx import sampled
 from bench.stats import spread
 
@@ -86,7 +87,9 @@ def _load(s: dict) -> tuple[str, str]:
     return _range(s["machine_busy_pct"])[0], _range(s["other_load_cores"], "{:.2f}")[0]
 
 
-def show(machine: dict, params: dict, summary: dict, runs: list[dict]) -> None:
+def show(
+    machine: dict, params: dict, summary: dict, runs: list[dict], users: dict | None = None
+) -> None:
     console = Console(width=None if Console().is_terminal else 170)
     p = machine["packages"]
     console.print(
@@ -96,7 +99,16 @@ def show(machine: dict, params: dict, summary: dict, runs: list[dict]) -> None:
         f"SQLAlchemy {p['SQLAlchemy']}, FastAPI {p['fastapi']}, uvicorn {p['uvicorn']}, "
         f"SQLite {machine['sqlite']}, nginx {machine['nginx']}\n"
         f"calibration: sum(range(1000)) {machine['calibration']['timeit_sum_range_1000_us']} µs, "
-        f"{machine['calibration']['fsync_per_s']:,} fsync/s\n"
+        f"{machine['calibration']['fsync_per_s']:,} fsync/s"
+    )
+    if summary:
+        _show_delivery(console, params, summary, runs)
+    if users:
+        show_identity(console, params, users)
+
+
+def _show_delivery(console: Console, params: dict, summary: dict, runs: list[dict]) -> None:
+    console.print(
         f"{params['rounds']} rounds interleaved; durable: {params['events']:,} events × "
         f"{params['hooks']} hooks = {params['events'] * params['hooks']:,} deliveries, "
         f"{params['emit_concurrency']} emits in flight, "
@@ -203,3 +215,85 @@ def show(machine: dict, params: dict, summary: dict, runs: list[dict]) -> None:
     ]
     if ratios:
         console.print(f"best durable / bare loop: {max(ratios):.2f} (goal ≥ 0.75)")
+
+
+def show_identity(console: Console, params: dict, users: dict) -> None:
+    ref = identity.reference()
+    lo = ref["logto_users_per_s"]
+    console.print(
+        f"identity: {params['users']:,} users per run created with POST /api/users "
+        f"(1 username each, no password), one hook on User.Created, body-logged; "
+        f"{params['rounds']} rounds interleaved, a fresh server per run, {params['warmup']} "
+        "users first unmeasured\n"
+        f"reference, Logto {ref['logto_version']} on this machine class: "
+        + ", ".join(f"{r['min']}–{r['max']} users/s with {c}" for c, r in lo.items())
+        + f"; webhook p50 {ref['logto_webhook_p50_ms'][0]}–{ref['logto_webhook_p50_ms'][1]} ms "
+        "after the API answer\n"
+        f"goal: ≥ {identity.GOAL_FACTOR} × Logto's best ("
+        + ", ".join(f"{g:,} users/s with {c}" for c, g in ref["goal_users_per_s"].items())
+        + f"), webhook p50 < {ref['goal_p50_ms']:g} ms"
+    )
+    table = Table(
+        title="Identity: users/s (first request → last answer; median, min–max) and webhook "
+        "receipt − API answer per user (median of runs)"
+    )
+    for col in (
+        "configuration",
+        "users/s",
+        "min–max",
+        "× Logto's best",
+        "p50 ms",
+        "p99 ms",
+        "API p50 / p99 ms",
+        "check",
+    ):
+        table.add_column(
+            col,
+            justify="left" if col in ("configuration", "check") else "right",
+            no_wrap=col == "configuration",
+        )
+    for config, s in users.items():
+        keys = ("missing", "extra", "duplicates", "wrong_id", "api_errors", "failed_attempts")
+        bad = [f"{s[k]} {k.replace('_', ' ')}" for k in keys if s[k]]
+        if s["created"] < s["requested"]:
+            bad.append(f"{s['requested'] - s['created']} not created")
+        api = f"{_range(s['api_p50_ms'], '{:.1f}')[0]} / {_range(s['api_p99_ms'], '{:.1f}')[0]}"
+        table.add_row(
+            config,
+            *_range(s["users_per_s"]),
+            _range(s["x_logto_best"], "{:.1f}")[0],
+            _range(s["latency_p50_ms"], "{:.1f}")[0],
+            _range(s["latency_p99_ms"], "{:.1f}")[0],
+            api,
+            "; ".join(bad) or "every user's webhook once",
+        )
+    console.print(table)
+    cpu = Table(title="Identity: CPU µs per user by process (median of runs)")
+    for col in (
+        "configuration",
+        "api",
+        "dispatcher",
+        "nginx",
+        "load generator",
+        "not ours (cores)",
+    ):
+        cpu.add_column(col, justify="left" if col == "configuration" else "right", no_wrap=True)
+    for config, s in users.items():
+        c = s["cpu_us_per_user"]
+        cells = [
+            _range(c[k])[0] if k in c else "–" for k in ("api", "dispatcher", "nginx", "loadgen")
+        ]
+        cpu.add_row(config, *cells, _range(s["other_load_cores"], "{:.2f}")[0])
+    console.print(cpu)
+    for clients in sorted({s["clients"] for s in users.values()}):
+        rows = [s for s in users.values() if s["clients"] == clients]
+        best = max(rows, key=lambda s: s["users_per_s"]["median"] or 0)
+        fastest = min(rows, key=lambda s: s["latency_p50_ms"]["median"] or float("inf"))
+        goal = identity.logto_best(clients) * identity.GOAL_FACTOR
+        console.print(
+            f"{clients} client{'' if clients == 1 else 's'}: best {_range(best['users_per_s'])[0]} "
+            f"users/s = {_range(best['x_logto_best'], '{:.1f}')[0]} × Logto's best (goal ≥ "
+            f"{identity.GOAL_FACTOR}, {goal:,} users/s); lowest webhook p50 "
+            f"{_range(fastest['latency_p50_ms'], '{:.1f}')[0]} ms (goal < "
+            f"{identity.GOAL_P50_MS:g} ms)"
+        )
