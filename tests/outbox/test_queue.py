@@ -94,3 +94,23 @@ def test_a_repeated_idempotency_key_stores_one_event(engine: Engine, url: str) -
     assert first == second
     now = time.time()
     assert len(SqliteQueue(connect_raw(url), "w1").claim(10, now, now + 30, per_hook=32)) == 1
+
+
+def test_a_locked_database_fails_fast_for_the_dispatcher(engine: Engine, url: str) -> None:
+    """The dispatcher's connection never sleeps inside SQLite: it is told, and waits itself."""
+    import sqlite3
+
+    from hookline.db.engine import is_locked
+
+    hook(engine, "User.Created")
+    emit_many(engine, "User.Created", 1)
+    other = connect_raw(url)
+    other.execute("BEGIN IMMEDIATE")
+    queue = SqliteQueue(connect_raw(url, wait_for_lock=False), "w1")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        queue.claim(10, time.time(), time.time() + 30, per_hook=32)
+    assert is_locked(raised.value)
+    assert time.monotonic() - started < 0.5
+    other.execute("COMMIT")
+    assert len(queue.claim(10, time.time(), time.time() + 30, per_hook=32)) == 1

@@ -50,12 +50,22 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def connect_raw(url: str) -> sqlite3.Connection:
-    """A plain sqlite3 connection for the hot queue paths (2–5× cheaper than the ORM layer)."""
+def connect_raw(url: str, wait_for_lock: bool = True) -> sqlite3.Connection:
+    """A plain sqlite3 connection for the hot queue paths (2–5× cheaper than the ORM layer).
+
+    Without `wait_for_lock`, a write that finds the database locked fails at once
+    (`is_locked`), so that an asyncio caller can wait for it without blocking its loop.
+    """
     conn = sqlite3.connect(sqlite_path(url), isolation_level=None, check_same_thread=False)
     for pragma in SQLITE_PRAGMAS:
         conn.execute(pragma)
+    if not wait_for_lock:
+        conn.execute("PRAGMA busy_timeout=0")
     return conn
+
+
+def is_locked(error: sqlite3.OperationalError) -> bool:
+    return error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @contextmanager

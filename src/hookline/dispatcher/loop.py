@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections import Counter
+from collections.abc import Callable
+from typing import TypeVar
 
 from hookline.attempts.record import log_row
 from hookline.config import Settings
-from hookline.db.engine import connect_raw
+from hookline.db.engine import connect_raw, is_locked
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
 from hookline.outbox.queue import (
@@ -29,6 +32,7 @@ from hookline.sender.request import Target, build
 from hookline.sender.transport import Transport
 
 log = logging.getLogger("hookline.dispatcher")
+T = TypeVar("T")
 
 
 class Dispatcher:
@@ -39,7 +43,9 @@ class Dispatcher:
         self._policy = RetryPolicy(
             base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
         )
-        self._queue = SqliteQueue(connect_raw(settings.database_url), worker_id())
+        # The queue's connection fails at once on a locked database and `_in_db` retries:
+        # waiting inside SQLite would stop every request in flight meanwhile.
+        self._queue = SqliteQueue(connect_raw(settings.database_url, False), worker_id())
         self._transport = Transport(
             settings.private_networks, settings.request_timeout, settings.max_in_flight
         )
@@ -55,7 +61,7 @@ class Dispatcher:
         self.wake.set()
 
     async def run(self) -> None:
-        released = self._queue.release_orphans(time.time())
+        released = await self._in_db(self._queue.release_orphans, time.time())
         if released:
             log.info(
                 "released orphaned leases", extra={"action": "release_orphans", "count": released}
@@ -70,9 +76,22 @@ class Dispatcher:
             recorder.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recorder
-            self._flush()
-            self._queue.release(list(self._in_flight), time.time())
+            await self._flush()
+            await self._in_db(self._queue.release, list(self._in_flight), time.time())
             await self._transport.close()
+
+    async def _in_db(self, call: Callable[..., T], *args: object) -> T:
+        """Run a queue call, yielding to the requests in flight while another writer holds
+        the database."""
+        pause = 0.0005
+        while True:
+            try:
+                return call(*args)
+            except sqlite3.OperationalError as error:
+                if not is_locked(error):
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.02)
 
     async def _claim_loop(self) -> None:
         settings = self.settings
@@ -84,7 +103,8 @@ class Dispatcher:
             if free > 0 and (free >= self._refill or not self._in_flight):
                 limit = min(free, settings.claim_batch)
                 now = time.time()
-                claimed = self._queue.claim(
+                claimed = await self._in_db(
+                    self._queue.claim,
                     limit,
                     now,
                     now + settings.lease_seconds,
@@ -159,20 +179,24 @@ class Dispatcher:
             await self._record_wake.wait()
             self._record_wake.clear()
             try:
-                self._flush()
+                await self._flush()
             except Exception:
                 # Kept in memory and tried again; the leases cover us meanwhile.
                 log.exception("recording failed", extra={"action": "record"})
                 await asyncio.sleep(0.1)
                 self._record_wake.set()
 
-    def _flush(self) -> None:
+    async def _flush(self) -> None:
         if not self._finished:
             return
         finished, logs = self._finished, self._logs
-        self._queue.finish(finished, logs)
-        rescheduled = any(f.status == PENDING for f in finished)
         self._finished, self._logs = [], []
-        if rescheduled:
+        try:
+            await self._in_db(self._queue.finish, finished, logs)
+        except BaseException:
+            # Back in line for the next try; the leases cover these deliveries meanwhile.
+            self._finished[:0], self._logs[:0] = finished, logs
+            raise
+        if any(f.status == PENDING for f in finished):
             # The claim loop may be sleeping past the retry's due time: let it look again.
             self.wake.set()
