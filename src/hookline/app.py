@@ -74,10 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     management = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
-    management.include_router(hook_events.router)  # the hot route, matched first
-    management.include_router(hooks.router)
+    # Routes are matched in order: the hot ones (ingest, user creation) come first.
     for resource in (
+        hook_events,
         users,
+        hooks,
         roles,
         resources,
         applications,
@@ -88,8 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sign_in_exp,
     ):
         management.include_router(resource.router)
+    app.include_router(management)
     app.include_router(status.router, prefix="/api")
     app.include_router(experience.router, prefix="/api")  # end users: no bearer token
-    app.include_router(management)
     app.include_router(oidc.router)
     return app
