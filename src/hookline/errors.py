@@ -21,17 +21,22 @@ class StorageError(HooklineError):
 class ApiError(HooklineError):
     """An API request failed; answered with Logto's error body."""
 
-    def __init__(self, status: int, code: str, message: str, data: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, data: Any = None, details: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.data = data
+        self.details = details
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.data is not None:
             body["data"] = self.data
+        if self.details:
+            body["details"] = self.details
         return body
 
 
@@ -42,6 +47,17 @@ def not_exists_with_id(entity: str, entity_id: str) -> ApiError:
 
 
 def invalid_input(details: str, data: Any = None) -> ApiError:
-    error = ApiError(400, "guard.invalid_input", "The request body is invalid.", data)
-    error.details = details  # type: ignore[attr-defined]
-    return error
+    """400 `guard.invalid_input` for a request body."""
+    return ApiError(400, "guard.invalid_input", "The request body is invalid.", data, details)
+
+
+def invalid_query(details: str) -> ApiError:
+    """400 `guard.invalid_input` for a query string."""
+    return ApiError(400, "guard.invalid_input", "The request query is invalid.", details=details)
+
+
+def invalid_request(status: int, details: str) -> ApiError:
+    """Logto's `request.invalid_input`, which carries its reason in the message too."""
+    return ApiError(
+        status, "request.invalid_input", f"Input is invalid. {details}", details=details
+    )

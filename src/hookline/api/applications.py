@@ -11,7 +11,7 @@ from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.db.engine import read
-from hookline.errors import ApiError
+from hookline.errors import invalid_query
 from hookline.identity import applications
 from hookline.outbox.emit import unit_of_work
 
@@ -60,9 +60,7 @@ def _types(request: Request) -> list[str] | None:
     types = request.query_params.getlist("types")
     for value in types:
         if value not in applications.TYPES:
-            error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
-            error.details = f"types: unknown application type {value!r}"  # type: ignore[attr-defined]
-            raise error
+            raise invalid_query(f"types: unknown application type {value!r}")
     return types or None
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hookline.auth.tokens import InvalidToken
-from hookline.errors import ApiError
+from hookline.errors import ApiError, invalid_query
 from hookline.runtime import Runtime
 
 
@@ -65,16 +65,10 @@ def page_params(page: str | None, page_size: str | None, required: bool) -> tupl
         number = int(page) if page is not None else 1
         size = int(page_size) if page_size is not None else 20
     except ValueError as exc:
-        raise _bad_query("page and page_size must be integers") from exc
+        raise invalid_query("page and page_size must be integers") from exc
     if not 1 <= number <= 2**31 or not 1 <= size <= 100:
-        raise _bad_query("page must be between 1 and 2³¹ and page_size between 1 and 100")
+        raise invalid_query("page must be between 1 and 2³¹ and page_size between 1 and 100")
     return number, size
-
-
-def _bad_query(details: str) -> ApiError:
-    error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
-    error.details = details  # type: ignore[attr-defined]
-    return error
 
 
 def pagination_headers(request: Request, page: int, size: int, total: int) -> dict[str, str]:

@@ -10,7 +10,7 @@ from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truth
 from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
 from hookline.db.engine import read, write
-from hookline.errors import ApiError
+from hookline.errors import ApiError, invalid_query
 from hookline.hooks import service
 from hookline.hooks.testing import send_test
 from hookline.hooks.validation import MAX_EPOCH_MS, HookCreate, HookTest, HookUpdate
@@ -111,6 +111,4 @@ def _epoch_ms(value: str | None) -> int | None:
             raise ValueError(value)
         return number
     except ValueError as exc:
-        error = ApiError(400, "guard.invalid_input", "The request query is invalid.")
-        error.details = "start_time and end_time must be Unix times in milliseconds"  # type: ignore[attr-defined]
-        raise error from exc
+        raise invalid_query("start_time and end_time must be Unix times in milliseconds") from exc

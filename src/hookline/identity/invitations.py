@@ -13,7 +13,7 @@ from hookline.db.tables import (
     organizations,
     users,
 )
-from hookline.errors import ApiError, not_exists_with_id
+from hookline.errors import ApiError, invalid_request, not_exists_with_id
 from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
 from hookline.identity.organizations import foreign_key_not_found, unique
@@ -22,12 +22,6 @@ from hookline.ids import now_ms, random_id
 TABLE = "organization_invitations"
 _INV = organization_invitations
 PENDING, ACCEPTED, EXPIRED, REVOKED = "Pending", "Accepted", "Expired", "Revoked"
-
-
-def invalid(status: int, details: str) -> ApiError:
-    error = ApiError(status, "request.invalid_input", f"Input is invalid. {details}")
-    error.details = details  # type: ignore[attr-defined]
-    return error
 
 
 def _status(row: Any, now: int) -> str:
@@ -100,7 +94,7 @@ def create(
 ) -> dict[str, Any]:
     now = now_ms()
     if expires_at <= now:
-        raise invalid(400, "The value of `expiresAt` must be in the future.")
+        raise invalid_request(400, "The value of `expiresAt` must be in the future.")
     role_ids = unique(role_ids)
     refs_ok = (
         _exists(conn, organizations, [organization_id])
@@ -118,7 +112,7 @@ def create(
         )
     ).first()
     if member is not None:
-        raise invalid(422, "The invitee is already a member of the organization.")
+        raise invalid_request(422, "The invitee is already a member of the organization.")
     same = (_INV.c.organization_id == organization_id, _INV.c.invitee == invitee)
     # Pending invitations past their expiry become Expired; a live one blocks a second.
     conn.execute(
@@ -161,7 +155,7 @@ def set_status(
     """Accept or revoke a pending invitation; return it and the users it made members."""
     row = _row(conn, invitation_id)
     if _status(row, now_ms()) != PENDING:
-        raise invalid(422, "The status of the invitation cannot be changed anymore.")
+        raise invalid_request(422, "The status of the invitation cannot be changed anymore.")
     added: list[str] = []
     if status == ACCEPTED:
         added = _accept(conn, row, accepted_user_id)
@@ -179,12 +173,12 @@ def set_status(
 
 def _accept(conn: Connection, row: Any, user_id: str | None) -> list[str]:
     if not user_id:
-        raise invalid(422, "The `acceptedUserId` is required when accepting an invitation.")
+        raise invalid_request(422, "The `acceptedUserId` is required when accepting an invitation.")
     user = conn.execute(select(users.c.primary_email).where(users.c.id == user_id)).first()
     if user is None:
         raise not_exists_with_id("users", user_id)
     if (user.primary_email or "").lower() != row.invitee.lower():
-        raise invalid(422, "The accepted user must have the same email as the invitee.")
+        raise invalid_request(422, "The accepted user must have the same email as the invitee.")
     added = members.add(conn, members.USERS, row.organization_id, [user_id])
     live_roles = conn.execute(
         select(organization_roles.c.id).where(

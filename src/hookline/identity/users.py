@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from hookline.db.tables import roles, users, users_roles
-from hookline.errors import ApiError, not_exists_with_id
+from hookline.errors import ApiError, invalid_request, not_exists_with_id
 from hookline.ids import now_ms, random_id
 
 # API field → column, for the fields the Management API writes directly.
@@ -379,18 +379,22 @@ def search_condition(params: Iterable[tuple[str, str]], columns: dict) -> Column
         elif key.startswith("search"):
             values.setdefault(_search_field(key, columns), []).append(value)
     if joint not in ("and", "or"):
-        raise _bad_search(f"Search joint mode `{joint}` is not valid, expect one of and, or.")
+        raise invalid_request(
+            400, f"Search joint mode `{joint}` is not valid, expect one of and, or."
+        )
     conditions = []
     for field, given in values.items():
         mode = modes.get(field) or modes.get(None) or "like"
         if mode not in ("like", "exact"):
-            raise _bad_search(
-                f"Search match mode `{mode}` is not valid, expect one of exact, like."
+            raise invalid_request(
+                400, f"Search match mode `{mode}` is not valid, expect one of exact, like."
             )
         if not all(given):
-            raise _bad_search("Search value cannot be empty.")
+            raise invalid_request(400, "Search value cannot be empty.")
         if mode == "like" and len(given) > 1:
-            raise _bad_search("Only one search value is allowed when search mode is not `exact`.")
+            raise invalid_request(
+                400, "Only one search value is allowed when search mode is not `exact`."
+            )
         targets = [columns[field]] if field else list(columns.values())
         conditions.append(or_(*(_match(c, mode, given, case_sensitive) for c in targets)))
     if not conditions:
@@ -401,16 +405,17 @@ def search_condition(params: Iterable[tuple[str, str]], columns: dict) -> Column
 def _search_field(key: str, columns: dict) -> str | None:
     path = key.split(".")
     if len(path) > 2:
-        raise _bad_search(
+        raise invalid_request(
+            400,
             f"Unsupported nested search field path `{'.'.join(path[1:])}` detected."
-            " Only the first level field is supported."
+            " Only the first level field is supported.",
         )
     if len(path) == 1:
         return None
     field = re.sub(r"(?<!^)(?=[A-Z])", "_", path[1]).lower()
     if field not in columns:
-        raise _bad_search(
-            f"Search field `{field}` is not valid, expect one of {', '.join(columns)}."
+        raise invalid_request(
+            400, f"Search field `{field}` is not valid, expect one of {', '.join(columns)}."
         )
     return field
 
@@ -440,9 +445,3 @@ def _like_to_glob(pattern: str) -> str:
         else:
             out.append(specials.get(ch, ch))
     return "".join(out)
-
-
-def _bad_search(details: str) -> ApiError:
-    error = ApiError(400, "request.invalid_input", f"Input is invalid. {details}")
-    error.details = details  # type: ignore[attr-defined]
-    return error

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import orjson
+
 
 class Failure(Enum):
     HTTP_STATUS = "HTTPError"
@@ -31,6 +33,4 @@ class Outcome:
         """Logto's log error string: `<ErrorName>: <JSON of its properties>`."""
         if self.failure is None:
             return None
-        import orjson
-
         return f"{self.failure.value}: {orjson.dumps({'message': self.message}).decode()}"
