@@ -21,6 +21,7 @@ from hookline.db.tables import applications, interactions, users, verification_c
 from hookline.errors import ApiError, invalid_input, not_exists_with_id
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.users import (
+    IN_USE,
     create_user,
     find_user,
     set_password,
@@ -235,17 +236,6 @@ def user_not_exist(value: str) -> ApiError:
     )
 
 
-_IN_USE = {
-    "username": ("user.username_already_in_use", "This username is already in use."),
-    "primaryEmail": (
-        "user.email_already_in_use",
-        "This email is associated with an existing account.",
-    ),
-    "primaryPhone": (
-        "user.phone_already_in_use",
-        "This phone number is associated with an existing account.",
-    ),
-}
 _KIND = {"username": "username", "primaryEmail": "email", "primaryPhone": "phone"}
 
 
@@ -253,7 +243,7 @@ def check_free(conn: Connection, field: str, value: str, own_id: str | None = No
     """422 when another user already holds this username, email or phone."""
     holder = user_by_identifier(conn, _KIND[field], value)
     if holder is not None and holder["id"] != own_id:
-        raise _error(422, *_IN_USE[field])
+        raise _error(422, *IN_USE[field])
 
 
 def user_info(profile: dict[str, Any], user: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -121,8 +121,8 @@ def create_user(
     The hottest write of the identity API, so plain SQL on the driver's cursor (as the
     outbox does): the statement-building layer cost more than the database here.
     """
+    _check_collisions(conn, fields, None, ("username", "primaryEmail", "primaryPhone"))
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    _check_collisions_raw(cursor, fields)
     now = now_ms()
     row: dict[str, Any] = {
         "tenant_id": "default",
@@ -163,19 +163,25 @@ _GRANT_DEFAULT_ROLES = (
     "INSERT INTO users_roles (tenant_id, user_id, role_id)"
     " SELECT 'default', ?, id FROM roles WHERE is_default AND type = 'User'"
 )
+# `id IS NOT ?` with None excludes nobody.
 _COLLISION_SQL = {
-    "username": "SELECT 1 FROM users WHERE username = ? LIMIT 1",
-    "primaryEmail": "SELECT 1 FROM users WHERE lower(primary_email) = lower(?) LIMIT 1",
-    "primaryPhone": "SELECT 1 FROM users WHERE primary_phone = ? LIMIT 1",
+    "username": "SELECT 1 FROM users WHERE username = ? AND id IS NOT ? LIMIT 1",
+    "primaryEmail": (
+        "SELECT 1 FROM users WHERE lower(primary_email) = lower(?) AND id IS NOT ? LIMIT 1"
+    ),
+    "primaryPhone": "SELECT 1 FROM users WHERE primary_phone = ? AND id IS NOT ? LIMIT 1",
 }
 
 
-def _check_collisions_raw(cursor: Any, fields: dict[str, Any]) -> None:
-    """`_check_collisions` for a new user, on the driver's cursor."""
-    for field in ("username", "primaryEmail", "primaryPhone"):
+def _check_collisions(
+    conn: Connection, fields: dict[str, Any], exclude_id: str | None, order: tuple[str, ...]
+) -> None:
+    """422 if another user holds the username (exact), email (any case) or phone."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    for field in order:
         value = fields.get(field)
-        if value and cursor.execute(_COLLISION_SQL[field], (value,)).fetchone() is not None:
-            code, message = _COLLISIONS[field]
+        if value and cursor.execute(_COLLISION_SQL[field], (value, exclude_id)).fetchone():
+            code, message = IN_USE[field]
             raise ApiError(422, code, message)
 
 
@@ -221,7 +227,8 @@ def _new_user_id(conn: Connection) -> str:
     return random_id(12)
 
 
-_COLLISIONS: dict[str, tuple[str, str]] = {
+# The 422 (code, message) Logto answers when another user holds an identifier.
+IN_USE: dict[str, tuple[str, str]] = {
     "username": ("user.username_already_in_use", "This username is already in use."),
     "primaryEmail": (
         "user.email_already_in_use",
@@ -232,24 +239,6 @@ _COLLISIONS: dict[str, tuple[str, str]] = {
         "This phone number is associated with an existing account.",
     ),
 }
-
-
-def _check_collisions(
-    conn: Connection, fields: dict[str, Any], exclude_id: str | None, order: tuple[str, ...]
-) -> None:
-    """422 if another user holds the username (exact), email (any case) or phone."""
-    for field in order:
-        value = fields.get(field)
-        if not value:
-            continue
-        column = users.c[COLUMNS[field]]
-        match = func.lower(column) == value.lower() if field == "primaryEmail" else column == value
-        query = select(users.c.id).where(match)
-        if exclude_id is not None:
-            query = query.where(users.c.id != exclude_id)
-        if conn.execute(query.limit(1)).first() is not None:
-            code, message = _COLLISIONS[field]
-            raise ApiError(422, code, message)
 
 
 # Role assignment.
