@@ -66,7 +66,11 @@ def list_hooks(
         number, size = page
         query = query.limit(size).offset((number - 1) * size)
     items = [to_api(row) for row in conn.execute(query)]
-    total = conn.execute(select(func.count()).select_from(hooks)).scalar_one()
+    total = (
+        conn.execute(select(func.count()).select_from(hooks)).scalar_one()
+        if page is not None
+        else len(items)
+    )
     if with_stats and items:
         stats = execution_stats(conn, [h["id"] for h in items])
         for hook in items:
