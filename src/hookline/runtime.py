@@ -60,4 +60,5 @@ class Runtime:
     async def close(self) -> None:
         await self.transport.close()
         self.waker.close()
+        self.committer.close()
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -20,6 +21,12 @@ def test_random_id_default_length_and_alphabet() -> None:
     assert all(len(v) == 21 for v in values)
     assert set("".join(values)) == LOWER_ALNUM  # only [0-9a-z], and all of it gets used
     assert len(set(values)) == len(values)
+
+
+def test_random_id_characters_are_equally_likely() -> None:
+    # 256 is not a multiple of 36: mapping every byte would favour 0-3 by about 14 %.
+    counts = Counter("".join(ids.random_id(36) for _ in range(10_000)))
+    assert all(9_500 < counts[c] < 10_500 for c in LOWER_ALNUM), counts
 
 
 @pytest.mark.parametrize("length", [1, 12, 21, 64])

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from hookline.events.catalog import MANAGEMENT_API_EVENTS
 from hookline.events.payloads import NO_DATA, management_payload
-from hookline.outbox.emit import emit, unit_of_work
+from hookline.outbox.emit import emit
 
 T = TypeVar("T")
 
@@ -60,11 +60,14 @@ def emit_change(
     emit(conn, event, payload)
 
 
-def change(request: Request, status: int, work: Callable[[Connection], T]) -> T:
-    """Run `work` and fire the route's event in one transaction; its result is the `data`
-    (none for a 204). Raising inside `work` rolls both back."""
-    runtime = request.app.state.runtime
-    with unit_of_work(runtime.engine, runtime.waker) as conn:
+async def change(request: Request, status: int, work: Callable[[Connection], T]) -> T:
+    """Run `work` and fire the route's event in one transaction, shared with concurrent
+    requests (group commit); its result is the `data` (none for a 204). Raising inside
+    `work` rolls both back."""
+
+    def unit(conn: Connection) -> T:
         result = work(conn)
         route_event(conn, request, status, NO_DATA if status == 204 else result)
-    return result
+        return result
+
+    return await request.app.state.runtime.committer.run(unit)

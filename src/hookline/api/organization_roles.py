@@ -94,7 +94,7 @@ async def get_role(id: str, rt: RuntimeDep) -> Any:
 
 @router.patch("/organization-roles/{id}")
 async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
-    role = change(
+    role = await change(
         request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
     )
     return JSON(role)
@@ -102,7 +102,7 @@ async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
 
 @router.delete("/organization-roles/{id}", status_code=204)
 async def delete_role(id: str, request: Request) -> Response:
-    change(request, 204, lambda conn: service.remove(conn, id))
+    await change(request, 204, lambda conn: service.remove(conn, id))
     return Response(status_code=204)
 
 
@@ -131,11 +131,13 @@ async def add_role_scopes(id: str, body: ScopeIds, request: Request, rt: Runtime
 
 @router.put("/organization-roles/{id}/scopes", status_code=204)
 async def replace_role_scopes(id: str, body: ScopeIdsReplace, request: Request) -> Response:
-    change(request, 204, lambda conn: service.replace_scopes(conn, id, body.organizationScopeIds))
+    await change(
+        request, 204, lambda conn: service.replace_scopes(conn, id, body.organizationScopeIds)
+    )
     return Response(status_code=204)
 
 
 @router.delete("/organization-roles/{id}/scopes/{organizationScopeId}", status_code=204)
 async def remove_role_scope(id: str, organizationScopeId: str, request: Request) -> Response:
-    change(request, 204, lambda conn: service.remove_scope(conn, id, organizationScopeId))
+    await change(request, 204, lambda conn: service.remove_scope(conn, id, organizationScopeId))
     return Response(status_code=204)

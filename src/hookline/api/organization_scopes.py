@@ -49,7 +49,7 @@ async def list_scopes(
 
 @router.post("/organization-scopes", status_code=201)
 async def create_scope(body: ScopeCreate, request: Request) -> Any:
-    scope = change(
+    scope = await change(
         request, 201, lambda conn: service.create(conn, body.model_dump(exclude_unset=True))
     )
     return JSON(scope, status_code=201)
@@ -63,7 +63,7 @@ async def get_scope(id: str, rt: RuntimeDep) -> Any:
 
 @router.patch("/organization-scopes/{id}")
 async def update_scope(id: str, body: ScopeUpdate, request: Request) -> Any:
-    scope = change(
+    scope = await change(
         request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
     )
     return JSON(scope)
@@ -71,5 +71,5 @@ async def update_scope(id: str, body: ScopeUpdate, request: Request) -> Any:
 
 @router.delete("/organization-scopes/{id}", status_code=204)
 async def delete_scope(id: str, request: Request) -> Response:
-    change(request, 204, lambda conn: service.remove(conn, id))
+    await change(request, 204, lambda conn: service.remove(conn, id))
     return Response(status_code=204)

@@ -110,7 +110,7 @@ async def list_organizations(
 
 @router.post("/organizations", status_code=201)
 async def create_organization(body: OrganizationCreate, request: Request) -> Any:
-    organization = change(
+    organization = await change(
         request, 201, lambda conn: service.create(conn, body.model_dump(exclude_unset=True))
     )
     return JSON(organization, status_code=201)
@@ -124,7 +124,7 @@ async def get_organization(id: str, rt: RuntimeDep) -> Any:
 
 @router.patch("/organizations/{id}")
 async def update_organization(id: str, body: OrganizationUpdate, request: Request) -> Any:
-    organization = change(
+    organization = await change(
         request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
     )
     return JSON(organization)
@@ -132,7 +132,7 @@ async def update_organization(id: str, body: OrganizationUpdate, request: Reques
 
 @router.delete("/organizations/{id}", status_code=204)
 async def delete_organization(id: str, request: Request) -> Response:
-    change(request, 204, lambda conn: service.remove(conn, id))
+    await change(request, 204, lambda conn: service.remove(conn, id))
     return Response(status_code=204)
 
 

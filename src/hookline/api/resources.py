@@ -137,7 +137,7 @@ async def list_scopes(
 @router.post("/resources/{resourceId}/scopes", status_code=201)
 async def create_scope(resourceId: str, body: ScopeCreate, request: Request) -> Any:
     """Create a scope: `Scope.Created`."""
-    scope = change(
+    scope = await change(
         request,
         201,
         lambda conn: resources.create_scope(conn, resourceId, body.name, body.description),
@@ -148,7 +148,7 @@ async def create_scope(resourceId: str, body: ScopeCreate, request: Request) -> 
 @router.patch("/resources/{resourceId}/scopes/{scopeId}")
 async def update_scope(resourceId: str, scopeId: str, body: ScopeUpdate, request: Request) -> Any:
     """Rename or redescribe a scope: `Scope.Data.Updated`."""
-    scope = change(
+    scope = await change(
         request,
         200,
         lambda conn: resources.update_scope(conn, resourceId, scopeId, body.changes(SCOPE_COLUMNS)),
@@ -159,5 +159,5 @@ async def update_scope(resourceId: str, scopeId: str, body: ScopeUpdate, request
 @router.delete("/resources/{resourceId}/scopes/{scopeId}", status_code=204)
 async def delete_scope(resourceId: str, scopeId: str, request: Request) -> Response:
     """Delete a scope (and its role assignments): `Scope.Deleted`, without data."""
-    change(request, 204, lambda conn: resources.delete_scope(conn, resourceId, scopeId))
+    await change(request, 204, lambda conn: resources.delete_scope(conn, resourceId, scopeId))
     return Response(status_code=204)

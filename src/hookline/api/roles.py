@@ -84,7 +84,7 @@ async def get_role(id: str, rt: RuntimeDep) -> Any:
 @router.patch("/roles/{id}")
 async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
     """Change a role's name, description or isDefault: `Role.Data.Updated`."""
-    role = change(
+    role = await change(
         request, 200, lambda conn: roles.update_role(conn, id, body.changes(ROLE_COLUMNS))
     )
     return JSON(role)
@@ -93,7 +93,7 @@ async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
 @router.delete("/roles/{id}", status_code=204)
 async def delete_role(id: str, request: Request) -> Response:
     """Delete a role: `Role.Deleted`, without data."""
-    change(request, 204, lambda conn: roles.delete_role(conn, id))
+    await change(request, 204, lambda conn: roles.delete_role(conn, id))
     return Response(status_code=204)
 
 
@@ -116,12 +116,14 @@ async def list_role_scopes(
 @router.post("/roles/{id}/scopes", status_code=201)
 async def add_role_scopes(id: str, body: RoleScopes, request: Request) -> Any:
     """Assign scopes: answers (and `Role.Scopes.Updated` carries) all the role's scopes."""
-    all_scopes = change(request, 201, lambda conn: roles.add_role_scopes(conn, id, body.scopeIds))
+    all_scopes = await change(
+        request, 201, lambda conn: roles.add_role_scopes(conn, id, body.scopeIds)
+    )
     return JSON(all_scopes, status_code=201)
 
 
 @router.delete("/roles/{id}/scopes/{scopeId}", status_code=204)
 async def remove_role_scope(id: str, scopeId: str, request: Request) -> Response:
     """Unassign a scope: `Role.Scopes.Updated`, without data."""
-    change(request, 204, lambda conn: roles.remove_role_scope(conn, id, scopeId))
+    await change(request, 204, lambda conn: roles.remove_role_scope(conn, id, scopeId))
     return Response(status_code=204)

@@ -143,7 +143,7 @@ async def create_user(body: UserCreate, request: Request) -> Any:
         password_hash = body.passwordDigest
     elif body.password:
         password_hash = await run_in_threadpool(hash_password, body.password)
-    answer = change(
+    answer = await change(
         request,
         200,
         lambda conn: user_response(service.create_user(conn, _fields(body), password_hash)),
@@ -179,7 +179,7 @@ async def get_user(userId: str, rt: RuntimeDep, includeSsoIdentities: str | None
 
 @router.patch("/users/{userId}")
 async def update_user(userId: str, body: UserUpdate, request: Request) -> Any:
-    answer = change(
+    answer = await change(
         request, 200, lambda conn: user_response(service.update_user(conn, userId, _fields(body)))
     )
     return JSON(answer)
@@ -209,7 +209,7 @@ async def patch_profile(userId: str, body: ProfilePatch, request: Request, rt: R
 @router.patch("/users/{userId}/password")
 async def set_password(userId: str, body: PasswordPatch, request: Request) -> Any:
     password_hash = await run_in_threadpool(hash_password, body.password)
-    answer = change(
+    answer = await change(
         request, 200, lambda conn: user_response(service.set_password(conn, userId, password_hash))
     )
     return JSON(answer)
@@ -217,7 +217,7 @@ async def set_password(userId: str, body: PasswordPatch, request: Request) -> An
 
 @router.patch("/users/{userId}/is-suspended")
 async def set_suspended(userId: str, body: SuspensionPatch, request: Request) -> Any:
-    answer = change(
+    answer = await change(
         request,
         200,
         lambda conn: user_response(service.set_suspended(conn, userId, body.isSuspended)),

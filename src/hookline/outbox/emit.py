@@ -59,12 +59,17 @@ def emit(
     return event_id
 
 
+def took_emitted(conn: Connection) -> bool:
+    """Whether the transaction just ended on `conn` stored deliveries; clears the mark."""
+    return bool(conn.info.pop(_EMITTED, False))
+
+
 @contextmanager
 def unit_of_work(engine: Engine, waker: Waker | None) -> Iterator[Connection]:
     """One write transaction; dispatchers are woken once it has committed an event."""
     with engine.connect() as conn:
         with conn.begin():
             yield conn
-        emitted = conn.info.pop(_EMITTED, False)
+        emitted = took_emitted(conn)
     if emitted and waker is not None:
         waker.notify()

@@ -1,0 +1,117 @@
+"""Group commit on a real SQLite file: shared transactions, lone failures, a lock held elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine, event, text
+
+from hookline.db.engine import make_engine
+from hookline.outbox.committer import GroupCommitter
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT UNIQUE)")
+    return engine
+
+
+def synchronous(test: Callable[[Engine], Awaitable[None]]) -> Callable[[Engine], None]:
+    @functools.wraps(test)
+    def run(engine: Engine) -> None:
+        asyncio.run(test(engine))
+
+    return run
+
+
+def commits(engine: Engine) -> list[int]:
+    count = [0]
+    event.listen(engine, "commit", lambda _conn: count.__setitem__(0, count[0] + 1))
+    return count
+
+
+def insert(note: str):
+    def work(conn: Connection) -> str:
+        conn.execute(text("INSERT INTO notes (text) VALUES (:t)"), {"t": note})
+        return note
+
+    return work
+
+
+def stored(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {row[0] for row in conn.exec_driver_sql("SELECT text FROM notes")}
+
+
+@synchronous
+async def test_concurrent_units_share_one_commit(engine: Engine) -> None:
+    committer, count = GroupCommitter(engine, None), commits(engine)
+    results = await asyncio.gather(*(committer.run(insert(f"n{i}")) for i in range(20)))
+    assert results == [f"n{i}" for i in range(20)]
+    assert stored(engine) == {f"n{i}" for i in range(20)}
+    assert count[0] == 1
+    committer.close()
+
+
+@synchronous
+async def test_a_failing_unit_fails_alone(engine: Engine) -> None:
+    committer = GroupCommitter(engine, None)
+    outcomes = await asyncio.gather(
+        committer.run(insert("a")),
+        committer.run(insert("same")),
+        committer.run(insert("same")),  # breaks the unique constraint
+        committer.run(insert("b")),
+        return_exceptions=True,
+    )
+    assert outcomes[:2] == ["a", "same"] and outcomes[3] == "b"
+    assert isinstance(outcomes[2], Exception)
+    assert stored(engine) == {"a", "same", "b"}
+    committer.close()
+
+
+@synchronous
+async def test_a_lone_failing_unit_rolls_back(engine: Engine) -> None:
+    committer = GroupCommitter(engine, None)
+
+    def half_then_fail(conn: Connection) -> None:
+        insert("half")(conn)
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        await committer.run(half_then_fail)
+    assert stored(engine) == set()
+    assert await committer.run(insert("after")) == "after"
+    committer.close()
+
+
+@synchronous
+async def test_a_lock_held_elsewhere_is_awaited_without_blocking_the_loop(engine: Engine) -> None:
+    committer = GroupCommitter(engine, None)
+    other = sqlite3.connect(engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.001)
+
+    ticking = asyncio.create_task(ticker())
+    waiting = asyncio.create_task(committer.run(insert("later")))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    assert ticks > 20  # the loop kept running while the write waited
+    other.execute("COMMIT")
+    assert await asyncio.wait_for(waiting, 2) == "later"
+    ticking.cancel()
+    assert stored(engine) == {"later"}
+    committer.close()
+    other.close()
