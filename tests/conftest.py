@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.postgres import PostgresCluster, PostgresNotInstalled
 from tests.support.receiver import Receiver
 from tests.support.server import Server
 
@@ -35,3 +37,24 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster, started the first time a test asks for it."""
+    try:
+        cluster = PostgresCluster()
+    except PostgresNotInstalled as missing:
+        # Not a skip: a run without PostgreSQL must not pass for a run on both backends.
+        raise pytest.fail.Exception(str(missing), pytrace=False) from None
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresCluster) -> Iterator[str]:
+    """A fresh, empty database for this test alone, dropped after it."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    yield postgres.create_database(name)
+    postgres.drop_database(name)

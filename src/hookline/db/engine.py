@@ -1,4 +1,5 @@
-"""Engines and transactions. SQLite runs in WAL mode; writers take the lock up front."""
+"""Engines and transactions. SQLite runs in WAL mode, its writers taking the lock up front;
+PostgreSQL goes through psycopg here and asyncpg on the dispatcher's hot path."""
 
 from __future__ import annotations
 
@@ -23,13 +24,30 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgres")
+
+
+def postgres_dsn(url: str) -> str:
+    """The libpq form of a PostgreSQL URL (no SQLAlchemy driver name), as asyncpg takes it."""
+    scheme, _, rest = url.partition("://")
+    return f"postgresql://{rest}"
+
+
 def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
 def make_engine(url: str) -> Engine:
+    if is_postgres(url):
+        return create_engine(
+            postgres_dsn(url).replace("postgresql://", "postgresql+psycopg://", 1),
+            pool_size=4,
+            max_overflow=8,
+            pool_pre_ping=True,  # a restarted server leaves dead connections in the pool
+        )
     if not is_sqlite(url):
-        raise NotImplementedError("only SQLite is supported in this release")
+        raise ValueError(f"HOOKLINE_DATABASE_URL: not a sqlite:// or postgresql:// URL: {url}")
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_size=4, max_overflow=8)
@@ -64,8 +82,10 @@ def connect_raw(url: str, wait_for_lock: bool = True) -> sqlite3.Connection:
     return conn
 
 
-def is_locked(error: sqlite3.OperationalError) -> bool:
-    return error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+def is_locked(error: BaseException | None) -> bool:
+    """Whether SQLite refused a statement because another connection holds the database."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @contextmanager

@@ -18,7 +18,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
+    true,
 )
 
 metadata = MetaData()
@@ -32,7 +34,7 @@ applications = Table(
     Column("description", Text),
     Column("type", String(32), nullable=False),
     Column("secret_hash", Text),
-    Column("is_admin", Boolean, nullable=False, server_default=text("0")),
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
     Column("created_at", BigInteger, nullable=False),
     Column("custom_data", JSON, nullable=False, server_default="{}"),
     Column(
@@ -61,7 +63,7 @@ hooks = Table(
     Column("events", JSON, nullable=False),
     Column("config", JSON, nullable=False),
     Column("signing_key", String(64), nullable=False, server_default=""),
-    Column("enabled", Boolean, nullable=False, server_default=text("1")),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("created_at", BigInteger, nullable=False),
     Index("hooks_created_at", "created_at"),
 )
@@ -162,7 +164,7 @@ users = Table(
     Column("profile", JSON, nullable=False),
     Column("application_id", String(21)),
     Column("password_hash", Text),
-    Column("is_suspended", Boolean, nullable=False, server_default=text("0")),
+    Column("is_suspended", Boolean, nullable=False, server_default=false()),
     Column("last_sign_in_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
@@ -175,7 +177,7 @@ resources = Table(
     Column("id", String(21), primary_key=True),
     Column("name", String(256), nullable=False),
     Column("indicator", String(2048), nullable=False, unique=True),
-    Column("is_default", Boolean, nullable=False, server_default=text("0")),
+    Column("is_default", Boolean, nullable=False, server_default=false()),
     Column("access_token_ttl", BigInteger, nullable=False, server_default="3600"),
 )
 
@@ -201,7 +203,7 @@ roles = Table(
     Column("name", String(128), nullable=False, unique=True),
     Column("description", Text, nullable=False, server_default=""),
     Column("type", String(32), nullable=False, server_default="User"),
-    Column("is_default", Boolean, nullable=False, server_default=text("0")),
+    Column("is_default", Boolean, nullable=False, server_default=false()),
     Column("created_at", BigInteger, nullable=False),
 )
 
@@ -216,7 +218,7 @@ organizations = Table(
     Column("name", String(128), nullable=False),
     Column("description", Text),
     Column("custom_data", JSON, nullable=False),
-    Column("is_mfa_required", Boolean, nullable=False, server_default=text("0")),
+    Column("is_mfa_required", Boolean, nullable=False, server_default=false()),
     Column("color", JSON, nullable=False),
     Column("branding", JSON, nullable=False),
     Column("custom_css", Text),
@@ -329,7 +331,7 @@ verification_codes = Table(
     Column("identifier_type", String(16), nullable=False),
     Column("identifier", String(256), nullable=False),
     Column("code", String(16), nullable=False),
-    Column("consumed", Boolean, nullable=False, server_default=text("0")),
+    Column("consumed", Boolean, nullable=False, server_default=false()),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Index("verification_codes_recipient", "identifier", "created_at"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from hookline.db.sql import insert_or_ignore
 from hookline.db.tables import (
     organization_role_resource_scopes,
     organization_role_scopes,
@@ -56,7 +57,7 @@ def create(
 def _link(conn: Connection, link: Any, column: str, role_id: str, ids: list[str]) -> None:
     if ids:
         conn.execute(
-            insert(link).prefix_with("OR IGNORE"),
+            insert_or_ignore(conn, link),
             [{"organization_role_id": role_id, column: scope_id} for scope_id in unique(ids)],
         )
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Connection,
     Row,
@@ -18,12 +19,16 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     true,
     update,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from hookline.db.sql import Cursor
 from hookline.db.tables import roles, users, users_roles
 from hookline.errors import ApiError, invalid_request, not_exists_with_id
 from hookline.ids import now_ms, random_id
@@ -122,7 +127,7 @@ def create_user(
     outbox does): the statement-building layer cost more than the database here.
     """
     _check_collisions(conn, fields, None, ("username", "primaryEmail", "primaryPhone"))
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = Cursor(conn)
     now = now_ms()
     row: dict[str, Any] = {
         "tenant_id": "default",
@@ -163,13 +168,13 @@ _GRANT_DEFAULT_ROLES = (
     "INSERT INTO users_roles (tenant_id, user_id, role_id)"
     " SELECT 'default', ?, id FROM roles WHERE is_default AND type = 'User'"
 )
-# `id IS NOT ?` with None excludes nobody.
+# Ids are never empty, so `id <> ''` (no user to exclude) excludes nobody.
 _COLLISION_SQL = {
-    "username": "SELECT 1 FROM users WHERE username = ? AND id IS NOT ? LIMIT 1",
+    "username": "SELECT 1 FROM users WHERE username = ? AND id <> ? LIMIT 1",
     "primaryEmail": (
-        "SELECT 1 FROM users WHERE lower(primary_email) = lower(?) AND id IS NOT ? LIMIT 1"
+        "SELECT 1 FROM users WHERE lower(primary_email) = lower(?) AND id <> ? LIMIT 1"
     ),
-    "primaryPhone": "SELECT 1 FROM users WHERE primary_phone = ? AND id IS NOT ? LIMIT 1",
+    "primaryPhone": "SELECT 1 FROM users WHERE primary_phone = ? AND id <> ? LIMIT 1",
 }
 
 
@@ -177,10 +182,10 @@ def _check_collisions(
     conn: Connection, fields: dict[str, Any], exclude_id: str | None, order: tuple[str, ...]
 ) -> None:
     """422 if another user holds the username (exact), email (any case) or phone."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = Cursor(conn)
     for field in order:
         value = fields.get(field)
-        if value and cursor.execute(_COLLISION_SQL[field], (value, exclude_id)).fetchone():
+        if value and cursor.execute(_COLLISION_SQL[field], (value, exclude_id or "")).fetchone():
             code, message = IN_USE[field]
             raise ApiError(422, code, message)
 
@@ -415,8 +420,29 @@ def _match(column: Any, mode: str, values: list[str], case_sensitive: bool) -> C
             return column.in_(values)
         return func.lower(column).in_([v.lower() for v in values])
     if case_sensitive:
-        return column.op("GLOB")(_like_to_glob(values[0]))
+        return _LikeExactly(column, literal(values[0]), literal(_like_to_glob(values[0])))
     return column.ilike(values[0], escape="\\")
+
+
+class _LikeExactly(FunctionElement[bool]):
+    """A case-sensitive LIKE: PostgreSQL's own LIKE, SQLite's GLOB (its LIKE ignores case).
+    Arguments: the column, the LIKE pattern, the same pattern as a GLOB."""
+
+    type = Boolean()
+    name = "like_exactly"
+    inherit_cache = True
+
+
+@compiles(_LikeExactly)
+def _like_exactly(element: _LikeExactly, compiler: Any, **kw: Any) -> str:
+    column, pattern, _ = element.clauses
+    return f"{compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)} ESCAPE '\\'"
+
+
+@compiles(_LikeExactly, "sqlite")
+def _glob(element: _LikeExactly, compiler: Any, **kw: Any) -> str:
+    column, _, glob = element.clauses
+    return f"{compiler.process(column, **kw)} GLOB {compiler.process(glob, **kw)}"
 
 
 def _like_to_glob(pattern: str) -> str:

@@ -62,7 +62,7 @@ class GroupCommitter:
                 conn.begin()
                 return conn
             except exc.OperationalError as error:
-                if not is_locked(error.orig):  # type: ignore[arg-type]
+                if not is_locked(error.orig):
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.01)
@@ -106,5 +106,7 @@ class GroupCommitter:
         # busy timeout of zero so that a locked database is reported at once.
         if self._conn is None or self._conn.invalidated:
             self._conn = self._engine.connect()
-            self._conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+            if self._conn.dialect.name == "sqlite":
+                driver = self._conn.connection.dbapi_connection
+                driver.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
         return self._conn

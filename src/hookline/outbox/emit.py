@@ -9,12 +9,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from hookline.db.sql import Cursor
 from hookline.events.payloads import event_body, iso_now
 from hookline.ids import now_ms, sortable_id
 from hookline.outbox.fanout import subscribed_hooks
 from hookline.outbox.wakeup import Waker
 
 _EMITTED = "hookline.emitted"
+WAKE_CHANNEL = "hookline_deliveries"
 
 
 def emit(
@@ -29,7 +31,7 @@ def emit(
     change that caused it does. A repeated `idempotency_key` returns the first event's id
     and stores nothing.
     """
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = Cursor(conn)
     event_id = sortable_id("evt")
     created_ms = now_ms()
     body = event_body(event, iso_now(), payload)
@@ -55,6 +57,9 @@ def emit(
             " created_at) VALUES (?,?,?,0,0,?,?)",
             [(sortable_id("msg"), event_id, hook_id, due, created_ms) for hook_id in hook_ids],
         )
+        if cursor.dialect == "postgresql":
+            # Sent at commit, to the dispatchers that listen (outbox.pg_queue).
+            cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
         conn.info[_EMITTED] = True
     return event_id
 

@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("secret_hash", sa.Text),
-        sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.text("0")),
+        sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.BigInteger, nullable=False),
     )
     op.create_table(
@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("events", sa.JSON, nullable=False),
         sa.Column("config", sa.JSON, nullable=False),
         sa.Column("signing_key", sa.String(64), nullable=False, server_default=""),
-        sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.text("1")),
+        sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("created_at", sa.BigInteger, nullable=False),
     )
     op.create_index("hooks_created_at", "hooks", ["created_at"])

@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("profile", sa.JSON, nullable=False),
         sa.Column("application_id", sa.String(21)),
         sa.Column("password_hash", sa.Text),
-        sa.Column("is_suspended", sa.Boolean, nullable=False, server_default=sa.text("0")),
+        sa.Column("is_suspended", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("last_sign_in_at", sa.BigInteger),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("updated_at", sa.BigInteger, nullable=False),
@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(21), primary_key=True),
         sa.Column("name", sa.String(256), nullable=False),
         sa.Column("indicator", sa.String(2048), nullable=False, unique=True),
-        sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.text("0")),
+        sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("access_token_ttl", sa.BigInteger, nullable=False, server_default="3600"),
     )
     op.create_table(
@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(128), nullable=False, unique=True),
         sa.Column("description", sa.Text, nullable=False, server_default=""),
         sa.Column("type", sa.String(32), nullable=False, server_default="User"),
-        sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.text("0")),
+        sa.Column("is_default", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.BigInteger, nullable=False),
     )
     _link("roles_scopes", "role_id", "roles", "scope_id", "scopes")
@@ -100,7 +100,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(128), nullable=False),
         sa.Column("description", sa.Text),
         sa.Column("custom_data", sa.JSON, nullable=False),
-        sa.Column("is_mfa_required", sa.Boolean, nullable=False, server_default=sa.text("0")),
+        sa.Column("is_mfa_required", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("color", sa.JSON, nullable=False),
         sa.Column("branding", sa.JSON, nullable=False),
         sa.Column("custom_css", sa.Text),

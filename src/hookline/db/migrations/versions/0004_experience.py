@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("identifier_type", sa.String(16), nullable=False),
         sa.Column("identifier", sa.String(256), nullable=False),
         sa.Column("code", sa.String(16), nullable=False),
-        sa.Column("consumed", sa.Boolean, nullable=False, server_default=sa.text("0")),
+        sa.Column("consumed", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.Column("expires_at", sa.BigInteger, nullable=False),
     )
