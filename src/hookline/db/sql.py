@@ -6,6 +6,7 @@ import functools
 import re
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -52,3 +53,9 @@ def insert_or_ignore(conn: Connection, table: Table) -> Insert:
     """An INSERT whose rows that break a unique constraint are skipped, on either database."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value read through the driver: SQLite and asyncpg give text, psycopg
+    gives it decoded."""
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value

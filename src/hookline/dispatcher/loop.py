@@ -5,34 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import TypeVar
+
+import asyncpg
 
 from hookline.attempts.record import log_row
 from hookline.config import Settings
-from hookline.db.engine import connect_raw, is_locked
+from hookline.dispatcher.queues import Queue, open_queue
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
-from hookline.outbox.queue import (
-    CANCELLED,
-    DELIVERED,
-    FAILED,
-    PENDING,
-    Claimed,
-    Finish,
-    SqliteQueue,
-    worker_id,
-)
-from hookline.outbox.wakeup import WakeListener, wake_directory
+from hookline.outbox.queue import CANCELLED, DELIVERED, FAILED, PENDING, Claimed, Finish, worker_id
 from hookline.sender.outcome import Outcome
 from hookline.sender.request import Target, build
 from hookline.sender.transport import Transport
 
 log = logging.getLogger("hookline.dispatcher")
-T = TypeVar("T")
 
 
 class Dispatcher:
@@ -43,9 +31,7 @@ class Dispatcher:
         self._policy = RetryPolicy(
             base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
         )
-        # The queue's connection fails at once on a locked database and `_in_db` retries:
-        # waiting inside SQLite would stop every request in flight meanwhile.
-        self._queue = SqliteQueue(connect_raw(settings.database_url, False), worker_id())
+        self._queue: Queue  # opened by run()
         self._transport = Transport(
             settings.private_networks, settings.request_timeout, settings.max_in_flight
         )
@@ -61,37 +47,28 @@ class Dispatcher:
         self.wake.set()
 
     async def run(self) -> None:
-        released = await self._in_db(self._queue.release_orphans, time.time())
-        if released:
-            log.info(
-                "released orphaned leases", extra={"action": "release_orphans", "count": released}
-            )
-        listener = WakeListener(wake_directory(self.settings.database_url), self.wake)
-        recorder = asyncio.create_task(self._record_loop())
+        self._queue = await open_queue(self.settings.database_url, worker_id())
         try:
-            await self._claim_loop()
-            await self._drain()
-        finally:
-            listener.close()
-            recorder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recorder
-            await self._flush()
-            await self._in_db(self._queue.release, list(self._in_flight), time.time())
-            await self._transport.close()
-
-    async def _in_db(self, call: Callable[..., T], *args: object) -> T:
-        """Run a queue call, yielding to the requests in flight while another writer holds
-        the database."""
-        pause = 0.0005
-        while True:
+            released = await self._queue.release_orphans(time.time())
+            if released:
+                log.info(
+                    "released orphaned leases",
+                    extra={"action": "release_orphans", "count": released},
+                )
+            await self._queue.listen(self.wake)
+            recorder = asyncio.create_task(self._record_loop())
             try:
-                return call(*args)
-            except sqlite3.OperationalError as error:
-                if not is_locked(error):
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.02)
+                await self._claim_loop()
+                await self._drain()
+            finally:
+                recorder.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recorder
+                await self._flush()
+                await self._queue.release(list(self._in_flight), time.time())
+        finally:
+            await self._queue.close()
+            await self._transport.close()
 
     async def _claim_loop(self) -> None:
         settings = self.settings
@@ -100,30 +77,36 @@ class Dispatcher:
             free = settings.max_in_flight - len(self._in_flight)
             # Under load, wait for a quarter of the slots before claiming again: one claim
             # per finished delivery would cost more than the delivery.
+            timeout = settings.poll_interval
             if free > 0 and (free >= self._refill or not self._in_flight):
                 limit = min(free, settings.claim_batch)
-                now = time.time()
-                claimed = await self._in_db(
-                    self._queue.claim,
-                    limit,
-                    now,
-                    now + settings.lease_seconds,
-                    settings.max_in_flight_per_hook,
-                    self._per_hook,
-                )
-                for item in claimed:
-                    self._start(item)
-                if len(claimed) == limit:
-                    await asyncio.sleep(0)
-                    continue
-                due = self._queue.next_due()
-                timeout = settings.poll_interval
+                try:
+                    claimed = await self._claim(limit)
+                    if len(claimed) == limit:
+                        await asyncio.sleep(0)
+                        continue
+                    due = await self._queue.next_due()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    # The database is away (a restart, a network cut): try again at the poll.
+                    log.exception("claim failed", extra={"action": "claim"})
+                    due = None
                 if due is not None:
                     timeout = min(timeout, max(due - time.time(), 0.001))
-            else:
-                timeout = settings.poll_interval
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        now = time.time()
+        claimed = await self._queue.claim(
+            limit,
+            now,
+            now + self.settings.lease_seconds,
+            self.settings.max_in_flight_per_hook,
+            self._per_hook,
+        )
+        for item in claimed:
+            self._start(item)
+        return claimed
 
     async def _drain(self) -> None:
         """On stop: let requests in flight finish (they are bounded by the HTTP timeout)."""
@@ -192,7 +175,7 @@ class Dispatcher:
         finished, logs = self._finished, self._logs
         self._finished, self._logs = [], []
         try:
-            await self._in_db(self._queue.finish, finished, logs)
+            await self._queue.finish(finished, logs)
         except BaseException:
             # Back in line for the next try; the leases cover these deliveries meanwhile.
             self._finished[:0], self._logs[:0] = finished, logs

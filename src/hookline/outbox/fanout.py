@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, update
 
+from hookline.db.sql import json_value
 from hookline.db.tables import revisions
 
 # database → (hooks revision, {event: [hook ids]})
@@ -27,7 +27,7 @@ def _subscriptions(cursor: Any) -> dict[str, list[str]]:
     cursor.execute("SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at")
     by_event: dict[str, list[str]] = {}
     for hook_id, events_json, legacy_event in cursor.fetchall():
-        events = orjson.loads(events_json) if events_json else []
+        events = json_value(events_json) if events_json else []
         for event in events or ([legacy_event] if legacy_event else []):
             by_event.setdefault(event, []).append(hook_id)
     return by_event

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
+from hookline.db.sql import json_value
 
 PENDING, LEASED, DELIVERED, FAILED, CANCELLED = range(5)
 # The target of a hook that no longer exists: its deliveries are cancelled.
@@ -43,6 +43,26 @@ class Finish:
     status: int
     attempts: int
     next_attempt_at: float = 0.0
+
+
+def hook_target(config_json: str, signing_key: str, enabled: object) -> tuple:
+    """What a dispatcher needs of a hook: (url, headers, signing key, retries, enabled)."""
+    config = json_value(config_json)
+    return (
+        config.get("url"),
+        config.get("headers"),
+        signing_key,
+        config.get("retries", 3),
+        bool(enabled),
+    )
+
+
+def claimed_rows(rows: Iterable[Sequence], hooks: Mapping[str, tuple]) -> list[Claimed]:
+    """Claimed deliveries from (id, event id, hook id, attempts, event name, body) rows."""
+    return [
+        Claimed(delivery_id, event_id, hook_id, attempts, name, body, *hooks.get(hook_id, _GONE))
+        for delivery_id, event_id, hook_id, attempts, name, body in rows
+    ]
 
 
 def worker_id() -> str:
@@ -111,25 +131,7 @@ class SqliteQueue:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        claimed = []
-        for delivery_id, event_id, hook_id, attempts, name, body in rows:
-            url, headers, key, retries, enabled = hooks.get(hook_id, _GONE)
-            claimed.append(
-                Claimed(
-                    delivery_id,
-                    event_id,
-                    hook_id,
-                    attempts,
-                    name,
-                    body,
-                    url,
-                    headers,
-                    key,
-                    retries,
-                    enabled,
-                )
-            )
-        return claimed
+        return claimed_rows(rows, hooks)
 
     def _hooks(self) -> dict[str, tuple]:
         """Every hook's target, reloaded only when the hooks revision has moved."""
@@ -137,18 +139,12 @@ class SqliteQueue:
             "SELECT value FROM revisions WHERE name = 'hooks'"
         ).fetchone()[0]
         if revision != self._hooks_revision:
-            targets = {}
-            for hook_id, config_json, key, enabled in self._conn.execute(
-                "SELECT id, config, signing_key, enabled FROM hooks"
-            ):
-                config = orjson.loads(config_json)
-                targets[hook_id] = (
-                    config.get("url"),
-                    config.get("headers"),
-                    key,
-                    config.get("retries", 3),
-                    bool(enabled),
+            targets = {
+                hook_id: hook_target(config, key, enabled)
+                for hook_id, config, key, enabled in self._conn.execute(
+                    "SELECT id, config, signing_key, enabled FROM hooks"
                 )
+            }
             self._hooks_cache, self._hooks_revision = targets, revision
         return self._hooks_cache
 
@@ -200,7 +196,7 @@ class SqliteQueue:
                 "SELECT DISTINCT worker FROM deliveries WHERE status = 1 AND worker IS NOT NULL"
             )
         ]
-        dead = [w for w in workers if _is_dead_local(w, host)]
+        dead = [w for w in workers if is_dead_local(w, host)]
         released = 0
         for worker in dead:
             cursor = self._conn.execute(
@@ -212,7 +208,8 @@ class SqliteQueue:
         return released
 
 
-def _is_dead_local(worker: str, host: str) -> bool:
+def is_dead_local(worker: str, host: str) -> bool:
+    """Whether `worker` ran on this host in a process that is gone."""
     name, _, rest = worker.partition(":")
     pid_text = rest.partition(":")[0]
     if name != host or not pid_text.isdigit():

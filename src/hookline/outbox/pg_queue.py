@@ -1,0 +1,172 @@
+"""The delivery queue on PostgreSQL (asyncpg): the statements of outbox.queue, for many workers.
+
+Claims lock their rows with `FOR UPDATE SKIP LOCKED`, so workers never wait for each other
+and never take the same delivery; a lease (`next_attempt_at` = expiry, `worker` = owner) lets
+another worker take over from one that died. Commits of new deliveries `NOTIFY` the channel
+that `listen` wakes the dispatcher with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+
+import asyncpg
+
+from hookline.db.engine import postgres_dsn
+from hookline.outbox.queue import Claimed, Finish, claimed_rows, hook_target, is_dead_local
+
+log = logging.getLogger("hookline.dispatcher")
+
+# The head of the queue (twice the batch), ranked per hook so that one hook's backlog cannot
+# take every slot; hooks this worker has no room for are skipped; rows another worker has
+# locked are passed over.
+_CLAIM = """
+WITH room (hook_id, n) AS (SELECT * FROM unnest($6::text[], $7::int[])),
+due AS (
+    SELECT id, hook_id, next_attempt_at FROM deliveries
+    WHERE status < 2 AND next_attempt_at <= $1 AND NOT hook_id = ANY($5::text[])
+    ORDER BY next_attempt_at LIMIT $2
+    FOR UPDATE SKIP LOCKED
+),
+ranked AS (
+    SELECT due.id, due.next_attempt_at, coalesce(room.n, $3) AS room,
+        row_number() OVER (PARTITION BY due.hook_id ORDER BY due.next_attempt_at) AS rank
+    FROM due LEFT JOIN room USING (hook_id)
+),
+picked AS (SELECT id FROM ranked WHERE rank <= room ORDER BY next_attempt_at LIMIT $4)
+UPDATE deliveries AS d SET status = 1, next_attempt_at = $8, worker = $9
+FROM picked, events AS e
+WHERE d.id = picked.id AND e.id = d.event_id
+RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body
+"""
+_FINISH = """
+UPDATE deliveries AS d SET status = f.status, attempts = f.attempts,
+    next_attempt_at = f.next_attempt_at, worker = NULL
+FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[])
+    AS f (id, status, attempts, next_attempt_at)
+WHERE d.id = f.id AND d.worker = $5
+"""
+_LOG = """
+INSERT INTO logs (id, key, hook_id, delivery_id, event_id, attempt, result, status_code,
+    response_body, error, duration_ms, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+"""
+_RELEASE = """
+UPDATE deliveries SET status = 0, next_attempt_at = $1, worker = NULL
+WHERE id = ANY($2::text[]) AND worker = $3
+"""
+
+
+class PostgresQueue:
+    def __init__(self, pool: asyncpg.Pool, dsn: str, worker: str) -> None:
+        self._pool = pool
+        self._dsn = dsn
+        self.worker = worker
+        self._hooks_cache: dict[str, tuple] = {}
+        self._hooks_revision = -1
+        self._listener: asyncpg.Connection | None = None
+
+    @classmethod
+    async def open(cls, database_url: str, worker: str) -> PostgresQueue:
+        # Claims and recordings run side by side; one connection would serialize them.
+        dsn = postgres_dsn(database_url)
+        return cls(await asyncpg.create_pool(dsn, min_size=2, max_size=4), dsn, worker)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            await listener.close()
+        await self._pool.close()
+
+    async def listen(self, wake: asyncio.Event) -> None:
+        """Set `wake` whenever a commit adds deliveries; a lost connection leaves polling."""
+        self._listener = await asyncpg.connect(self._dsn)
+        self._listener.add_termination_listener(
+            lambda _conn: log.warning("wake-up channel lost, polling", extra={"action": "listen"})
+        )
+
+    async def claim(
+        self,
+        limit: int,
+        now: float,
+        lease_until: float,
+        per_hook: int,
+        busy: Mapping[str, int] | None = None,
+    ) -> list[Claimed]:
+        """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook
+        counting the `busy` ones (hook → deliveries this dispatcher has in flight)."""
+        busy = busy or {}
+        full = [hook for hook, n in busy.items() if n >= per_hook]
+        room = [(hook, per_hook - n) for hook, n in busy.items() if n < per_hook]
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                _CLAIM,
+                now,
+                limit * 2,
+                per_hook,
+                limit,
+                full,
+                [hook for hook, _ in room],
+                [n for _, n in room],
+                lease_until,
+                self.worker,
+            )
+            hooks = await self._hooks(conn) if rows else {}
+        return claimed_rows(rows, hooks)
+
+    async def _hooks(self, conn: asyncpg.Connection) -> dict[str, tuple]:
+        """Every hook's target, reloaded only when the hooks revision has moved."""
+        revision = await conn.fetchval("SELECT value FROM revisions WHERE name = 'hooks'")
+        if revision != self._hooks_revision:
+            rows = await conn.fetch("SELECT id, config, signing_key, enabled FROM hooks")
+            self._hooks_cache = {
+                hook_id: hook_target(config, key, enabled) for hook_id, config, key, enabled in rows
+            }
+            self._hooks_revision = revision
+        return self._hooks_cache
+
+    async def next_due(self) -> float | None:
+        return await self._pool.fetchval(
+            "SELECT min(next_attempt_at) FROM deliveries WHERE status < 2"
+        )
+
+    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[tuple]) -> None:
+        """Record outcomes and their log rows in one transaction; only our own leases change."""
+        finishes = list(finishes)
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                _FINISH,
+                [f.delivery_id for f in finishes],
+                [f.status for f in finishes],
+                [f.attempts for f in finishes],
+                [f.next_attempt_at for f in finishes],
+                self.worker,
+            )
+            if log_rows:
+                await conn.executemany(_LOG, log_rows)
+
+    async def release(self, delivery_ids: Sequence[str], now: float) -> None:
+        """Give leased deliveries back, due at once (a graceful stop)."""
+        if delivery_ids:
+            await self._pool.execute(_RELEASE, now, list(delivery_ids), self.worker)
+
+    async def release_orphans(self, now: float) -> int:
+        """Make due the leases of dead workers on this host, without waiting for expiry;
+        those of other hosts run out with their leases."""
+        host = socket.gethostname()
+        workers = await self._pool.fetch(
+            "SELECT DISTINCT worker FROM deliveries WHERE status = 1 AND worker IS NOT NULL"
+        )
+        dead = [w for (w,) in workers if is_dead_local(w, host)]
+        if not dead:
+            return 0
+        result = await self._pool.execute(
+            "UPDATE deliveries SET status = 0, next_attempt_at = $1, worker = NULL"
+            " WHERE status = 1 AND worker = ANY($2::text[])",
+            now,
+            dead,
+        )
+        return int(result.rpartition(" ")[2])
