@@ -1,32 +1,46 @@
-"""The delivery queue on a real SQLite file: claims, leases, fairness, finishing."""
+"""The delivery queue's contract, on a real SQLite file and a real PostgreSQL database:
+claims, leases, fairness, finishing, wake-ups, and no delivery claimed twice."""
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from hookline.db.engine import connect_raw, make_engine, write
+from hookline.db.engine import make_engine, write
 from hookline.db.migrate import upgrade
+from hookline.dispatcher.queues import Queue, open_queue
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
-from hookline.outbox.emit import emit
-from hookline.outbox.queue import DELIVERED, PENDING, Finish, SqliteQueue
+from hookline.outbox.emit import emit, unit_of_work
+from hookline.outbox.queue import DELIVERED, LEASED, PENDING, Finish
+from hookline.outbox.wakeup import Waker, wake_directory
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hookline.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hookline.db'}"
-
-
-@pytest.fixture
-def engine(url: str) -> Engine:
+def engine(url: str) -> Iterator[Engine]:
     engine = make_engine(url)
     upgrade(engine)
-    return engine
+    yield engine
+    engine.dispose()
+
+
+def run(test: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(test())
 
 
 def hook(engine: Engine, event: str) -> str:
@@ -41,35 +55,195 @@ def emit_many(engine: Engine, event: str, count: int) -> None:
             emit(conn, event, {"n": n})
 
 
+def statuses(engine: Engine) -> Counter[int]:
+    with engine.connect() as conn:
+        return Counter(
+            status for (status,) in conn.exec_driver_sql("SELECT status FROM deliveries")
+        )
+
+
+async def claim(queue: Queue, now: float, limit: int = 200, **kw: object) -> list:
+    return await queue.claim(limit, now, now + 30, per_hook=32, **kw)  # type: ignore[arg-type]
+
+
 def test_one_hooks_backlog_cannot_take_the_whole_batch(engine: Engine, url: str) -> None:
     slow, fast = hook(engine, "Role.Created"), hook(engine, "User.Created")
     emit_many(engine, "Role.Created", 300)  # older, so first in line
     emit_many(engine, "User.Created", 20)
-    queue = SqliteQueue(connect_raw(url), "w1")
-    now = time.time()
-    claimed = queue.claim(200, now, now + 30, per_hook=32)
-    per_hook = Counter(c.hook_id for c in claimed)
-    assert per_hook == {slow: 32, fast: 20}
-    # What is in flight counts against a hook's share in the next claim.
-    more = queue.claim(200, now, now + 30, per_hook=32, busy=per_hook)
-    assert more == []
-    more = queue.claim(200, now, now + 30, per_hook=32, busy={slow: 30})
-    assert Counter(c.hook_id for c in more) == {slow: 2}
+
+    async def test() -> None:
+        queue = await open_queue(url, "w1")
+        now = time.time()
+        per_hook = Counter(c.hook_id for c in await claim(queue, now))
+        assert per_hook == {slow: 32, fast: 20}
+        # What is in flight counts against a hook's share in the next claim.
+        assert await claim(queue, now, busy=per_hook) == []
+        more = await claim(queue, now, busy={slow: 30})
+        assert Counter(c.hook_id for c in more) == {slow: 2}
+        await queue.close()
+
+    run(test)
+
+
+def test_a_claim_carries_the_event_and_the_hooks_target(engine: Engine, url: str) -> None:
+    hook_id = hook(engine, "User.Created")
+    with write(engine) as conn:
+        event_id = emit(conn, "User.Created", {"n": "first"})
+
+    async def test() -> None:
+        queue = await open_queue(url, "w1")
+        (claimed,) = await claim(queue, time.time())
+        assert (claimed.event_id, claimed.hook_id, claimed.attempts) == (event_id, hook_id, 0)
+        assert claimed.event == "User.Created" and b'"n":"first"' in bytes(claimed.body)
+        assert (claimed.url, claimed.retries, claimed.enabled) == ("http://127.0.0.1:9/x", 3, True)
+        assert len(claimed.signing_key) == 32
+        await queue.close()
+
+    run(test)
 
 
 def test_a_leased_delivery_is_invisible_until_its_lease_ends(engine: Engine, url: str) -> None:
     hook(engine, "User.Created")
     emit_many(engine, "User.Created", 1)
-    first, second = SqliteQueue(connect_raw(url), "w1"), SqliteQueue(connect_raw(url), "w2")
-    now = time.time()
-    (claimed,) = first.claim(10, now, now + 30, per_hook=32)
-    assert second.claim(10, now + 29, now + 60, per_hook=32) == []
-    (taken_over,) = second.claim(10, now + 31, now + 60, per_hook=32)
-    assert taken_over.delivery_id == claimed.delivery_id
-    # The first worker's late result no longer applies: the lease is someone else's.
-    first.finish([Finish(claimed.delivery_id, DELIVERED, 1)], [])
-    second.finish([Finish(claimed.delivery_id, PENDING, 1, now + 100)], [])
-    assert second.next_due() == pytest.approx(now + 100)
+
+    async def test() -> None:
+        first, second = await open_queue(url, "w1"), await open_queue(url, "w2")
+        now = time.time()
+        (claimed,) = await claim(first, now)
+        assert await second.claim(10, now + 29, now + 60, per_hook=32) == []
+        (taken_over,) = await second.claim(10, now + 31, now + 60, per_hook=32)
+        assert taken_over.delivery_id == claimed.delivery_id
+        # The first worker's late result no longer applies: the lease is someone else's.
+        await first.finish([Finish(claimed.delivery_id, DELIVERED, 1)], [])
+        await second.finish([Finish(claimed.delivery_id, PENDING, 1, now + 100)], [])
+        assert await second.next_due() == pytest.approx(now + 100)
+        await first.close()
+        await second.close()
+
+    run(test)
+
+
+def test_concurrent_workers_never_claim_the_same_delivery(engine: Engine, url: str) -> None:
+    for event in ("User.Created", "Role.Created", "User.Deleted"):
+        hook(engine, event)
+        emit_many(engine, event, 400)
+
+    async def worker(name: str) -> list[str]:
+        queue, mine = await open_queue(url, name), []
+        while claimed := await claim(queue, time.time(), limit=25):
+            mine += [c.delivery_id for c in claimed]
+            finishes = [Finish(c.delivery_id, DELIVERED, 1) for c in claimed]
+            await queue.finish(finishes, [])
+        await queue.close()
+        return mine
+
+    async def test() -> None:
+        claims = await asyncio.gather(*(worker(f"w{n}") for n in range(4)))
+        everything = [d for mine in claims for d in mine]
+        assert len(everything) == len(set(everything)) == 1200
+        assert statuses(engine) == {DELIVERED: 1200}
+
+    run(test)
+
+
+def test_finish_records_the_outcome_and_its_log_row(engine: Engine, url: str) -> None:
+    hook_id = hook(engine, "User.Created")
+    emit_many(engine, "User.Created", 2)
+
+    async def test() -> None:
+        queue = await open_queue(url, "w1")
+        now = time.time()
+        done, retry = await claim(queue, now)
+        log = (
+            f"log_{done.delivery_id[4:]}_1",
+            "TriggerHook.User.Created",
+            hook_id,
+            done.delivery_id,
+            done.event_id,
+            1,
+            "Success",
+            200,
+            "ok",
+            None,
+            1.5,
+            int(now * 1000),
+        )
+        await queue.finish(
+            [
+                Finish(done.delivery_id, DELIVERED, 1),
+                Finish(retry.delivery_id, PENDING, 1, now + 60),
+            ],
+            [log],
+        )
+        assert await queue.next_due() == pytest.approx(now + 60)
+        assert await claim(queue, now) == []
+        (again,) = await claim(queue, now + 61)
+        assert (again.delivery_id, again.attempts) == (retry.delivery_id, 1)
+        await queue.close()
+
+    run(test)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT delivery_id, result, status_code FROM logs").all()
+    assert [tuple(r) for r in rows] == [(log_delivery := rows[0][0], "Success", 200)]
+    assert log_delivery.startswith("msg_")
+
+
+def test_a_graceful_stop_releases_its_leases_at_once(engine: Engine, url: str) -> None:
+    hook(engine, "User.Created")
+    emit_many(engine, "User.Created", 3)
+
+    async def test() -> None:
+        stopping, next_one = await open_queue(url, "w1"), await open_queue(url, "w2")
+        now = time.time()
+        held = await claim(stopping, now)
+        await stopping.release([c.delivery_id for c in held], now)
+        assert len(await claim(next_one, now)) == 3  # no wait for the lease to run out
+        await stopping.close()
+        await next_one.close()
+
+    run(test)
+
+
+def test_the_leases_of_a_dead_local_worker_are_released_at_start(engine: Engine, url: str) -> None:
+    hook(engine, "User.Created")
+    emit_many(engine, "User.Created", 2)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_worker = f"{__import__('socket').gethostname()}:{gone.stdout.strip()}:abcdef"
+
+    async def test() -> None:
+        dead, alive = await open_queue(url, dead_worker), await open_queue(url, "w2")
+        now = time.time()
+        assert len(await claim(dead, now)) == 2
+        assert await alive.release_orphans(now) == 2
+        assert len(await claim(alive, now)) == 2
+        await dead.close()
+        await alive.close()
+
+    run(test)
+    assert statuses(engine) == {LEASED: 2}
+
+
+def test_a_commit_with_deliveries_wakes_a_listening_worker(engine: Engine, url: str) -> None:
+    hook(engine, "User.Created")
+    waker = Waker(wake_directory(url))
+
+    async def test() -> None:
+        queue, wake = await open_queue(url, "w1"), asyncio.Event()
+        await queue.listen(wake)
+        await asyncio.sleep(0.05)
+        assert not wake.is_set()
+        with unit_of_work(engine, waker) as conn:
+            emit(conn, "User.Created", {})
+        await asyncio.wait_for(wake.wait(), 1)
+        await queue.close()
+
+    run(test)
+    waker.close()
 
 
 def test_emit_commits_or_rolls_back_with_the_callers_transaction(engine: Engine, url: str) -> None:
@@ -79,10 +253,15 @@ def test_emit_commits_or_rolls_back_with_the_callers_transaction(engine: Engine,
         raise RuntimeError("the change failed")
     with write(engine) as conn:
         kept = emit(conn, "User.Created", {"n": "kept"})
-    now = time.time()
-    (claimed,) = SqliteQueue(connect_raw(url), "w1").claim(10, now, now + 30, per_hook=32)
-    assert claimed.event_id == kept
-    assert b'"n":"kept"' in claimed.body
+
+    async def test() -> None:
+        queue = await open_queue(url, "w1")
+        (claimed,) = await claim(queue, time.time())
+        assert claimed.event_id == kept
+        assert b'"n":"kept"' in bytes(claimed.body)
+        await queue.close()
+
+    run(test)
 
 
 def test_a_repeated_idempotency_key_stores_one_event(engine: Engine, url: str) -> None:
@@ -92,16 +271,20 @@ def test_a_repeated_idempotency_key_stores_one_event(engine: Engine, url: str) -
     with write(engine) as conn:
         second = emit(conn, "User.Created", {"other": True}, idempotency_key="k1")
     assert first == second
-    now = time.time()
-    assert len(SqliteQueue(connect_raw(url), "w1").claim(10, now, now + 30, per_hook=32)) == 1
+    assert statuses(engine) == {PENDING: 1}
 
 
-def test_a_locked_database_fails_fast_for_the_dispatcher(engine: Engine, url: str) -> None:
-    """The dispatcher's connection never sleeps inside SQLite: it is told, and waits itself."""
+def test_a_locked_sqlite_database_fails_fast_for_the_dispatcher(tmp_path: Path) -> None:
+    """The dispatcher's SQLite connection never sleeps inside SQLite: it is told, and waits
+    on its event loop."""
     import sqlite3
 
-    from hookline.db.engine import is_locked
+    from hookline.db.engine import connect_raw, is_locked
+    from hookline.outbox.queue import SqliteQueue
 
+    url = f"sqlite:///{tmp_path / 'hookline.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
     hook(engine, "User.Created")
     emit_many(engine, "User.Created", 1)
     other = connect_raw(url)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import asyncpg
 
 from hookline.db.engine import postgres_dsn
+from hookline.outbox.emit import WAKE_CHANNEL
 from hookline.outbox.queue import Claimed, Finish, claimed_rows, hook_target, is_dead_local
 
 log = logging.getLogger("hookline.dispatcher")
@@ -84,9 +85,12 @@ class PostgresQueue:
     async def listen(self, wake: asyncio.Event) -> None:
         """Set `wake` whenever a commit adds deliveries; a lost connection leaves polling."""
         self._listener = await asyncpg.connect(self._dsn)
-        self._listener.add_termination_listener(
-            lambda _conn: log.warning("wake-up channel lost, polling", extra={"action": "listen"})
-        )
+        await self._listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
+        self._listener.add_termination_listener(self._listener_lost)
+
+    def _listener_lost(self, _conn: asyncpg.Connection) -> None:
+        if self._listener is not None:  # not closed by us
+            log.warning("wake-up channel lost, polling", extra={"action": "listen"})
 
     async def claim(
         self,
