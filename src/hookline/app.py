@@ -44,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dispatcher: Dispatcher | None = None
         task: asyncio.Task[None] | None = None
         processes: DispatcherProcesses | None = None
-        if settings.dispatchers == 0:
+        if not settings.dispatch:
+            pass
+        elif settings.dispatchers == 0:
             dispatcher = Dispatcher(settings)
             runtime.waker.add_local(dispatcher.wake)
             task = asyncio.create_task(dispatcher.run())

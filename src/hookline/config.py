@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     max_retry_after: float = 3600.0
     # 0: the dispatcher runs inside `hookline serve`; N: N dispatcher processes beside it.
     dispatchers: int = 0
+    # False: `hookline serve` answers the API only, and `hookline worker` processes deliver
+    # (several API processes on one PostgreSQL database).
+    dispatch: bool = True
     # Requests in flight per dispatcher, and per hook so that one slow receiver cannot take
     # every slot. More connections cost CPU even when idle; raise these for slow receivers.
     max_in_flight: int = 256

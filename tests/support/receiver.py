@@ -62,6 +62,10 @@ class Receiver:
                 pass
 
         class Server(ThreadingHTTPServer):
+            # Many dispatchers connect at once; socketserver's default backlog of 5 would
+            # drop their connection attempts into TCP's retransmission back-off.
+            request_queue_size = 1024
+
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # a sender that was killed mid-request is part of some tests
 

@@ -20,6 +20,12 @@ def serve(
         None,
         help="Dispatcher processes beside the API (0: inside it). Default: HOOKLINE_DISPATCHERS.",
     ),
+    dispatch: bool = typer.Option(
+        None,
+        "--dispatch/--no-dispatch",
+        help="Deliver webhooks from this process; --no-dispatch leaves it to `hookline worker`"
+        " processes. Default: HOOKLINE_DISPATCH (true).",
+    ),
 ) -> None:
     """Run the API, the console and the dispatcher; migrations are applied at start."""
     import uvicorn
@@ -29,6 +35,8 @@ def serve(
     settings = Settings()
     if dispatchers is not None:
         settings.dispatchers = dispatchers
+    if dispatch is not None:
+        settings.dispatch = dispatch
     if settings.allow_private_networks:
         typer.echo(f"hookline: webhooks may reach {settings.allow_private_networks}", err=True)
     uvicorn.run(
