@@ -1,5 +1,6 @@
-"""`make bench`: the bare aiohttp loop (the ceiling) against hookline's durable pipeline, and
-the identity workload (users created through the Management API, User.Created webhooks).
+"""`make bench`: the bare aiohttp loop (the ceiling) against hookline's durable pipeline (on
+SQLite, and on PostgreSQL with worker processes), and the identity workload (users created
+through the Management API, User.Created webhooks).
 
 Every configuration runs `--rounds` times, interleaved, against one nginx receiver on loopback.
 Settings come from the command line or BENCH_* environment variables (see `--help`).
@@ -18,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import identity, machine, pipeline, report
+from bench import identity, machine, pipeline, postgres, report
 from bench.nginx import Nginx, Tail
 from bench.procs import CpuWindow
 from bench.sub import run_json
@@ -44,14 +45,20 @@ def options() -> argparse.Namespace:
         help="comma-separated HOOKLINE_DISPATCHERS values, one row each",
     )
     parser.add_argument(
+        "--pg-dispatchers",
+        default=env("BENCH_PG_DISPATCHERS", "2,1"),
+        help="comma-separated HOOKLINE_DISPATCHERS values (worker processes) for the rows on "
+        "PostgreSQL, one row each; empty for none (default: 2,1)",
+    )
+    parser.add_argument(
         "--emit-concurrency", type=int, default=int(env("BENCH_EMIT_CONCURRENCY", 48))
     )
     parser.add_argument(
         "--rate",
         type=float,
         default=float(env("BENCH_RATE", 0)),
-        help="emit the --dispatchers rows at this many events/s instead of as fast as "
-        "the API accepts (default: off)",
+        help="emit the --dispatchers and --pg-dispatchers rows at this many events/s instead "
+        "of as fast as the API accepts (default: off)",
     )
     parser.add_argument(
         "--paced",
@@ -121,12 +128,18 @@ def options() -> argparse.Namespace:
         if c.strip()
     ]
     args.ceiling_requests = args.ceiling_requests or args.events * args.hooks
-    args.runs = [(int(d), args.rate, args.events) for d in args.dispatchers.split(",") if d.strip()]
+    args.runs = [
+        (backend, int(d), args.rate, args.events)
+        for backend, ds in (("sqlite", args.dispatchers), ("postgresql", args.pg_dispatchers))
+        for d in ds.split(",")
+        if d.strip()
+    ]
     for row in filter(None, (r.strip() for r in args.paced.split(","))):
         d, _, rate = row.partition("@")
         if not rate or float(rate) <= 0:
             parser.error(f"--paced: {row!r} is not DISPATCHERS@EVENTS_PER_S")
-        args.runs.append((int(d), float(rate), max(1, round(float(rate) * args.paced_seconds))))
+        events = max(1, round(float(rate) * args.paced_seconds))
+        args.runs.append(("sqlite", int(d), float(rate), events))
     return args
 
 
@@ -152,9 +165,13 @@ def main() -> int:
     runs: list[dict] = []
     user_runs: list[dict] = []
     step = max(120.0, args.events * args.hooks / 200)  # bound on any one run
+    cluster = None
     try:
         facts = machine.facts()
         nginx.start()
+        if "delivery" in args.workloads and any(r[0] == "postgresql" for r in args.runs):
+            cluster = postgres.start()
+            facts["postgresql"] = postgres.facts(cluster)
         for round_no in range(1, args.rounds + 1):
             tag = uuid.uuid4().hex[:8]
             if "identity" in args.workloads:
@@ -186,10 +203,15 @@ def main() -> int:
                     "machine": pipeline.machine_load(cpu),
                 }
             )
-            for d, rate, events in args.runs:
-                config = report.name(d, rate)
+            for backend, d, rate, events in args.runs:
+                config = report.name(d, rate, backend)
                 say(f"round {round_no}/{args.rounds}: {config}")
-                label = f"{round_no}d{d}r{rate:g}{tag}" if rate else f"{round_no}d{d}{tag}"
+                label = f"{round_no}{'p' if backend == 'postgresql' else 'd'}{d}"
+                label += f"r{rate:g}{tag}" if rate else tag
+                database_url, postmaster = "", 0
+                if backend == "postgresql":
+                    database_url = cluster.create_database(postgres.database_name(label))
+                    postmaster = postgres.postmaster(cluster)
                 result = pipeline.run(
                     nginx,
                     workdir / label,
@@ -201,9 +223,13 @@ def main() -> int:
                     args.warmup,
                     step + (events / rate if rate else 0),
                     rate,
+                    database_url,
+                    postmaster,
                 )
                 runs.append({"round": round_no, "config": config, **result})
                 shutil.rmtree(workdir / label, ignore_errors=True)  # the SQLite file is large
+                if database_url:
+                    cluster.drop_database(postgres.database_name(label))  # and so is this
         summary = report.summarise(runs)
         user_summary = identity.summarise(user_runs)
         params = {k: v for k, v in vars(args).items() if k not in ("runs", "identity_runs")}
@@ -230,6 +256,8 @@ def main() -> int:
         return 1 if bad else 0
     finally:
         signal.alarm(0)
+        if cluster is not None:
+            cluster.stop()
         nginx.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,4 +1,5 @@
-"""One durable-pipeline run: hookline on a fresh SQLite file, N hooks, events over HTTP."""
+"""One durable-pipeline run: hookline on a fresh SQLite file or PostgreSQL database, N hooks,
+events over HTTP."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections import Counter, defaultdict
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
+
 from bench.nginx import Nginx, Tail, hook_url, sampled
-from bench.procs import CpuWindow
+from bench.procs import CpuWindow, family
 from bench.server import Server
 from bench.stats import percentiles
 from bench.sub import run_json
@@ -26,8 +29,12 @@ def run(
     warmup: int,
     timeout: float,
     rate: float = 0.0,
+    database_url: str = "",
+    postmaster: int = 0,
 ) -> dict:
-    server = Server(directory, dispatchers).start()
+    """`database_url`: a fresh PostgreSQL database instead of the SQLite file; `postmaster`: the
+    pid of its server, whose processes are counted as "postgres" in the CPU table."""
+    server = Server(directory, dispatchers, database_url).start()
     try:
         hook_ids = [
             server.create_hook(f"bench-{i}", hook_url(nginx.base, label, i, hooks))
@@ -52,6 +59,8 @@ def run(
             pid: ("api" if pid == server.process.pid else "dispatcher") for pid in server.pids()
         }
         pids.update({pid: "nginx" for pid in nginx.pids()})
+        # The backends of hookline's connections, opened by now, and the server's own workers.
+        pids.update({pid: "postgres" for pid in (family(postmaster) if postmaster else [])})
         window, harness0 = CpuWindow(pids), _self_cpu()
         tail = Tail(nginx, label, "m" + label)
         emitted = run_json(
@@ -78,7 +87,8 @@ def run(
         events=events,
         rate=rate,
         emit_concurrency=concurrency,
-        store=store_counts(server.db),
+        backend="postgresql" if database_url else "sqlite",
+        store=store_counts(database_url or server.db),
     )
     n = max(result["received"], 1)
     result["cpu_us_per_delivery"] = {role: s / n * 1e6 for role, s in cpu["cpu_s"].items()}
@@ -155,13 +165,24 @@ def analyse(tail: Tail, emitted: dict, hook_ids: list[str], events: int) -> dict
     }
 
 
-def store_counts(db: Path) -> dict:
-    """The database's own view after the stop: deliveries by status, attempts that failed."""
-    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        by_status = dict(conn.execute("SELECT status, count(*) FROM deliveries GROUP BY status"))
-        failed_attempts, retries = conn.execute(
-            "SELECT sum(result != 'Success'), sum(attempt > 1) FROM logs"
-        ).fetchone()
+def store_counts(db: Path | str) -> dict:
+    """The database's own view after the stop: deliveries by status, attempts that failed.
+
+    `db`: the SQLite file, or a PostgreSQL URL.
+    """
+    by_status_sql = "SELECT status, count(*) FROM deliveries GROUP BY status"
+    attempts_sql = (
+        "SELECT sum(CASE WHEN result != 'Success' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN attempt > 1 THEN 1 ELSE 0 END) FROM logs"
+    )
+    if isinstance(db, str):
+        with psycopg.connect(db) as conn:
+            by_status = dict(conn.execute(by_status_sql).fetchall())
+            failed_attempts, retries = conn.execute(attempts_sql).fetchone()
+    else:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            by_status = dict(conn.execute(by_status_sql))
+            failed_attempts, retries = conn.execute(attempts_sql).fetchone()
     names = {0: "pending", 1: "leased", 2: "delivered", 3: "failed", 4: "cancelled"}
     return {
         "deliveries": {names.get(k, str(k)): v for k, v in by_status.items()},

@@ -1,4 +1,5 @@
-"""`hookline serve` as a subprocess on a fresh SQLite file, and the API calls the bench makes."""
+"""`hookline serve` as a subprocess on a fresh SQLite file (or a given PostgreSQL database), and
+the API calls the bench makes."""
 
 from __future__ import annotations
 
@@ -19,15 +20,16 @@ RESOURCE = "https://default.logto.app/api"
 
 
 class Server:
-    def __init__(self, directory: Path, dispatchers: int) -> None:
+    def __init__(self, directory: Path, dispatchers: int, database_url: str = "") -> None:
         self.dir = directory
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db = directory / "hookline.db"
+        self.database_url = database_url or f"sqlite:///{self.db}"
         (directory / "tmp").mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
-            "HOOKLINE_DATABASE_URL": f"sqlite:///{self.db}",
+            "HOOKLINE_DATABASE_URL": self.database_url,
             "HOOKLINE_ADMIN_CLIENT_ID": ADMIN_ID,
             "HOOKLINE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
             "HOOKLINE_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",

@@ -1,11 +1,12 @@
-"""Group commit on a real SQLite file: shared transactions, lone failures, a lock held elsewhere."""
+"""Group commit on a real SQLite file and a real PostgreSQL database: shared transactions,
+lone failures, a lock held elsewhere."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,16 @@ from hookline.db.engine import make_engine
 from hookline.outbox.committer import GroupCommitter
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
+    else:
+        engine = make_engine(request.getfixturevalue("postgres_url"))
     with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT UNIQUE)")
-    return engine
+        conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
+    yield engine
+    engine.dispose()
 
 
 def synchronous(test: Callable[[Engine], Awaitable[None]]) -> Callable[[Engine], None]:
@@ -91,8 +96,16 @@ async def test_a_lone_failing_unit_rolls_back(engine: Engine) -> None:
     committer.close()
 
 
-@synchronous
-async def test_a_lock_held_elsewhere_is_awaited_without_blocking_the_loop(engine: Engine) -> None:
+def test_a_sqlite_lock_held_elsewhere_is_awaited_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT UNIQUE)")
+    asyncio.run(_awaits_the_lock(engine))
+
+
+async def _awaits_the_lock(engine: Engine) -> None:
     committer = GroupCommitter(engine, None)
     other = sqlite3.connect(engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")

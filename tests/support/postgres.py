@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.support.server import free_port
@@ -60,8 +61,11 @@ def find_bindir() -> Path:
 class PostgresCluster:
     """initdb once, then one empty database per test at the cost of a CREATE DATABASE."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Mapping[str, str] | None = None) -> None:
+        """`settings`: postgresql.conf values that replace or add to `SETTINGS`, such as
+        `{"fsync": "on"}` for a cluster whose timings must include durability."""
         self.bindir = find_bindir()
+        self.settings = {**SETTINGS, **(settings or {})}
         self.root: Path | None = None
         self.port = 0
 
@@ -134,7 +138,7 @@ class PostgresCluster:
             "--encoding=UTF8", "--locale=C",
             "--no-sync", "--no-instructions",
         )
-        settings = {**SETTINGS, "unix_socket_directories": f"'{self.data_dir}'"}
+        settings = {**self.settings, "unix_socket_directories": f"'{self.data_dir}'"}
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
 

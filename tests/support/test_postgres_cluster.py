@@ -96,3 +96,14 @@ def test_stop_shuts_the_server_down_and_removes_its_files() -> None:
     assert not root.exists()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2)
+
+
+def test_settings_replace_the_test_defaults() -> None:
+    cluster = PostgresCluster(settings={"fsync": "on", "synchronous_commit": "on"}).start()
+    try:
+        assert cluster.execute("SHOW fsync") == "on"
+        assert cluster.execute("SHOW synchronous_commit") == "on"
+        assert cluster.execute("SHOW full_page_writes") == "off"  # the tests' value, kept
+        assert cluster.execute("SHOW listen_addresses") == "127.0.0.1"
+    finally:
+        cluster.stop()

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, exc
 
 from hookline.db.engine import is_locked
 from hookline.outbox.emit import took_emitted
+from hookline.outbox.fanout import transaction_memo
 from hookline.outbox.wakeup import Waker
 
 T = TypeVar("T")
 Work = Callable[[Connection], Any]
+Outcome = tuple[bool, Any]  # (succeeded, result or exception)
 
 
 class GroupCommitter:
     """Runs the units of work queued while the last batch ran in a single transaction.
 
-    Each caller is answered only after that transaction commits. Units of a batch run each in
-    a savepoint, so one that fails is rolled back and fails alone. The write lock is waited for
-    on the event loop, never inside SQLite, so a lock held by another process does not stop
-    the requests in flight. A unit must not await: it runs between BEGIN and COMMIT.
+    Each caller is answered only after that transaction commits. If a unit fails, the batch
+    runs again with each unit in a savepoint, so that the failing one fails alone. A unit must
+    not await: it runs between BEGIN and COMMIT, and may run twice.
+
+    On SQLite the batch runs on the event loop (a few microseconds a statement) and the write
+    lock is waited for there, never inside SQLite, so a lock held by another process does not
+    stop the requests in flight. On PostgreSQL every statement is a round trip, so the batch
+    runs in a thread of its own while the loop goes on reading requests for the next one.
     """
 
     def __init__(self, engine: Engine, waker: Waker | None) -> None:
@@ -31,6 +38,11 @@ class GroupCommitter:
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._conn: Connection | None = None
+        self._thread = (
+            None
+            if engine.dialect.name == "sqlite"
+            else ThreadPoolExecutor(1, thread_name_prefix="hookline-commit")
+        )
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -40,21 +52,34 @@ class GroupCommitter:
         return await future
 
     def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             await asyncio.sleep(0)  # let the requests of this loop turn join the batch
             while self._pending:
-                conn = await self._begin()
-                batch, self._pending = self._pending, []
-                self._commit(conn, batch)
+                if self._thread is None:
+                    conn = await self._begin_sqlite()
+                    batch, self._pending = self._pending, []
+                    outcomes, emitted = self._transact(conn, [work for work, _ in batch])
+                else:
+                    batch, self._pending = self._pending, []
+                    works = [work for work, _ in batch]
+                    outcomes, emitted = await loop.run_in_executor(
+                        self._thread, self._begin_and_transact, works
+                    )
+                if emitted and self._waker is not None:
+                    self._waker.notify()
+                self._answer(batch, outcomes)
         finally:
             self._flusher = None
 
-    async def _begin(self) -> Connection:
+    async def _begin_sqlite(self) -> Connection:
         pause = 0.0002
         while True:
             conn = self._connection()
@@ -67,21 +92,41 @@ class GroupCommitter:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.01)
 
-    def _commit(self, conn: Connection, batch: list[tuple[Work, asyncio.Future[Any]]]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+    def _begin_and_transact(self, works: list[Work]) -> tuple[list[Outcome], bool]:
+        conn = self._connection()
+        conn.begin()
+        return self._transact(conn, works)
+
+    def _transact(self, conn: Connection, works: list[Work]) -> tuple[list[Outcome], bool]:
+        """Run `works` in the transaction begun on `conn` and commit it; also tell whether
+        it stored deliveries."""
         try:
-            if len(batch) == 1:
-                outcomes.append((True, batch[0][0](conn)))
+            if len(works) == 1:
+                outcomes: list[Outcome] = [(True, works[0](conn))]
             else:
-                for work, _ in batch:
-                    outcomes.append(self._in_savepoint(conn, work))
+                outcomes = self._all_or_each(conn, works)
             conn.commit()
-        except BaseException as error:
+        except Exception as error:
             conn.rollback()
             took_emitted(conn)
-            outcomes = [(False, error)] * len(batch)
-        if took_emitted(conn) and self._waker is not None:
-            self._waker.notify()
+            return [(False, error)] * len(works), False
+        return outcomes, took_emitted(conn)
+
+    @staticmethod
+    def _all_or_each(conn: Connection, works: list[Work]) -> list[Outcome]:
+        batch = conn.begin_nested()
+        try:
+            outcomes: list[Outcome] = [(True, work(conn)) for work in works]
+            batch.commit()
+            return outcomes
+        except Exception:
+            batch.rollback()
+            took_emitted(conn)
+            transaction_memo(conn).clear()  # a NOTIFY it sent is undone too
+        return [_in_savepoint(conn, work) for work in works]
+
+    @staticmethod
+    def _answer(batch: list[tuple[Work, asyncio.Future[Any]]], outcomes: list[Outcome]) -> None:
         for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             if future.done():  # the caller went away; its change stands
                 continue
@@ -90,23 +135,24 @@ class GroupCommitter:
             else:
                 future.set_exception(value)
 
-    @staticmethod
-    def _in_savepoint(conn: Connection, work: Work) -> tuple[bool, Any]:
-        savepoint = conn.begin_nested()
-        try:
-            result = work(conn)
-        except Exception as error:
-            savepoint.rollback()
-            return False, error
-        savepoint.commit()
-        return True, result
-
     def _connection(self) -> Connection:
-        # One connection for the process's life: no pool round trip per batch, and its own
-        # busy timeout of zero so that a locked database is reported at once.
+        # One connection for the process's life: no pool round trip per batch. On SQLite its
+        # busy timeout is zero, so that a locked database is reported at once.
         if self._conn is None or self._conn.invalidated:
             self._conn = self._engine.connect()
             if self._conn.dialect.name == "sqlite":
                 driver = self._conn.connection.dbapi_connection
                 driver.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
         return self._conn
+
+
+def _in_savepoint(conn: Connection, work: Work) -> Outcome:
+    savepoint = conn.begin_nested()
+    try:
+        result = work(conn)
+    except Exception as error:
+        savepoint.rollback()
+        transaction_memo(conn).clear()
+        return False, error
+    savepoint.commit()
+    return True, result

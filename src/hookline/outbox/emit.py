@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 from hookline.db.sql import Cursor
 from hookline.events.payloads import event_body, iso_now
 from hookline.ids import now_ms, sortable_id
-from hookline.outbox.fanout import subscribed_hooks
+from hookline.outbox.fanout import subscribed_hooks, transaction_memo
 from hookline.outbox.wakeup import Waker
 
 _EMITTED = "hookline.emitted"
@@ -49,7 +49,8 @@ def emit(
             "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)",
             (event_id, event, body, created_ms),
         )
-    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event)
+    memo = transaction_memo(conn)
+    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, memo)
     if hook_ids:
         due = time.time()
         cursor.executemany(
@@ -57,9 +58,10 @@ def emit(
             " created_at) VALUES (?,?,?,0,0,?,?)",
             [(sortable_id("msg"), event_id, hook_id, due, created_ms) for hook_id in hook_ids],
         )
-        if cursor.dialect == "postgresql":
-            # Sent at commit, to the dispatchers that listen (outbox.pg_queue).
+        if cursor.dialect == "postgresql" and not memo.get("notified"):
+            # Sent at commit, to the dispatchers that listen (outbox.pg_queue); once is enough.
             cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
+            memo["notified"] = True
         conn.info[_EMITTED] = True
     return event_id
 

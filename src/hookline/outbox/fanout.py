@@ -9,13 +9,18 @@ from sqlalchemy import Connection, update
 from hookline.db.sql import json_value
 from hookline.db.tables import revisions
 
+_MEMO = "hookline.transaction_memo"
 # database → (hooks revision, {event: [hook ids]})
 _cache: dict[str, tuple[int, dict[str, list[str]]]] = {}
 
 
-def subscribed_hooks(cursor: Any, database: str, event: str) -> list[str]:
-    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it."""
-    revision = cursor.execute("SELECT value FROM revisions WHERE name = 'hooks'").fetchone()[0]
+def subscribed_hooks(cursor: Any, database: str, event: str, memo: dict[str, Any]) -> list[str]:
+    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it. `memo`
+    lives as long as the transaction: the revision is read once per transaction."""
+    revision = memo.get("hooks_revision")
+    if revision is None:
+        revision = cursor.execute("SELECT value FROM revisions WHERE name = 'hooks'").fetchone()[0]
+        memo["hooks_revision"] = revision
     cached = _cache.get(database)
     if cached is None or cached[0] != revision:
         cached = (revision, _subscriptions(cursor))
@@ -39,3 +44,13 @@ def hooks_changed(conn: Connection) -> None:
     conn.execute(
         update(revisions).where(revisions.c.name == "hooks").values(value=revisions.c.value + 1)
     )
+    transaction_memo(conn).clear()
+
+
+def transaction_memo(conn: Connection) -> dict[str, Any]:
+    """A dict for what holds until the current transaction on `conn` ends."""
+    transaction = conn.get_transaction()
+    held = conn.info.get(_MEMO)
+    if held is None or held[0] is not transaction:
+        held = conn.info[_MEMO] = (transaction, {})
+    return held[1]
