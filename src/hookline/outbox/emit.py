@@ -17,6 +17,14 @@ from hookline.outbox.wakeup import Waker
 
 _EMITTED = "hookline.emitted"
 WAKE_CHANNEL = "hookline_deliveries"
+_FAN_OUT = (
+    "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
+    " created_at) VALUES (?,?,?,0,0,?,?)"
+)
+_FAN_OUT_ARRAYS = (
+    "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
+    " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]), 0, 0, ?, ?"
+)
 
 
 def emit(
@@ -53,11 +61,18 @@ def emit(
     hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, memo)
     if hook_ids:
         due = time.time()
-        cursor.executemany(
-            "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
-            " created_at) VALUES (?,?,?,0,0,?,?)",
-            [(sortable_id("msg"), event_id, hook_id, due, created_ms) for hook_id in hook_ids],
-        )
+        delivery_ids = [sortable_id("msg") for _ in hook_ids]
+        if cursor.dialect == "postgresql":
+            # One statement for the fan-out, not one execution per hook: a round trip each.
+            cursor.execute(_FAN_OUT_ARRAYS, (delivery_ids, event_id, hook_ids, due, created_ms))
+        else:
+            cursor.executemany(
+                _FAN_OUT,
+                [
+                    (d, event_id, h, due, created_ms)
+                    for d, h in zip(delivery_ids, hook_ids, strict=True)
+                ],
+            )
         if cursor.dialect == "postgresql" and not memo.get("notified"):
             # Sent at commit, to the dispatchers that listen (outbox.pg_queue); once is enough.
             cursor.execute(f"NOTIFY {WAKE_CHANNEL}")

@@ -50,11 +50,20 @@ FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[])
     AS f (id, status, attempts, next_attempt_at)
 WHERE d.id = f.id AND d.worker = $5
 """
-_LOG = """
-INSERT INTO logs (id, key, hook_id, delivery_id, event_id, attempt, result, status_code,
-    response_body, error, duration_ms, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-"""
+_LOG_COLUMNS = (
+    "id",
+    "key",
+    "hook_id",
+    "delivery_id",
+    "event_id",
+    "attempt",
+    "result",
+    "status_code",
+    "response_body",
+    "error",
+    "duration_ms",
+    "created_at",
+)
 _RELEASE = """
 UPDATE deliveries SET status = 0, next_attempt_at = $1, worker = NULL
 WHERE id = ANY($2::text[]) AND worker = $3
@@ -150,7 +159,8 @@ class PostgresQueue:
                 self.worker,
             )
             if log_rows:
-                await conn.executemany(_LOG, log_rows)
+                # COPY: a fraction of the server's and the driver's work per row of an INSERT.
+                await conn.copy_records_to_table("logs", records=log_rows, columns=_LOG_COLUMNS)
 
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         """Give leased deliveries back, due at once (a graceful stop)."""
