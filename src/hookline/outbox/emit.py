@@ -17,6 +17,11 @@ from hookline.outbox.wakeup import Waker
 
 _EMITTED = "hookline.emitted"
 WAKE_CHANNEL = "hookline_deliveries"
+_INSERT_EVENT = "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)"
+_INSERT_EVENT_ONCE = (
+    "INSERT INTO events (id, name, body, idempotency_key, created_at) VALUES (?,?,?,?,?)"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
+)
 _FAN_OUT = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     " created_at) VALUES (?,?,?,0,0,?,?)"
@@ -24,6 +29,10 @@ _FAN_OUT = (
 _FAN_OUT_ARRAYS = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]), 0, 0, ?, ?"
+)
+_INSERT_EVENT_AND_FAN_OUT = (
+    "WITH event AS (INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)) "
+    + _FAN_OUT_ARRAYS
 )
 
 
@@ -40,45 +49,58 @@ def emit(
     and stores nothing.
     """
     cursor = Cursor(conn)
+    memo = transaction_memo(conn)
+    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, memo)
     event_id = sortable_id("evt")
     created_ms = now_ms()
     body = event_body(event, iso_now(), payload)
+    deliveries = [sortable_id("msg") for _ in hook_ids]
     if idempotency_key is not None:
-        cursor.execute(
-            "INSERT INTO events (id, name, body, idempotency_key, created_at) VALUES (?,?,?,?,?)"
-            " ON CONFLICT (idempotency_key) DO NOTHING",
-            (event_id, event, body, idempotency_key, created_ms),
-        )
+        cursor.execute(_INSERT_EVENT_ONCE, (event_id, event, body, idempotency_key, created_ms))
         if cursor.rowcount == 0:
             cursor.execute("SELECT id FROM events WHERE idempotency_key = ?", (idempotency_key,))
             return str(cursor.fetchone()[0])
-    else:
+        _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
+    elif hook_ids and cursor.dialect == "postgresql":
+        # The event and its deliveries in one statement: one round trip to the server.
         cursor.execute(
-            "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)",
-            (event_id, event, body, created_ms),
+            _INSERT_EVENT_AND_FAN_OUT,
+            (
+                event_id,
+                event,
+                body,
+                created_ms,
+                deliveries,
+                event_id,
+                hook_ids,
+                time.time(),
+                created_ms,
+            ),
         )
-    memo = transaction_memo(conn)
-    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, memo)
+    else:
+        cursor.execute(_INSERT_EVENT, (event_id, event, body, created_ms))
+        _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
     if hook_ids:
-        due = time.time()
-        delivery_ids = [sortable_id("msg") for _ in hook_ids]
-        if cursor.dialect == "postgresql":
-            # One statement for the fan-out, not one execution per hook: a round trip each.
-            cursor.execute(_FAN_OUT_ARRAYS, (delivery_ids, event_id, hook_ids, due, created_ms))
-        else:
-            cursor.executemany(
-                _FAN_OUT,
-                [
-                    (d, event_id, h, due, created_ms)
-                    for d, h in zip(delivery_ids, hook_ids, strict=True)
-                ],
-            )
         if cursor.dialect == "postgresql" and not memo.get("notified"):
             # Sent at commit, to the dispatchers that listen (outbox.pg_queue); once is enough.
             cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
             memo["notified"] = True
         conn.info[_EMITTED] = True
     return event_id
+
+
+def _fan_out(
+    cursor: Cursor, event_id: str, hook_ids: list[str], deliveries: list[str], created_ms: int
+) -> None:
+    if not hook_ids:
+        return
+    due = time.time()
+    if cursor.dialect == "postgresql":
+        # One statement, not one execution per hook: each is a round trip.
+        cursor.execute(_FAN_OUT_ARRAYS, (deliveries, event_id, hook_ids, due, created_ms))
+    else:
+        rows = zip(deliveries, hook_ids, strict=True)
+        cursor.executemany(_FAN_OUT, [(d, event_id, h, due, created_ms) for d, h in rows])
 
 
 def took_emitted(conn: Connection) -> bool:

@@ -83,7 +83,8 @@ class PostgresQueue:
     async def open(cls, database_url: str, worker: str) -> PostgresQueue:
         # Claims and recordings run side by side; one connection would serialize them.
         dsn = postgres_dsn(database_url)
-        return cls(await asyncpg.create_pool(dsn, min_size=2, max_size=4), dsn, worker)
+        pool = await asyncpg.create_pool(dsn, min_size=2, max_size=4, reset=_keep_session)
+        return cls(pool, dsn, worker)
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -184,3 +185,8 @@ class PostgresQueue:
             dead,
         )
         return int(result.rpartition(" ")[2])
+
+
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """The pool's connections hold no session state (listening has its own connection), so
+    the reset statement asyncpg sends at every release would be a round trip for nothing."""
