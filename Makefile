@@ -1,4 +1,5 @@
-# hookline: `make run` serves on http://127.0.0.1:3001, `make test` runs the whole suite.
+# hookline: `make run` serves on http://127.0.0.1:3001, `make test` runs the whole suite
+# on SQLite and the server-level tests again on PostgreSQL.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,8 +19,10 @@ run: $(STAMP)
 	HOOKLINE_ALLOW_PRIVATE_NETWORKS=$${HOOKLINE_ALLOW_PRIVATE_NETWORKS-127.0.0.0/8,::1/128} \
 		$(BIN)/hookline serve
 
+# Servers run on SQLite, then on PostgreSQL; the storage tests cover both in the first pass.
 test: $(STAMP)
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity
 
 bench: $(STAMP)
 	bench/ensure-nginx

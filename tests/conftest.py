@@ -7,14 +7,34 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import backend
 from tests.support.postgres import PostgresCluster, PostgresNotInstalled
 from tests.support.receiver import Receiver
 from tests.support.server import Server
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the database every test server runs on (default: sqlite)",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def server_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """With --backend postgresql, every Server of the run keeps its data on one cluster."""
+    name = request.config.getoption("--backend")
+    if name == "postgresql":
+        backend.use_postgres(request.getfixturevalue("postgres"))
+    yield name
+    backend.use_postgres(None)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One running `hookline serve` (real process, real SQLite file) per test module."""
+    """One running `hookline serve` (real process, real database) per test module."""
     srv = Server(tmp_path_factory.mktemp("hookline")).start()
     yield srv
     srv.stop()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import jwt
@@ -158,11 +156,9 @@ def test_malformed_body_without_token_is_401_not_400(server: Server, hook_id: st
         assert response.status_code == 401, (path, response.text)
 
 
-def _key_pem(data_dir: Path) -> str:
-    with sqlite3.connect(data_dir / "hookline.db") as db:
-        return db.execute(
-            "SELECT value FROM system_keys WHERE name = 'oidc.private_key'"
-        ).fetchone()[0]
+def _key_pem(server: Server) -> str:
+    [(pem,)] = server.sql("SELECT value FROM system_keys WHERE name = 'oidc.private_key'")
+    return pem
 
 
 @pytest.mark.parametrize(
@@ -178,9 +174,7 @@ def test_tokens_signed_with_the_real_key_but_invalid_claims_are_refused(
     server: Server, hook_id: str, claims: dict
 ) -> None:
     kid = jwt.get_unverified_header(server.token())["kid"]
-    token = jwt.encode(
-        {"sub": ADMIN_ID, **claims}, _key_pem(server.data_dir), "RS256", headers={"kid": kid}
-    )
+    token = jwt.encode({"sub": ADMIN_ID, **claims}, _key_pem(server), "RS256", headers={"kid": kid})
     response = call(server, ROUTES[0], hook_id, f"Bearer {token}")
     assert response.status_code == 401
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 
 import httpx
@@ -138,14 +137,13 @@ def test_default_window_is_24_hours_and_explicit_bounds_replace_it(
     hook = make_hook(receiver.url("/old"), ["Role.Created"])
     (recent,) = deliver(api, hook["id"], 1)
     old_at = int(time.time() * 1000) - DAY_MS - 60_000
-    with sqlite3.connect(server.data_dir / "hookline.db", timeout=10) as db:  # a day-old attempt
-        db.execute(
-            "INSERT INTO logs (id, key, hook_id, delivery_id, event_id, attempt, result,"
-            " status_code, response_body, error, duration_ms, created_at)"
-            " VALUES ('log_old', 'TriggerHook.Role.Created', ?, 'msg_old', 'evt_old', 1,"
-            " 'Success', 200, '{}', NULL, 1.0, ?)",
-            (hook["id"], old_at),
-        )
+    server.sql(  # a day-old attempt
+        "INSERT INTO logs (id, key, hook_id, delivery_id, event_id, attempt, result,"
+        " status_code, response_body, error, duration_ms, created_at)"
+        " VALUES ('log_old', 'TriggerHook.Role.Created', ?, 'msg_old', 'evt_old', 1,"
+        " 'Success', 200, '{}', NULL, 1.0, ?)",
+        (hook["id"], old_at),
+    )
     assert [e["id"] for e in logs(api, hook["id"]).json()] == [recent["id"]]
     assert [e["id"] for e in logs(api, hook["id"], start_time=0).json()] == [
         recent["id"],

@@ -1,14 +1,12 @@
 """Helpers for the organization tests: hooks that clean up, rows written straight into the
-server's SQLite file, and comparisons with Logto's captured webhook bodies."""
+server's database, and comparisons with Logto's captured webhook bodies."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from typing import Any
 
 import httpx
@@ -50,39 +48,31 @@ def hook(api: httpx.Client, receiver: Receiver) -> Iterator[dict[str, Any]]:
     api.delete(f"/hooks/{response.json()['id']}")
 
 
-def db(server: Server) -> sqlite3.Connection:
-    conn = sqlite3.connect(server.data_dir / "hookline.db", timeout=10, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
-
-
 def insert_user(server: Server, email: str | None = None) -> str:
     """A user row with the users table's required columns (independent of `/users`)."""
     user_id = uuid.uuid4().hex[:12]
     now = int(time.time() * 1000)
-    with closing(db(server)) as conn:
-        conn.execute(
-            "INSERT INTO users (tenant_id, id, primary_email, custom_data, identities, profile,"
-            " created_at, updated_at) VALUES ('default', ?, ?, '{}', '{}', '{}', ?, ?)",
-            (user_id, email, now, now),
-        )
+    server.sql(
+        "INSERT INTO users (tenant_id, id, primary_email, custom_data, identities, profile,"
+        " created_at, updated_at) VALUES ('default', ?, ?, '{}', '{}', '{}', ?, ?)",
+        (user_id, email, now, now),
+    )
     return user_id
 
 
 def insert_application(server: Server, app_type: str = "MachineToMachine") -> str:
     app_id = uuid.uuid4().hex[:21]
-    with closing(db(server)) as conn:
-        conn.execute(
-            "INSERT INTO applications (tenant_id, id, name, type, created_at)"
-            " VALUES ('default', ?, ?, ?, ?)",
-            (app_id, f"app-{app_id[:6]}", app_type, int(time.time() * 1000)),
-        )
+    server.sql(
+        "INSERT INTO applications (tenant_id, id, name, type, created_at)"
+        " VALUES ('default', ?, ?, ?, ?)",
+        (app_id, f"app-{app_id[:6]}", app_type, int(time.time() * 1000)),
+    )
     return app_id
 
 
 def event_count(server: Server) -> int:
-    with closing(db(server)) as conn:
-        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    [(count,)] = server.sql("SELECT count(*) FROM events")
+    return count
 
 
 def fires_nothing(server: Server) -> Callable[[httpx.Response, int, str], None]:

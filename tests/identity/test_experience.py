@@ -5,7 +5,6 @@ receiver, codes read from the real message outbox file; bodies compared with wha
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -117,11 +116,8 @@ def by_event(receiver: Receiver, count: int) -> dict[str, dict[str, Any]]:
 
 
 def events_count(server: Server) -> int:
-    conn = sqlite3.connect(server.data_dir / "hookline.db")
-    try:
-        return conn.execute("SELECT count(*) FROM events").fetchone()[0]
-    finally:
-        conn.close()
+    [(count,)] = server.sql("SELECT count(*) FROM events")
+    return count
 
 
 def outbox(server: Server) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ against what Logto 1.37.1 sent for the same calls (key order and value types).""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -106,12 +105,6 @@ def unique(prefix: str = "u") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
-def db(server: Server) -> sqlite3.Connection:
-    conn = sqlite3.connect(server.data_dir / "hookline.db", isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=10000")
-    return conn
-
-
 @pytest.fixture
 def make_role(server: Server) -> Iterator[Callable[..., str]]:
     """Roles written straight into the database (the roles API is not under test here)."""
@@ -119,18 +112,17 @@ def make_role(server: Server) -> Iterator[Callable[..., str]]:
 
     def make(role_type: str = "User", is_default: bool = False) -> str:
         role_id = random_id(21)
-        with db(server) as conn:
-            conn.execute(
-                "INSERT INTO roles (tenant_id, id, name, description, type, is_default,"
-                " created_at) VALUES ('default', ?, ?, 'd', ?, ?, ?)",
-                (role_id, unique("role"), role_type, is_default, int(time.time() * 1000)),
-            )
+        server.sql(
+            "INSERT INTO roles (tenant_id, id, name, description, type, is_default,"
+            " created_at) VALUES ('default', ?, ?, 'd', ?, ?, ?)",
+            (role_id, unique("role"), role_type, is_default, int(time.time() * 1000)),
+        )
         made.append(role_id)
         return role_id
 
     yield make
-    with db(server) as conn:
-        conn.executemany("DELETE FROM roles WHERE id = ?", [(r,) for r in made])
+    for role_id in made:
+        server.sql("DELETE FROM roles WHERE id = ?", (role_id,))
 
 
 def test_logto_call_sequence_fires_the_captured_bodies(
@@ -201,17 +193,11 @@ def test_passwords_are_argon2id_hashes_and_never_answered(
     api: httpx.Client, server: Server
 ) -> None:
     user = new_user(api, username=unique(), password="first")
-    with db(server) as conn:
-        (first,) = conn.execute(
-            "SELECT password_hash FROM users WHERE id = ?", (user["id"],)
-        ).fetchone()
+    [(first,)] = server.sql("SELECT password_hash FROM users WHERE id = ?", (user["id"],))
     assert first.startswith("$argon2id$") and "first" not in first
     response = api.patch(f"/users/{user['id']}/password", json={"password": "second"})
     assert response.status_code == 200 and "argon2" not in response.text
-    with db(server) as conn:
-        (second,) = conn.execute(
-            "SELECT password_hash FROM users WHERE id = ?", (user["id"],)
-        ).fetchone()
+    [(second,)] = server.sql("SELECT password_hash FROM users WHERE id = ?", (user["id"],))
     assert second.startswith("$argon2id$") and second != first
 
     bare = new_user(api, username=unique())
@@ -457,10 +443,7 @@ def test_role_assignment_fires_user_roles_updated(
 
     api.delete(f"/users/{uid}")
     hooked.next()
-    with db(server) as conn:
-        assert conn.execute(
-            "SELECT count(*) FROM users_roles WHERE user_id = ?", (uid,)
-        ).fetchone() == (0,)
+    assert server.sql("SELECT count(*) FROM users_roles WHERE user_id = ?", (uid,)) == [(0,)]
 
 
 def test_bad_role_changes_answer_logto_codes_fire_nothing_and_change_nothing(

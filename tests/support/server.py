@@ -1,16 +1,23 @@
-"""`hookline serve` as a real subprocess on a free port, with a real SQLite file."""
+"""`hookline serve` as a real subprocess on a free port, with a real database: a SQLite file
+in its data dir, or a PostgreSQL database of its own (see tests/support/backend.py)."""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psycopg
+
+from tests.support import backend
 
 ADMIN_ID = "test-admin"
 ADMIN_SECRET = "test-admin-secret"
@@ -28,9 +35,10 @@ class Server:
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        database_url = env.get("HOOKLINE_DATABASE_URL") or backend.database_url(data_dir)
         self.env = {
             **os.environ,
-            "HOOKLINE_DATABASE_URL": f"sqlite:///{data_dir / 'hookline.db'}",
+            "HOOKLINE_DATABASE_URL": database_url,
             "HOOKLINE_ADMIN_CLIENT_ID": ADMIN_ID,
             "HOOKLINE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
             "HOOKLINE_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",
@@ -94,3 +102,16 @@ class Server:
             headers={"Authorization": f"Bearer {self.token()}"},
             timeout=30,
         )
+
+    def sql(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """One statement (`?` placeholders) on the server's database, committed at once, from a
+        connection of its own as another process would; returns the rows it yields."""
+        url = self.env["HOOKLINE_DATABASE_URL"]
+        if url.startswith("postgresql"):
+            with psycopg.connect(url, autocommit=True) as conn:
+                cursor = conn.execute(statement.replace("%", "%%").replace("?", "%s"), params)
+                return cursor.fetchall() if cursor.description else []
+        # The server may hold the write lock for a moment: wait for it as hookline does.
+        path = url.removeprefix("sqlite:///")
+        with closing(sqlite3.connect(path, timeout=10, isolation_level=None)) as conn:
+            return conn.execute(statement, params).fetchall()

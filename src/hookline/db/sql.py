@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Insert, Table
+from sqlalchemy import ColumnElement, Connection, Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -59,3 +61,24 @@ def json_value(value: Any) -> Any:
     """A JSON column's value read through the driver: SQLite and asyncpg give text, psycopg
     gives it decoded."""
     return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+class insertion_order(ColumnElement[int]):
+    """The order in which a table's rows were inserted, to sort by: SQLite's `rowid`, and on
+    PostgreSQL the identity column `seq` that migration 0006 adds for it."""
+
+    inherit_cache = True
+    _traverse_internals = [("table_name", InternalTraversal.dp_string)]
+
+    def __init__(self, table: Table) -> None:
+        self.table_name = table.name
+
+
+@compiles(insertion_order, "sqlite")
+def _rowid(element: insertion_order, compiler: Any, **kw: Any) -> str:
+    return f"{element.table_name}.rowid"
+
+
+@compiles(insertion_order, "postgresql")
+def _seq(element: insertion_order, compiler: Any, **kw: Any) -> str:
+    return f"{element.table_name}.seq"

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from hookline.auth.applications import hash_secret
+from hookline.db.sql import insertion_order
 from hookline.db.tables import applications
 from hookline.errors import not_exists_with_id
-from hookline.identity.resources import ROWID, Paging, paged
+from hookline.identity.resources import Paging, paged
 from hookline.ids import client_secret, now_ms, random_id
 
 TYPES = ("Native", "SPA", "Traditional", "MachineToMachine")
@@ -83,7 +84,7 @@ def list_applications(
     query = select(applications).where(_visible())
     if types:
         query = query.where(applications.c.type.in_(types))
-    order = (applications.c.created_at.desc(), ROWID.desc())
+    order = (applications.c.created_at.desc(), insertion_order(applications).desc())
     rows, total = paged(conn, query.order_by(*order), paging)
     return [application_json(row) for row in rows], total
 

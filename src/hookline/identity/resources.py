@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from hookline.config import MANAGEMENT_API_RESOURCE
+from hookline.db.sql import insertion_order
 from hookline.db.tables import resources, scopes
 from hookline.errors import ApiError, not_exists_with_id
 from hookline.ids import now_ms, random_id
@@ -15,7 +16,6 @@ from hookline.ids import now_ms, random_id
 Paging = tuple[int, int] | None
 
 # SQLite's insertion order, the tie-break for rows made in the same millisecond.
-ROWID = literal_column("rowid")
 
 
 def resource_json(row: Any) -> dict[str, Any]:
@@ -80,12 +80,12 @@ def create_resource(
 def list_resources(
     conn: Connection, include_scopes: bool, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
-    rows, total = paged(conn, select(resources).order_by(ROWID), paging)
+    rows, total = paged(conn, select(resources).order_by(insertion_order(resources)), paging)
     items = [resource_json(row) for row in rows]
     if include_scopes:
         by_resource: dict[str, list[dict[str, Any]]] = {item["id"]: [] for item in items}
         query = select(scopes).where(scopes.c.resource_id.in_(by_resource))
-        for scope in conn.execute(query.order_by(scopes.c.created_at, ROWID)):
+        for scope in conn.execute(query.order_by(scopes.c.created_at, insertion_order(scopes))):
             by_resource[scope.resource_id].append(scope_json(scope))
         items = [{**item, "scopes": by_resource[item["id"]]} for item in items]
     return items, total
@@ -141,7 +141,7 @@ def list_scopes(
 ) -> tuple[list[dict[str, Any]], int]:
     """A resource's scopes, oldest first; an unknown resource simply has none (as Logto)."""
     query = select(scopes).where(scopes.c.resource_id == resource_id)
-    rows, total = paged(conn, query.order_by(scopes.c.created_at, ROWID), paging)
+    rows, total = paged(conn, query.order_by(scopes.c.created_at, insertion_order(scopes)), paging)
     return [scope_json(row) for row in rows], total
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, literal_column, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
+from hookline.db.sql import insertion_order
 from hookline.db.tables import resources, roles, roles_scopes, scopes, users, users_roles
 from hookline.errors import ApiError, not_exists_with_id
-from hookline.identity.resources import ROWID, Paging, find_scope, paged, resource_json, scope_json
+from hookline.identity.resources import Paging, find_scope, paged, resource_json, scope_json
 from hookline.ids import now_ms, random_id
 
 # Logto's list features at most this many users (and applications) per role.
@@ -76,7 +77,9 @@ def list_roles(
     query = select(roles)
     if role_type is not None:
         query = query.where(roles.c.type == role_type)
-    rows, total = paged(conn, query.order_by(roles.c.created_at.desc(), ROWID.desc()), paging)
+    rows, total = paged(
+        conn, query.order_by(roles.c.created_at.desc(), insertion_order(roles).desc()), paging
+    )
     role_ids = [row.id for row in rows]
     counts = dict(
         conn.execute(
@@ -90,7 +93,7 @@ def list_roles(
         select(users_roles.c.role_id, users.c.id, users.c.avatar, users.c.name)
         .join(users, users.c.id == users_roles.c.user_id)
         .where(users_roles.c.role_id.in_(role_ids))
-        .order_by(users_roles.c.role_id, literal_column("users_roles.rowid"))
+        .order_by(users_roles.c.role_id, insertion_order(users_roles))
     )
     for member in members:
         if len(featured[member.role_id]) < FEATURED:
@@ -136,13 +139,16 @@ def delete_role(conn: Connection, role_id: str) -> None:
 
 def _scope_ids_of(conn: Connection, role_id: str) -> list[str]:
     query = select(roles_scopes.c.scope_id).where(roles_scopes.c.role_id == role_id)
-    return list(conn.execute(query.order_by(ROWID)).scalars())
+    return list(conn.execute(query.order_by(insertion_order(roles_scopes))).scalars())
 
 
 def _scopes_by_ids(conn: Connection, scope_ids: list[str]) -> list[dict[str, Any]]:
     """Oldest scope first (Logto answers in whatever order Postgres finds the rows)."""
     query = select(scopes).where(scopes.c.id.in_(scope_ids))
-    return [scope_json(row) for row in conn.execute(query.order_by(scopes.c.created_at, ROWID))]
+    return [
+        scope_json(row)
+        for row in conn.execute(query.order_by(scopes.c.created_at, insertion_order(scopes)))
+    ]
 
 
 def assign_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
