@@ -111,8 +111,25 @@ class PostgresCluster:
     def execute(self, sql: str) -> str:
         """Run one administrative statement through the unix socket; returns psql's output."""
         result = subprocess.run(
-            [self.bindir / "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-             "-h", self.data_dir, "-p", str(self.port), "-U", USER, "-d", "postgres", "-c", sql],
+            [
+                self.bindir / "psql",
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                self.data_dir,
+                "-p",
+                str(self.port),
+                "-U",
+                USER,
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            ],
             capture_output=True,
             text=True,
             env=_environment(),
@@ -130,13 +147,21 @@ class PostgresCluster:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(password_file, "postgres", "postgres")
         self._run_as_owner(
-            self.bindir / "initdb", "-D", self.data_dir, "-U", USER, f"--pwfile={password_file}",
+            self.bindir / "initdb",
+            "-D",
+            self.data_dir,
+            "-U",
+            USER,
+            f"--pwfile={password_file}",
             # The socket serves only these admin statements; TCP checks the password the
             # way a deployed hookline will meet it.
-            "--auth-local=trust", "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
             # Byte order for text, like SQLite's default collation.
-            "--encoding=UTF8", "--locale=C",
-            "--no-sync", "--no-instructions",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
         )
         settings = {**self.settings, "unix_socket_directories": f"'{self.data_dir}'"}
         with (self.data_dir / "postgresql.conf").open("a") as conf:
@@ -148,8 +173,18 @@ class PostgresCluster:
         for _ in range(3):
             self.port = free_port()
             started = self._run_as_owner(
-                self.bindir / "pg_ctl", "-D", self.data_dir, "-l", log, "-o", f"-p {self.port}",
-                "-w", "-t", "30", "start", check=False,
+                self.bindir / "pg_ctl",
+                "-D",
+                self.data_dir,
+                "-l",
+                log,
+                "-o",
+                f"-p {self.port}",
+                "-w",
+                "-t",
+                "30",
+                "start",
+                check=False,
             )
             if started.returncode == 0:
                 return
