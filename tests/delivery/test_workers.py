@@ -43,7 +43,7 @@ def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(
                 emit(api, payload={"seq": seq})
             receiver.wait_for(5, "/h")
             worker.send_signal(signal.SIGTERM)
-            assert worker.wait(timeout=15) == 0
+            assert worker.wait(timeout=15) == 0, worker.stderr.read().decode()[-3000:]
             got = receiver.wait_for(60, "/h", timeout=20)
             assert {json.loads(r.body)["seq"] for r in got} == set(range(60))
         assert b"Traceback" not in worker.stderr.read()

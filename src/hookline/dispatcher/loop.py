@@ -40,6 +40,7 @@ class Dispatcher:
         self._finished: list[Finish] = []
         self._logs: list[tuple] = []
         self._record_wake = asyncio.Event()
+        self._recording = True
         self._refill = max(1, settings.max_in_flight // 4)
 
     def stop(self) -> None:
@@ -61,9 +62,11 @@ class Dispatcher:
                 await self._claim_loop()
                 await self._drain()
             finally:
-                recorder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await recorder
+                # Not cancelled: a recording cut off mid-statement could leave the
+                # database connection unusable for the last one below.
+                self._recording = False
+                self._record_wake.set()
+                await recorder
                 await self._flush()
                 await self._queue.release(list(self._in_flight), time.time())
         finally:
@@ -158,7 +161,7 @@ class Dispatcher:
         return Finish(claimed.delivery_id, PENDING, attempt, time.time() + delay)
 
     async def _record_loop(self) -> None:
-        while True:
+        while self._recording:
             await self._record_wake.wait()
             self._record_wake.clear()
             try:
