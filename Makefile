@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity
 
 bench: $(STAMP)
-	bench/ensure-nginx
+	bench/ensure-servers
 	$(BIN)/python -m bench
 
 clean:

@@ -106,9 +106,9 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument(
         "--user-dispatchers",
-        default=env("BENCH_USER_DISPATCHERS", "0"),
-        help="comma-separated HOOKLINE_DISPATCHERS values for the identity rows (default: 0, "
-        "the dispatcher inside the API; add 1 for a dispatcher process beside it)",
+        default=env("BENCH_USER_DISPATCHERS", "0,1"),
+        help="comma-separated HOOKLINE_DISPATCHERS values for the identity rows (default: 0,1: "
+        "the dispatcher inside the API, and one dispatcher process beside it)",
     )
     parser.add_argument(
         "--budget",

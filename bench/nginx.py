@@ -76,7 +76,7 @@ def hook_url(base: str, run: str, hook: int, hooks: int) -> str:
 def binary() -> str:
     found = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.access(found, os.X_OK):
-        raise RuntimeError("nginx not found: run bench/ensure-nginx")
+        raise RuntimeError("nginx not found: run bench/ensure-servers")
     return found
 
 
