@@ -12,7 +12,7 @@ from hookline.auth.keys import SigningKey, load_or_create
 from hookline.auth.tokens import Verifier
 from hookline.config import MANAGEMENT_API_RESOURCE, Settings
 from hookline.db.engine import make_engine, write
-from hookline.db.migrate import upgrade
+from hookline.db.migrate import one_process_at_a_time, upgrade
 from hookline.outbox.committer import GroupCommitter
 from hookline.outbox.wakeup import Waker, wake_directory
 from hookline.sender.transport import Transport
@@ -33,6 +33,7 @@ class Runtime:
         engine = make_engine(settings.database_url)
         upgrade(engine)
         with write(engine) as conn:
+            one_process_at_a_time(conn)  # one signing key and one admin, however many start
             key = load_or_create(conn)
             admin = ensure_admin(conn, settings.admin_client_id, settings.admin_client_secret)
         if admin.client_secret is not None:

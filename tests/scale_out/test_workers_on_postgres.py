@@ -1,5 +1,6 @@
-"""Many `hookline worker` processes on one PostgreSQL database: workers killed mid-run lose
-nothing, no delivery is sent by two live workers, and a hanging receiver slows only its hook."""
+"""Many processes on one PostgreSQL database: API processes started together share one key and
+one schema; workers killed mid-run lose nothing, no delivery is sent by two live workers, and
+a hanging receiver slows only its hook."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hookline.db.engine import make_engine, write
@@ -56,6 +59,39 @@ def cluster(tmp_path: Path, postgres_url: str) -> Iterator[tuple[Server, Workers
     yield server, workers
     workers.stop()
     server.stop()
+
+
+def test_api_processes_started_together_share_the_database(
+    tmp_path: Path, postgres_url: str, receiver: Receiver
+) -> None:
+    apis = [
+        Server(tmp_path / f"api{n}", HOOKLINE_DATABASE_URL=postgres_url, HOOKLINE_DISPATCH="false")
+        for n in range(3)
+    ]
+    workers = Workers(apis[0].env)
+    try:
+        with ThreadPoolExecutor(len(apis)) as pool:  # migrations and first keys, all at once
+            list(pool.map(Server.start, apis))
+        token = apis[0].token()  # signed with the one key every process loaded
+        clients = [
+            httpx.Client(base_url=f"{api.base}/api", headers={"authorization": f"Bearer {token}"})
+            for api in apis
+        ]
+        hook = {"events": ["User.Created"], "config": {"url": receiver.url("/users")}}
+        assert clients[1].post("/hooks", json=hook).status_code == 201
+        workers.start("worker")
+        for n, client in enumerate(clients):
+            assert client.post("/users", json={"username": f"from_api_{n}"}).status_code == 200
+        got = receiver.wait_for(3, "/users", timeout=15)
+        assert sorted(json.loads(r.body)["data"]["username"] for r in got) == [
+            "from_api_0",
+            "from_api_1",
+            "from_api_2",
+        ]
+    finally:
+        workers.stop()
+        for api in apis:
+            api.stop()
 
 
 def emit_events(url: str, count: int, batch: int = 500) -> None:
