@@ -61,3 +61,24 @@ def invalid_request(status: int, details: str) -> ApiError:
     return ApiError(
         status, "request.invalid_input", f"Input is invalid. {details}", details=details
     )
+
+
+def foreign_key_not_found() -> ApiError:
+    return ApiError(
+        422,
+        "entity.relation_foreign_key_not_found",
+        "Cannot find one or more foreign keys. Please check the input and ensure that all"
+        " referenced entities exist.",
+    )
+
+
+def constraint_violated(driver_message: str) -> ApiError:
+    """Logto's answer to a write the database refused: a reference to nothing, or a value
+    already taken (by a concurrent request that won the race, say)."""
+    if "FOREIGN KEY" in driver_message.upper():
+        return foreign_key_not_found()
+    return ApiError(
+        422,
+        "entity.unique_integrity_violation",
+        "The entity already exists. Please check the input and try again.",
+    )

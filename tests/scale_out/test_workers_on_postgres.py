@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from hookline.db.engine import make_engine, write
@@ -189,3 +190,25 @@ def server_rows(url: str, sql: str) -> list[tuple]:
         rows = [tuple(r) for r in conn.exec_driver_sql(sql)]
     engine.dispose()
     return rows
+
+
+def test_a_value_taken_by_a_concurrent_writer_is_a_422(tmp_path: Path, postgres_url: str) -> None:
+    """The API checks a username before writing it; a writer elsewhere that takes it between
+    the check and the write makes the database refuse, answered as Logto answers it."""
+    server = Server(tmp_path, HOOKLINE_DATABASE_URL=postgres_url).start()
+    try:
+        with server.client() as api, psycopg.connect(postgres_url) as other:
+            other.execute(
+                "INSERT INTO users (id, username, custom_data, identities, profile, created_at,"
+                " updated_at) VALUES ('raced', 'raced', '{}', '{}', '{}', 0, 0)"
+            )  # not committed: invisible to the API's check, but it holds the name
+            with ThreadPoolExecutor(1) as pool:
+                answer = pool.submit(api.post, "/users", json={"username": "raced"})
+                time.sleep(0.5)
+                other.commit()
+                response = answer.result(timeout=10)
+        assert response.status_code == 422
+        assert response.json()["code"] == "entity.unique_integrity_violation"
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text()

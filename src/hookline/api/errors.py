@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from hookline.api.deps import check_token, needs_token
 from hookline.api.responses import JSON
-from hookline.errors import ApiError
+from hookline.errors import ApiError, constraint_violated
 
 
 def _issues(exc: RequestValidationError) -> tuple[list[dict], str]:
@@ -48,6 +52,18 @@ def install(app: FastAPI) -> None:
             },
             status_code=400,
         )
+
+    async def _constraint(_request: Request, exc: Exception) -> JSON:
+        # What a check before the write could not see: another process wrote first.
+        refused = constraint_violated(str(getattr(exc, "orig", None) or exc))
+        return JSON(refused.body(), status_code=refused.status)
+
+    for integrity_error in (
+        sqlalchemy.exc.IntegrityError,
+        sqlite3.IntegrityError,
+        psycopg.IntegrityError,
+    ):
+        app.add_exception_handler(integrity_error, _constraint)
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSON:

@@ -13,10 +13,10 @@ from hookline.db.tables import (
     organizations,
     users,
 )
-from hookline.errors import ApiError, invalid_request, not_exists_with_id
+from hookline.errors import ApiError, foreign_key_not_found, invalid_request, not_exists_with_id
 from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
-from hookline.identity.organizations import foreign_key_not_found, unique
+from hookline.identity.organizations import unique
 from hookline.ids import now_ms, random_id
 
 TABLE = "organization_invitations"

@@ -16,9 +16,9 @@ from hookline.db.tables import (
     organizations,
     users,
 )
+from hookline.errors import foreign_key_not_found
 from hookline.identity.organizations import (
     Paging,
-    foreign_key_not_found,
     integrity,
     page,
     relation_not_found,

@@ -15,11 +15,10 @@ from hookline.db.tables import (
     resources,
     scopes,
 )
-from hookline.errors import not_exists_with_id
+from hookline.errors import foreign_key_not_found, not_exists_with_id
 from hookline.identity import organization_scopes as org_scopes
 from hookline.identity.organizations import (
     Paging,
-    foreign_key_not_found,
     integrity,
     page,
     relation_not_found,

@@ -10,22 +10,13 @@ from sqlalchemy import Column, Connection, Select, delete, func, insert, or_, se
 from sqlalchemy.exc import IntegrityError
 
 from hookline.db.tables import organization_users, organizations, users
-from hookline.errors import ApiError, not_exists_with_id
+from hookline.errors import ApiError, constraint_violated, not_exists_with_id
 from hookline.ids import now_ms, random_id
 
 Paging = tuple[int, int] | None
 
 
 # ---- shared by the organization modules -------------------------------------------------------
-
-
-def foreign_key_not_found() -> ApiError:
-    return ApiError(
-        422,
-        "entity.relation_foreign_key_not_found",
-        "Cannot find one or more foreign keys. Please check the input and ensure that all"
-        " referenced entities exist.",
-    )
 
 
 def relation_not_found() -> ApiError:
@@ -39,13 +30,7 @@ def integrity() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        if "FOREIGN KEY" in str(exc.orig).upper():
-            raise foreign_key_not_found() from exc
-        raise ApiError(
-            422,
-            "entity.unique_integrity_violation",
-            "The entity already exists. Please check the input and try again.",
-        ) from exc
+        raise constraint_violated(str(exc.orig)) from exc
 
 
 def unique(ids: Sequence[str]) -> list[str]:
