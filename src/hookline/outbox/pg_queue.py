@@ -17,7 +17,14 @@ import asyncpg
 
 from hookline.db.engine import postgres_dsn
 from hookline.outbox.emit import WAKE_CHANNEL
-from hookline.outbox.queue import Claimed, Finish, claimed_rows, hook_target, is_dead_local
+from hookline.outbox.queue import (
+    Claimed,
+    Finish,
+    claimed_rows,
+    hook_shares,
+    hook_target,
+    is_dead_local,
+)
 
 log = logging.getLogger("hookline.dispatcher")
 
@@ -112,9 +119,7 @@ class PostgresQueue:
     ) -> list[Claimed]:
         """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook
         counting the `busy` ones (hook → deliveries this dispatcher has in flight)."""
-        busy = busy or {}
-        full = [hook for hook, n in busy.items() if n >= per_hook]
-        room = [(hook, per_hook - n) for hook, n in busy.items() if n < per_hook]
+        full, room = hook_shares(busy, per_hook)
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
                 _CLAIM,

@@ -65,6 +65,17 @@ def claimed_rows(rows: Iterable[Sequence], hooks: Mapping[str, tuple]) -> list[C
     ]
 
 
+def hook_shares(
+    busy: Mapping[str, int] | None, per_hook: int
+) -> tuple[list[str], list[tuple[str, int]]]:
+    """The hooks a claim must skip (their share is in flight) and the room left to the
+    others that have some in flight: (hook, deliveries it may still take)."""
+    busy = busy or {}
+    full = [hook for hook, n in busy.items() if n >= per_hook]
+    room = [(hook, per_hook - n) for hook, n in busy.items() if n < per_hook]
+    return full, room
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
 
@@ -86,9 +97,7 @@ class SqliteQueue:
     ) -> list[Claimed]:
         """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook
         counting the `busy` ones (hook → deliveries this dispatcher has in flight)."""
-        busy = busy or {}
-        full = [hook for hook, n in busy.items() if n >= per_hook]
-        room = [(hook, per_hook - n) for hook, n in busy.items() if n < per_hook]
+        full, room = hook_shares(busy, per_hook)
         skip = f" AND hook_id NOT IN ({','.join('?' * len(full))})" if full else ""
         with_room = ""
         if room:
