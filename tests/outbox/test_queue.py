@@ -297,3 +297,30 @@ def test_a_locked_sqlite_database_fails_fast_for_the_dispatcher(tmp_path: Path) 
     assert time.monotonic() - started < 0.5
     other.execute("COMMIT")
     assert len(queue.claim(10, time.time(), time.time() + 30, per_hook=32)) == 1
+
+
+def test_a_worker_listens_again_after_losing_its_postgresql_connection(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    hook(engine, "User.Created")
+
+    async def test() -> None:
+        queue, wake = await open_queue(postgres_url, "w1"), asyncio.Event()
+        await queue.listen(wake)
+        with engine.begin() as conn:  # as a server restart would, to the listening session
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE 'LISTEN%%' AND datname = current_database()"
+            )
+        await asyncio.wait_for(wake.wait(), 2)  # told, so that it claims what it missed
+        wake.clear()
+        assert await claim(queue, time.time()) == []  # the database is back: listen again
+        with write(engine) as conn:
+            emit(conn, "User.Created", {})
+        await asyncio.wait_for(wake.wait(), 1)
+        await queue.close()
+
+    run(test)
+    engine.dispose()

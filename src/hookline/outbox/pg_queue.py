@@ -85,6 +85,7 @@ class PostgresQueue:
         self._hooks_cache: dict[str, tuple] = {}
         self._hooks_revision = -1
         self._listener: asyncpg.Connection | None = None
+        self._wake: asyncio.Event | None = None
 
     @classmethod
     async def open(cls, database_url: str, worker: str) -> PostgresQueue:
@@ -94,20 +95,35 @@ class PostgresQueue:
         return cls(pool, dsn, worker)
 
     async def close(self) -> None:
+        self._wake = None
         if self._listener is not None:
             listener, self._listener = self._listener, None
             await listener.close()
         await self._pool.close()
 
     async def listen(self, wake: asyncio.Event) -> None:
-        """Set `wake` whenever a commit adds deliveries; a lost connection leaves polling."""
-        self._listener = await asyncpg.connect(self._dsn)
-        await self._listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
-        self._listener.add_termination_listener(self._listener_lost)
+        """Set `wake` whenever a commit adds deliveries. A lost connection (a server restart)
+        leaves polling until the next claim that finds the database back listens again."""
+        self._wake = wake
+        listener = await asyncpg.connect(self._dsn)
+        await listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
+        listener.add_termination_listener(self._listener_lost)
+        self._listener = listener
 
-    def _listener_lost(self, _conn: asyncpg.Connection) -> None:
-        if self._listener is not None:  # not closed by us
+    def _listener_lost(self, conn: asyncpg.Connection) -> None:
+        if conn is self._listener:  # not closed by us
             log.warning("wake-up channel lost, polling", extra={"action": "listen"})
+            self._listener = None
+            # The claim loop wakes, claims what was missed and listens again.
+            if self._wake is not None:
+                self._wake.set()
+
+    async def _listen_again(self) -> None:
+        if self._listener is None and self._wake is not None:
+            try:
+                await self.listen(self._wake)
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("cannot listen yet: %s", error, extra={"action": "listen"})
 
     async def claim(
         self,
@@ -134,6 +150,7 @@ class PostgresQueue:
                 self.worker,
             )
             hooks = await self._hooks(conn) if rows else {}
+        await self._listen_again()
         return claimed_rows(rows, hooks)
 
     async def _hooks(self, conn: asyncpg.Connection) -> dict[str, tuple]:
