@@ -128,3 +128,25 @@ async def _awaits_the_lock(engine: Engine) -> None:
     assert stored(engine) == {"later"}
     committer.close()
     other.close()
+
+
+def test_a_postgresql_connection_lost_between_batches_is_replaced(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
+
+    async def test() -> None:
+        committer = GroupCommitter(engine, None)
+        assert await committer.run(insert("before")) == "before"
+        with engine.begin() as conn:  # as a server restart would, to the committer's session
+            conn.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        await asyncio.sleep(1.1)  # idle: the next batch checks its connection first
+        assert await asyncio.wait_for(committer.run(insert("after")), 5) == "after"
+        committer.close()
+
+    asyncio.run(test())
+    assert stored(engine) == {"before", "after"}
+    engine.dispose()

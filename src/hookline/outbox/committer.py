@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from hookline.outbox.fanout import transaction_memo
 from hookline.outbox.wakeup import Waker
 
 T = TypeVar("T")
+_IDLE_BEFORE_PING = 1.0  # seconds
 Work = Callable[[Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, result or exception)
 
@@ -38,6 +40,7 @@ class GroupCommitter:
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._conn: Connection | None = None
+        self._used_at = 0.0
         self._thread = (
             None
             if engine.dialect.name == "sqlite"
@@ -63,16 +66,19 @@ class GroupCommitter:
         try:
             await asyncio.sleep(0)  # let the requests of this loop turn join the batch
             while self._pending:
-                if self._thread is None:
-                    conn = await self._begin_sqlite()
-                    batch, self._pending = self._pending, []
-                    outcomes, emitted = self._transact(conn, [work for work, _ in batch])
-                else:
-                    batch, self._pending = self._pending, []
-                    works = [work for work, _ in batch]
-                    outcomes, emitted = await loop.run_in_executor(
-                        self._thread, self._begin_and_transact, works
-                    )
+                batch, self._pending = self._pending, []
+                try:
+                    if self._thread is None:
+                        conn = await self._begin_sqlite()
+                        batch, self._pending = batch + self._pending, []  # came meanwhile
+                        outcomes, emitted = self._transact(conn, [work for work, _ in batch])
+                    else:
+                        works = [work for work, _ in batch]
+                        outcomes, emitted = await loop.run_in_executor(
+                            self._thread, self._begin_and_transact, works
+                        )
+                except Exception as error:  # no transaction at all: the database is away
+                    outcomes, emitted = [(False, error)] * len(batch), False
                 if emitted and self._waker is not None:
                     self._waker.notify()
                 self._answer(batch, outcomes)
@@ -94,8 +100,19 @@ class GroupCommitter:
 
     def _begin_and_transact(self, works: list[Work]) -> tuple[list[Outcome], bool]:
         conn = self._connection()
+        if time.monotonic() - self._used_at > _IDLE_BEFORE_PING:
+            # The server may have restarted while nothing was written: find out before the
+            # batch rather than fail it. Back-to-back batches skip the round trip.
+            try:
+                conn.dialect.do_ping(conn.connection.dbapi_connection)
+            except Exception:
+                conn.invalidate()
+                conn = self._connection()
         conn.begin()
-        return self._transact(conn, works)
+        try:
+            return self._transact(conn, works)
+        finally:
+            self._used_at = time.monotonic()
 
     def _transact(self, conn: Connection, works: list[Work]) -> tuple[list[Outcome], bool]:
         """Run `works` in the transaction begun on `conn` and commit it; also tell whether
