@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from hookline.events.catalog import DATA_EVENTS
 from tests.identity.rra_support import (
     Hooked,
     assert_like_logto,
@@ -202,3 +203,38 @@ def test_bad_scope_calls_answer_logto_codes_and_fire_nothing(api, subscribe) -> 
     same = api.patch(one, json={"name": "read:a", "description": None})
     assert same.status_code == 200, same.text
     assert same.json()["description"] is None
+
+
+def test_set_default_resource_unsets_the_other_and_fires_nothing(api, subscribe) -> None:
+    first, second = new_resource(api), new_resource(api)
+    hooked = subscribe(list(DATA_EVENTS))
+
+    def defaults() -> list[str]:
+        return [item["id"] for item in api.get("/resources").json() if item["isDefault"]]
+
+    response = api.patch(f"/resources/{first['id']}/is-default", json={"isDefault": True})
+    assert response.status_code == 200, response.text
+    expected = {k: v for k, v in first.items() if k != "scopes"}
+    assert response.json() == {**expected, "isDefault": True}
+    assert list(response.json()) == list(expected)
+    assert defaults() == [first["id"]]
+
+    second_path = f"/resources/{second['id']}/is-default"
+    assert api.patch(second_path, json={"isDefault": True}).json()["isDefault"] is True
+    assert defaults() == [second["id"]]
+    assert api.get(f"/resources/{first['id']}").json()["isDefault"] is False
+
+    for body in ({}, {"isDefault": None}, {"isDefault": "true"}, {"isDefault": 1}):
+        error(api.patch(second_path, json=body), 400, "guard.invalid_input")
+    # Logto's failed update: `entity.not_exists`, and the old default stays.
+    unknown = api.patch("/resources/nope/is-default", json={"isDefault": True})
+    error(unknown, 404, "entity.not_exists")
+    assert unknown.json()["message"] == "The resource does not exist."
+    unset_unknown = api.patch("/resources/nope/is-default", json={"isDefault": False})
+    error(unset_unknown, 404, "entity.not_exists")
+    assert defaults() == [second["id"]]
+
+    unset = api.patch(second_path, json={"isDefault": False})
+    assert unset.status_code == 200 and unset.json()["isDefault"] is False
+    assert defaults() == []
+    hooked.assert_nothing()

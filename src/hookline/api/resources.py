@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
@@ -53,6 +61,10 @@ class ResourceCreate(Body):
 class ResourceUpdate(Body):
     name: Annotated[StrictStr, Field(min_length=1, max_length=256)] | None = None
     accessTokenTtl: Ttl | None = None
+
+
+class DefaultFlag(Body):
+    isDefault: StrictBool
 
 
 RESOURCE_COLUMNS = {"name": "name", "accessTokenTtl": "access_token_ttl"}
@@ -108,6 +120,14 @@ async def update_resource(id: str, body: ResourceUpdate, rt: RuntimeDep) -> Any:
     """Rename a resource or change its token TTL; the indicator cannot change."""
     with unit_of_work(rt.engine, rt.waker) as conn:
         return JSON(resources.update_resource(conn, id, body.changes(RESOURCE_COLUMNS)))
+
+
+@router.patch("/resources/{id}/is-default")
+async def set_default_resource(id: str, body: DefaultFlag, request: Request) -> Any:
+    """Make a resource the default one (unsetting any other) or not; fires nothing, as Logto."""
+    return JSON(
+        await change(request, 200, lambda conn: resources.set_default(conn, id, body.isDefault))
+    )
 
 
 @router.delete("/resources/{id}", status_code=204)

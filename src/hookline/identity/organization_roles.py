@@ -26,9 +26,16 @@ from hookline.identity.organizations import (
     search,
     unique,
 )
+from hookline.identity.resources import scope_json
 from hookline.ids import now_ms, random_id
 
 TABLE = "organization_roles"
+
+# The two scope kinds a role grants: (link table, its scope column). Logto serves both through
+# the same relation routes (`/scopes` and `/resource-scopes`), so they share the code.
+Grant = tuple[Any, str]
+ORGANIZATION_SCOPES: Grant = (organization_role_scopes, "organization_scope_id")
+RESOURCE_SCOPES: Grant = (organization_role_resource_scopes, "scope_id")
 
 
 def to_api(row: Any) -> dict[str, Any]:
@@ -48,8 +55,8 @@ def create(
     role_id = random_id()
     with integrity():
         conn.execute(insert(organization_roles).values(id=role_id, created_at=now_ms(), **fields))
-        _link(conn, organization_role_scopes, "organization_scope_id", role_id, scope_ids)
-        _link(conn, organization_role_resource_scopes, "scope_id", role_id, resource_scope_ids)
+        _link(conn, *ORGANIZATION_SCOPES, role_id, scope_ids)
+        _link(conn, *RESOURCE_SCOPES, role_id, resource_scope_ids)
     return get(conn, role_id)
 
 
@@ -135,7 +142,7 @@ def remove(conn: Connection, role_id: str) -> None:
         raise not_exists_with_id(TABLE, role_id)
 
 
-# ---- the role's organization scopes -----------------------------------------------------------
+# ---- the role's organization scopes and resource scopes --------------------------------------
 
 
 def list_scopes(conn: Connection, role_id: str, paging: Paging) -> tuple[list[dict[str, Any]], int]:
@@ -153,6 +160,23 @@ def list_scopes(conn: Connection, role_id: str, paging: Paging) -> tuple[list[di
     return [org_scopes.to_api(row) for row in rows], total
 
 
+def list_resource_scopes(
+    conn: Connection, role_id: str, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    """The resource scopes a role grants, as Logto's scope rows; oldest scope first (the link
+    table has no insertion order on PostgreSQL)."""
+    require_existing(conn, organization_roles, role_id, TABLE)
+    link = organization_role_resource_scopes
+    query = (
+        select(scopes)
+        .join(link, link.c.scope_id == scopes.c.id)
+        .where(link.c.organization_role_id == role_id)
+        .order_by(scopes.c.created_at, scopes.c.id)
+    )
+    rows, total = page(conn, query, paging)
+    return [scope_json(row) for row in rows], total
+
+
 def _require_role(conn: Connection, role_id: str) -> None:
     """Linking to a missing role breaks a foreign key in Logto: 422."""
     if (
@@ -164,30 +188,31 @@ def _require_role(conn: Connection, role_id: str) -> None:
         raise foreign_key_not_found()
 
 
-def add_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
+def add_scopes(
+    conn: Connection, role_id: str, scope_ids: list[str], grant: Grant = ORGANIZATION_SCOPES
+) -> None:
     """Grant scopes; ones already granted are kept as they are."""
     _require_role(conn, role_id)
     with integrity():
-        _link(conn, organization_role_scopes, "organization_scope_id", role_id, scope_ids)
+        _link(conn, *grant, role_id, scope_ids)
 
 
-def replace_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
+def replace_scopes(
+    conn: Connection, role_id: str, scope_ids: list[str], grant: Grant = ORGANIZATION_SCOPES
+) -> None:
+    link, _ = grant
     _require_role(conn, role_id)
-    conn.execute(
-        delete(organization_role_scopes).where(
-            organization_role_scopes.c.organization_role_id == role_id
-        )
-    )
+    conn.execute(delete(link).where(link.c.organization_role_id == role_id))
     with integrity():
-        _link(conn, organization_role_scopes, "organization_scope_id", role_id, scope_ids)
+        _link(conn, *grant, role_id, scope_ids)
 
 
-def remove_scope(conn: Connection, role_id: str, scope_id: str) -> None:
+def remove_scope(
+    conn: Connection, role_id: str, scope_id: str, grant: Grant = ORGANIZATION_SCOPES
+) -> None:
+    link, column = grant
     result = conn.execute(
-        delete(organization_role_scopes).where(
-            organization_role_scopes.c.organization_role_id == role_id,
-            organization_role_scopes.c.organization_scope_id == scope_id,
-        )
+        delete(link).where(link.c.organization_role_id == role_id, link.c[column] == scope_id)
     )
     if result.rowcount == 0:
         raise relation_not_found()

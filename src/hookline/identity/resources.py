@@ -97,10 +97,26 @@ def get_resource(conn: Connection, resource_id: str) -> dict[str, Any]:
 
 def update_resource(conn: Connection, resource_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """`changes` holds `name` and/or `access_token_ttl`; Logto lets neither indicator nor
-    isDefault change here."""
+    isDefault change here (see `set_default`)."""
     find_resource(conn, resource_id)
     if changes:
         conn.execute(update(resources).where(resources.c.id == resource_id).values(**changes))
+    return get_resource(conn, resource_id)
+
+
+def set_default(conn: Connection, resource_id: str, is_default: bool) -> dict[str, Any]:
+    """Logto allows at most one default resource: making one the default unsets the others, in
+    the same transaction."""
+    if conn.execute(select(resources.c.id).where(resources.c.id == resource_id)).first() is None:
+        # Logto's failed update (`UpdateError`), not the `not_exists_with_id` of a lookup.
+        raise ApiError(404, "entity.not_exists", "The resource does not exist.")
+    if is_default:
+        conn.execute(
+            update(resources).where(resources.c.is_default.is_(True)).values(is_default=False)
+        )
+    conn.execute(
+        update(resources).where(resources.c.id == resource_id).values(is_default=is_default)
+    )
     return get_resource(conn, resource_id)
 
 
