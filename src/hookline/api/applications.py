@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from sqlalchemy import Connection
 
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
@@ -13,7 +14,6 @@ from hookline.api.responses import JSON
 from hookline.db.engine import read
 from hookline.errors import invalid_query
 from hookline.identity import applications
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["applications"])
 
@@ -82,11 +82,13 @@ async def create_application(body: ApplicationCreate, rt: RuntimeDep) -> Any:
     """Create an application (200, as Logto). The answer holds the client secret: the only
     time it is shown, since hookline keeps just its hash."""
     metadata = body.oidcClientMetadata.model_dump() if body.oidcClientMetadata else None
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        created = applications.create_application(
+
+    def work(conn: Connection) -> Any:
+        return applications.create_application(
             conn, body.name, body.type, body.description, metadata, body.customData
         )
-    return JSON(created)
+
+    return JSON(await rt.committer.run(work))
 
 
 @router.get("/applications/{id}")
@@ -99,13 +101,14 @@ async def get_application(id: str, rt: RuntimeDep) -> Any:
 async def update_application(id: str, body: ApplicationUpdate, rt: RuntimeDep) -> Any:
     """Change name, description, OIDC metadata or custom data; JSON fields are replaced."""
     changes = body.changes(APPLICATION_COLUMNS)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        return JSON(applications.update_application(conn, id, changes))
+    updated = await rt.committer.run(
+        lambda conn: applications.update_application(conn, id, changes)
+    )
+    return JSON(updated)
 
 
 @router.delete("/applications/{id}", status_code=204)
 async def delete_application(id: str, rt: RuntimeDep) -> Response:
     """Delete an application; its credentials get no new tokens (issued ones run out)."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        applications.delete_application(conn, id)
+    await rt.committer.run(lambda conn: applications.delete_application(conn, id))
     return Response(status_code=204)

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
@@ -23,7 +25,7 @@ from hookline.identity import sentinel
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.messages import Message, MessageError, connector
 from hookline.identity.passwords import hash_password, verify_password
-from hookline.outbox.emit import emit, unit_of_work
+from hookline.outbox.emit import emit
 from hookline.runtime import Runtime
 
 router = APIRouter(tags=["experience"])
@@ -127,8 +129,9 @@ def _blocked(until: int) -> ApiError:
 
 @router.put("/experience", status_code=204)
 async def start(body: StartBody, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.start(conn, body.interactionEvent, body.applicationId)
+    interaction = await rt.committer.run(
+        lambda conn: flows.start(conn, body.interactionEvent, body.applicationId)
+    )
     response = Response(status_code=204)
     response.set_cookie(
         COOKIE,
@@ -143,32 +146,41 @@ async def start(body: StartBody, rt: RuntimeDep) -> Response:
 
 @router.put("/experience/interaction-event", status_code=204)
 async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
-        flows.set_event(conn, interaction, body.interactionEvent)
+    interaction_id = _interaction_id(request)
+
+    def work(conn: Connection) -> None:
+        flows.set_event(conn, flows.load(conn, interaction_id), body.interactionEvent)
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
 @router.post("/experience/verification/password")
 async def verify_password_route(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     identifier = body.identifier.json()
-    _read(rt, request)  # 404 before any work if there is no interaction
+    interaction, _ = _read(rt, request)  # 404 before any work if there is no interaction
     with rt.engine.connect() as conn:
         user = flows.user_by_identifier(conn, identifier["type"], identifier["value"])
     hashed = user["password_hash"] if user is not None else None
-    matched = hashed is not None and verify_password(hashed, body.password)
+    matched = hashed is not None and await run_in_threadpool(verify_password, hashed, body.password)
     suspended = matched and bool(user and user["is_suspended"])
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
+    failed = not matched or suspended
+
+    def work(conn: Connection) -> tuple[int | None, dict[str, Any] | None]:
+        current = flows.load(conn, interaction.id)
         policy = sie.sentinel_policy(sie.load(conn))
-        failed = not matched or suspended
         until = sentinel.report(conn, "Password", identifier["value"], failed, policy)
         if until is not None:
-            _lockout(conn, interaction, _client(request), identifier)
+            _lockout(conn, current, _client(request), identifier)
         elif not failed:
             record = flows.password_record(identifier)
-            interaction.add_record(record)
-            flows.save(conn, interaction)
+            current.add_record(record)
+            flows.save(conn, current)
+            return None, record
+        return until, None
+
+    # The attempt is recorded (and a lockout fired) even when the answer is an error.
+    until, record = await rt.committer.run(work)
     if until is not None:
         raise _blocked(until)
     if suspended:
@@ -191,21 +203,26 @@ async def new_password_identity(body: PasswordBody, request: Request, rt: Runtim
     with rt.engine.connect() as conn:
         flows.check_free(conn, field, identifier["value"])
     sie.check_password(settings, body.password, flows.user_info({field: identifier["value"]}, None))
-    password_hash = hash_password(body.password)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, interaction.id)
+    password_hash = await run_in_threadpool(hash_password, body.password)
+
+    def work(conn: Connection) -> str:
+        current = flows.load(conn, interaction.id)
         record = flows.new_password_record(identifier, password_hash)
-        interaction.add_record(record)
-        flows.save(conn, interaction)
-    return JSON({"verificationId": record["id"]})
+        current.add_record(record)
+        flows.save(conn, current)
+        return record["id"]
+
+    return JSON({"verificationId": await rt.committer.run(work)})
 
 
 @router.post("/experience/verification/verification-code")
 async def send_code(body: CodeSendBody, request: Request, rt: RuntimeDep) -> JSON:
     identifier = body.identifier.json()
     recipient = identifier["value"]
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
+    interaction_id = _interaction_id(request)
+
+    def check_rate(conn: Connection) -> bool:
+        interaction = flows.load(conn, interaction_id)
         policy = sie.rate_limit_policy(sie.load(conn))
         sent = sentinel.sends_within(conn, recipient, policy["sendWindow"])
         limited = sent >= policy["maxSendsPerRecipient"]
@@ -219,7 +236,10 @@ async def send_code(body: CodeSendBody, request: Request, rt: RuntimeDep) -> JSO
                 recipient=recipient,
             )
             emit(conn, "Message.RateLimited", payload)
-    if limited:
+        return limited
+
+    # Committed before the 429, so that the rate-limited event is fired.
+    if await rt.committer.run(check_rate):
         raise ApiError(
             429,
             "request.message_rate_limited",
@@ -231,20 +251,22 @@ async def send_code(body: CodeSendBody, request: Request, rt: RuntimeDep) -> JSO
         await connector(rt.settings).send(Message(recipient, body.interactionEvent, code, kind))
     except MessageError as exc:
         raise ApiError(500, "connector.general", f"Errors occurred in connector: {exc}") from exc
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, interaction.id)
+
+    def store(conn: Connection) -> str:
+        interaction = flows.load(conn, interaction_id)
         sentinel.record_send(conn, recipient)
-        verification_id = flows.store_code(
-            conn, interaction, identifier, code, body.interactionEvent
-        )
-    return JSON({"verificationId": verification_id})
+        return flows.store_code(conn, interaction, identifier, code, body.interactionEvent)
+
+    return JSON({"verificationId": await rt.committer.run(store)})
 
 
 @router.post("/experience/verification/verification-code/verify")
 async def verify_code(body: CodeVerifyBody, request: Request, rt: RuntimeDep) -> JSON:
     identifier = body.identifier.json()
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
+    interaction_id = _interaction_id(request)
+
+    def work(conn: Connection) -> tuple[dict[str, Any], ApiError | None, int | None]:
+        interaction = flows.load(conn, interaction_id)
         record = flows.code_record(interaction, body.verificationId, identifier)
         error = flows.check_code(conn, record, body.code)
         policy = sie.sentinel_policy(sie.load(conn))
@@ -255,6 +277,10 @@ async def verify_code(body: CodeVerifyBody, request: Request, rt: RuntimeDep) ->
             _lockout(conn, interaction, _client(request), identifier)
         elif error is None:
             flows.mark_verified(conn, interaction, record)
+        return record, error, until
+
+    # A wrong code is recorded (and may fire a lockout) before it is answered with its error.
+    record, error, until = await rt.committer.run(work)
     if until is not None:
         raise _blocked(until)
     if error is not None:
@@ -267,9 +293,10 @@ async def identification(
     request: Request, rt: RuntimeDep, body: IdentificationBody | None = None
 ) -> Response:
     verification_id = body.verificationId if body is not None else None
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
-        status = flows.identify(conn, interaction, verification_id)
+    interaction_id = _interaction_id(request)
+    status = await rt.committer.run(
+        lambda conn: flows.identify(conn, flows.load(conn, interaction_id), verification_id)
+    )
     if status == 201:
         return Response("Created", status_code=201, media_type="text/plain")
     return Response(status_code=204)
@@ -287,12 +314,16 @@ async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Re
             user = flows.identified_user(conn, interaction)
         info = flows.user_info(interaction.state["profile"], user)
         sie.check_password(settings, body.value, info)
-        password_hash = hash_password(body.value)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
+        password_hash = await run_in_threadpool(hash_password, body.value)
+    interaction_id = _interaction_id(request)
+
+    def work(conn: Connection) -> None:
+        interaction = flows.load(conn, interaction_id)
         flows.set_profile(
             conn, interaction, body.type, body.value, body.verificationId, password_hash
         )
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
@@ -302,24 +333,35 @@ async def reset_password(body: NewPasswordBody, request: Request, rt: RuntimeDep
     with rt.engine.connect() as conn:
         user: Mapping[str, Any] = flows.forgot_password_user(conn, interaction)
     sie.check_password(settings, body.password, flows.user_info({}, user))
-    if user["password_hash"] and verify_password(user["password_hash"], body.password):
+    same = user["password_hash"] and await run_in_threadpool(
+        verify_password, user["password_hash"], body.password
+    )
+    if same:
         raise flows.same_password()
-    password_hash = hash_password(body.password)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, interaction.id)
-        interaction.state["profile"]["passwordHash"] = password_hash
-        flows.save(conn, interaction)
+    password_hash = await run_in_threadpool(hash_password, body.password)
+
+    def work(conn: Connection) -> None:
+        current = flows.load(conn, interaction.id)
+        current.state["profile"]["passwordHash"] = password_hash
+        flows.save(conn, current)
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
 @router.post("/experience/submit")
 async def submit(request: Request, rt: RuntimeDep) -> JSON:
     client = _client(request)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        interaction = flows.load(conn, _interaction_id(request))
+    interaction_id = _interaction_id(request)
+    base_url = str(request.base_url)
+
+    def work(conn: Connection) -> str:
+        interaction = flows.load(conn, interaction_id)
         for event, payload in flows.submit(conn, interaction, client):
             emit(conn, event, payload)
-        redirect = flows.redirect_to(conn, interaction, str(request.base_url))
+        return flows.redirect_to(conn, interaction, base_url)
+
+    redirect = await rt.committer.run(work)
     response = JSON({"redirectTo": redirect})
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax")
     return response

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from sqlalchemy import Connection
 
 from hookline.api.changes import emit_change
 from hookline.api.deps import RuntimeDep
@@ -13,7 +14,6 @@ from hookline.api.responses import JSON
 from hookline.db.engine import read
 from hookline.identity import invitations as service
 from hookline.identity import organization_members as members
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organization invitations"])
 
@@ -56,8 +56,9 @@ async def list_invitations(
 @router.post("/organization-invitations", status_code=201)
 async def create_invitation(body: InvitationCreate, rt: RuntimeDep) -> Any:
     """A Pending invitation; Logto fires no event for it (§2.6)."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        invitation = service.create(
+
+    def work(conn: Connection) -> Any:
+        return service.create(
             conn,
             body.organizationId,
             body.invitee,
@@ -65,7 +66,8 @@ async def create_invitation(body: InvitationCreate, rt: RuntimeDep) -> Any:
             body.inviterId,
             body.organizationRoleIds,
         )
-    return JSON(invitation, status_code=201)
+
+    return JSON(await rt.committer.run(work), status_code=201)
 
 
 @router.get("/organization-invitations/{id}")
@@ -76,8 +78,7 @@ async def get_invitation(id: str, rt: RuntimeDep) -> Any:
 
 @router.delete("/organization-invitations/{id}", status_code=204)
 async def delete_invitation(id: str, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        service.remove(conn, id)
+    await rt.committer.run(lambda conn: service.remove(conn, id))
     return Response(status_code=204)
 
 
@@ -86,7 +87,8 @@ async def set_invitation_status(
     id: str, body: InvitationStatus, request: Request, rt: RuntimeDep
 ) -> Any:
     """Accepting makes the user a member with the invitation's roles, and says so."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> Any:
         invitation, added = service.set_status(conn, id, body.status, body.acceptedUserId)
         if body.status == "Accepted":
             emit_change(
@@ -97,4 +99,6 @@ async def set_invitation_status(
                 organizationId=invitation["organizationId"],
                 **members.delta(addedUserIds=added),
             )
-    return JSON(invitation)
+        return invitation
+
+    return JSON(await rt.committer.run(work))

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from sqlalchemy import Connection
 
 from hookline.api.changes import change, emit_change, route_event
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
 from hookline.db.engine import read
 from hookline.identity import organization_roles as service
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organization roles"])
 
@@ -89,14 +89,17 @@ async def list_roles(
 async def create_role(body: RoleCreate, request: Request, rt: RuntimeDep) -> Any:
     """Logto adds `OrganizationRole.Scopes.Updated` by hand when the role starts with scopes."""
     fields = body.model_dump(include={"name", "description", "type"})
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> dict[str, Any]:
         role = service.create(conn, fields, body.organizationScopeIds, body.resourceScopeIds)
         route_event(conn, request, 201, role)
         if body.organizationScopeIds or body.resourceScopeIds:
             emit_change(
                 conn, request, 201, "OrganizationRole.Scopes.Updated", organizationRoleId=role["id"]
             )
-    return JSON(role, status_code=201)
+        return role
+
+    return JSON(await rt.committer.run(work), status_code=201)
 
 
 @router.get("/organization-roles/{id}")
@@ -136,9 +139,12 @@ async def list_role_scopes(
 @router.post("/organization-roles/{id}/scopes", status_code=201)
 async def add_role_scopes(id: str, body: ScopeIds, request: Request, rt: RuntimeDep) -> Response:
     """Grant scopes (already granted ones are kept); the event carries no data."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> None:
         service.add_scopes(conn, id, body.organizationScopeIds)
-        route_event(conn, request, 201)
+        route_event(conn, request, 201)  # with no data, as Logto
+
+    await rt.committer.run(work)
     return created()
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from sqlalchemy import Connection
 
 from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
@@ -16,7 +17,6 @@ from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
 from hookline.identity import organizations as service
 from hookline.identity.organizations import unique
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["organizations"])
 
@@ -158,9 +158,12 @@ async def list_members(
 @router.post("/organizations/{id}/users", status_code=201)
 async def add_members(id: str, body: UserIds, request: Request, rt: RuntimeDep) -> Response:
     """Add users; the event lists only those who were not members yet."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> None:
         added = members.add(conn, members.USERS, id, body.userIds)
         _membership(conn, request, 201, id, addedUserIds=added)
+
+    await rt.committer.run(work)
     return created()
 
 
@@ -168,17 +171,21 @@ async def add_members(id: str, body: UserIds, request: Request, rt: RuntimeDep) 
 async def replace_members(
     id: str, body: UserIdsReplace, request: Request, rt: RuntimeDep
 ) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         added, removed = members.replace(conn, members.USERS, id, body.userIds)
         _membership(conn, request, 204, id, addedUserIds=added, removedUserIds=removed)
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
 @router.delete("/organizations/{id}/users/{userId}", status_code=204)
 async def remove_member(id: str, userId: str, request: Request, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         members.remove(conn, members.USERS, id, userId)
         _membership(conn, request, 204, id, removedUserIds=[userId])
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
@@ -200,9 +207,11 @@ async def list_applications(
 async def add_applications(
     id: str, body: ApplicationIds, request: Request, rt: RuntimeDep
 ) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         added = members.add(conn, members.APPLICATIONS, id, body.applicationIds)
         _membership(conn, request, 201, id, addedApplicationIds=added)
+
+    await rt.committer.run(work)
     return created()
 
 
@@ -210,11 +219,13 @@ async def add_applications(
 async def replace_applications(
     id: str, body: ApplicationIdsReplace, request: Request, rt: RuntimeDep
 ) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         added, removed = members.replace(conn, members.APPLICATIONS, id, body.applicationIds)
         _membership(
             conn, request, 204, id, addedApplicationIds=added, removedApplicationIds=removed
         )
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
@@ -222,9 +233,11 @@ async def replace_applications(
 async def remove_application(
     id: str, applicationId: str, request: Request, rt: RuntimeDep
 ) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         members.remove(conn, members.APPLICATIONS, id, applicationId)
         _membership(conn, request, 204, id, removedApplicationIds=[applicationId])
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
@@ -239,9 +252,12 @@ def _membership(conn: Any, request: Request, status: int, org_id: str, **ids: li
 @router.post("/organizations/{id}/users/roles", status_code=201)
 async def assign_roles(id: str, body: UsersRoles, request: Request, rt: RuntimeDep) -> Response:
     """Give every listed member every listed role."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> None:
         added = member_roles.assign(conn, id, body.userIds, body.organizationRoleIds)
         _member_roles(conn, request, 201, id, userIds=unique(body.userIds), added=added)
+
+    await rt.committer.run(work)
     return created()
 
 
@@ -266,11 +282,14 @@ async def list_member_roles(
 async def add_member_roles(
     id: str, userId: str, body: MemberRoles, request: Request, rt: RuntimeDep
 ) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> list[str]:
         member_roles.require_membership(conn, id, userId)
         role_ids = member_roles.resolve(conn, body.organizationRoleIds, body.organizationRoleNames)
         added = member_roles.add_roles(conn, id, userId, role_ids)
         _member_roles(conn, request, 201, id, userId=userId, added=added)
+        return role_ids
+
+    role_ids = await rt.committer.run(work)
     return JSON({"organizationRoleIds": role_ids}, status_code=201)
 
 
@@ -278,11 +297,13 @@ async def add_member_roles(
 async def replace_member_roles(
     id: str, userId: str, body: MemberRoles, request: Request, rt: RuntimeDep
 ) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         member_roles.require_membership(conn, id, userId)
         role_ids = member_roles.resolve(conn, body.organizationRoleIds, body.organizationRoleNames)
         added, removed = member_roles.replace_roles(conn, id, userId, role_ids)
         _member_roles(conn, request, 204, id, userId=userId, added=added, removed=removed)
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
@@ -290,9 +311,11 @@ async def replace_member_roles(
 async def remove_member_role(
     id: str, userId: str, organizationRoleId: str, request: Request, rt: RuntimeDep
 ) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         member_roles.remove_role(conn, id, userId, organizationRoleId)
         _member_roles(conn, request, 204, id, userId=userId, removed=[organizationRoleId])
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 

@@ -20,7 +20,6 @@ from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truth
 from hookline.api.responses import JSON
 from hookline.db.engine import read
 from hookline.identity import resources
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["resources"])
 
@@ -104,8 +103,9 @@ async def list_resources(
 @router.post("/resources", status_code=201)
 async def create_resource(body: ResourceCreate, rt: RuntimeDep) -> Any:
     """Create a resource; no event (Logto fires none for resources, only for their scopes)."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        created = resources.create_resource(conn, body.name, body.indicator, body.accessTokenTtl)
+    created = await rt.committer.run(
+        lambda conn: resources.create_resource(conn, body.name, body.indicator, body.accessTokenTtl)
+    )
     return JSON(created, status_code=201)
 
 
@@ -118,8 +118,8 @@ async def get_resource(id: str, rt: RuntimeDep) -> Any:
 @router.patch("/resources/{id}")
 async def update_resource(id: str, body: ResourceUpdate, rt: RuntimeDep) -> Any:
     """Rename a resource or change its token TTL; the indicator cannot change."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        return JSON(resources.update_resource(conn, id, body.changes(RESOURCE_COLUMNS)))
+    changes = body.changes(RESOURCE_COLUMNS)
+    return JSON(await rt.committer.run(lambda conn: resources.update_resource(conn, id, changes)))
 
 
 @router.patch("/resources/{id}/is-default")
@@ -133,8 +133,7 @@ async def set_default_resource(id: str, body: DefaultFlag, request: Request) -> 
 @router.delete("/resources/{id}", status_code=204)
 async def delete_resource(id: str, rt: RuntimeDep) -> Response:
     """Delete a resource and its scopes; fires nothing, as in Logto."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        resources.delete_resource(conn, id)
+    await rt.committer.run(lambda conn: resources.delete_resource(conn, id))
     return Response(status_code=204)
 
 

@@ -6,14 +6,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field, StrictBool, StrictStr
+from sqlalchemy import Connection
 
-from hookline.api.changes import change, emit_change, route_event
+from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.db.engine import read
 from hookline.identity import roles
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["roles"])
 
@@ -61,18 +61,20 @@ async def list_roles(
 
 
 @router.post("/roles")
-async def create_role(body: RoleCreate, request: Request, rt: RuntimeDep) -> Any:
+async def create_role(body: RoleCreate, request: Request) -> Any:
     """Create a role (200, as Logto): `Role.Created`; with `scopeIds` (even empty, as in
     Logto) also a hand-made `Role.Scopes.Updated` carrying `roleId` and the scopes."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> Any:
         role, assigned = roles.create_role(
             conn, body.name, body.description, body.type, body.isDefault, body.scopeIds
         )
         # Logto appends this one inside the handler, before the route table's Role.Created.
         if assigned is not None:
             emit_change(conn, request, 200, "Role.Scopes.Updated", data=assigned, roleId=role["id"])
-        route_event(conn, request, 200, role)
-    return JSON(role)
+        return role
+
+    return JSON(await change(request, 200, work))
 
 
 @router.get("/roles/{id}")

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Body
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
 from hookline.identity import sign_in_experience as sie
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["sign in exp"])
 
@@ -25,5 +24,4 @@ async def get_sign_in_exp(rt: RuntimeDep) -> JSON:
 
 @router.patch("/sign-in-exp")
 async def patch_sign_in_exp(rt: RuntimeDep, body: Annotated[dict[str, Any], Body()]) -> JSON:
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        return JSON(sie.patch(conn, body))
+    return JSON(await rt.committer.run(lambda conn: sie.patch(conn, body)))

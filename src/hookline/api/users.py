@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from hookline.api.changes import change, emit_change, route_event
+from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
 from hookline.db.engine import read
@@ -17,7 +17,6 @@ from hookline.errors import ApiError, invalid_input
 from hookline.identity import users as service
 from hookline.identity.passwords import hash_password, is_argon2_digest
 from hookline.identity.users import role_projection, user_projection, user_response
-from hookline.outbox.emit import unit_of_work
 
 router = APIRouter(tags=["users"])
 
@@ -186,24 +185,24 @@ async def update_user(userId: str, body: UserUpdate, request: Request) -> Any:
 
 
 @router.patch("/users/{userId}/custom-data")
-async def patch_custom_data(
-    userId: str, body: CustomDataPatch, request: Request, rt: RuntimeDep
-) -> Any:
+async def patch_custom_data(userId: str, body: CustomDataPatch, request: Request) -> Any:
     """Merge top-level keys into the custom data; answers the whole custom data."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        row = service.merge_json(conn, userId, "custom_data", body.customData)
-        route_event(conn, request, 200, row["custom_data"])
-    return JSON(row["custom_data"])
+
+    def work(conn: Connection) -> Any:
+        return service.merge_json(conn, userId, "custom_data", body.customData)["custom_data"]
+
+    return JSON(await change(request, 200, work))
 
 
 @router.patch("/users/{userId}/profile")
-async def patch_profile(userId: str, body: ProfilePatch, request: Request, rt: RuntimeDep) -> Any:
+async def patch_profile(userId: str, body: ProfilePatch, request: Request) -> Any:
     """Merge top-level claims into the profile; answers the whole profile."""
-    profile = body.profile.model_dump(exclude_unset=True)
-    with unit_of_work(rt.engine, rt.waker) as conn:
-        row = service.merge_json(conn, userId, "profile", profile)
-        route_event(conn, request, 200, row["profile"])
-    return JSON(row["profile"])
+    claims = body.profile.model_dump(exclude_unset=True)
+
+    def work(conn: Connection) -> Any:
+        return service.merge_json(conn, userId, "profile", claims)["profile"]
+
+    return JSON(await change(request, 200, work))
 
 
 @router.patch("/users/{userId}/password")
@@ -228,9 +227,12 @@ async def set_suspended(userId: str, body: SuspensionPatch, request: Request) ->
 @router.delete("/users/{userId}", status_code=204)
 async def delete_user(userId: str, request: Request, rt: RuntimeDep) -> Response:
     """Fires Logto's hand-made `User.Deleted`: the user as it was, before the context."""
-    with unit_of_work(rt.engine, rt.waker) as conn:
+
+    def work(conn: Connection) -> None:
         row = service.delete_user(conn, userId)
         emit_change(conn, request, 204, "User.Deleted", data=user_projection(row), data_first=True)
+
+    await rt.committer.run(work)
     return Response(status_code=204)
 
 
@@ -263,23 +265,30 @@ async def list_user_roles(
 
 @router.post("/users/{userId}/roles", status_code=201)
 async def add_user_roles(userId: str, body: RoleIds, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> list[str]:
         added = service.add_user_roles(conn, userId, body.roleIds)
         _roles_changed(conn, request, 201, userId, added, [])
+        return added
+
+    added = await rt.committer.run(work)
     return JSON({"roleIds": body.roleIds, "addedRoleIds": added}, status_code=201)
 
 
 @router.put("/users/{userId}/roles")
 async def replace_user_roles(userId: str, body: RoleIds, request: Request, rt: RuntimeDep) -> Any:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         added, removed = service.replace_user_roles(conn, userId, body.roleIds)
         _roles_changed(conn, request, 200, userId, added, removed)
+
+    await rt.committer.run(work)
     return JSON({"roleIds": body.roleIds})
 
 
 @router.delete("/users/{userId}/roles/{roleId}", status_code=204)
 async def remove_user_role(userId: str, roleId: str, request: Request, rt: RuntimeDep) -> Response:
-    with unit_of_work(rt.engine, rt.waker) as conn:
+    def work(conn: Connection) -> None:
         service.remove_user_role(conn, userId, roleId)
         _roles_changed(conn, request, 204, userId, [], [roleId])
+
+    await rt.committer.run(work)
     return Response(status_code=204)
