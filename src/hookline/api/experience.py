@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
+from hookline.db.engine import read
 from hookline.errors import ApiError
 from hookline.identity import experience as flows
 from hookline.identity import sentinel
@@ -110,7 +111,7 @@ def _interaction_id(request: Request) -> str:
 
 
 def _read(rt: Runtime, request: Request) -> tuple[flows.Interaction, dict[str, Any]]:
-    with rt.engine.connect() as conn:
+    with read(rt.engine) as conn:
         return flows.load(conn, _interaction_id(request)), sie.load(conn)
 
 
@@ -159,7 +160,7 @@ async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Res
 async def verify_password_route(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     identifier = body.identifier.json()
     interaction, _ = _read(rt, request)  # 404 before any work if there is no interaction
-    with rt.engine.connect() as conn:
+    with read(rt.engine) as conn:
         user = flows.user_by_identifier(conn, identifier["type"], identifier["value"])
     hashed = user["password_hash"] if user is not None else None
     matched = hashed is not None and await run_in_threadpool(verify_password, hashed, body.password)
@@ -200,7 +201,7 @@ async def new_password_identity(body: PasswordBody, request: Request, rt: Runtim
     identifier = body.identifier.json()
     interaction, settings = _read(rt, request)
     field = flows.PROFILE_FIELDS[identifier["type"]]
-    with rt.engine.connect() as conn:
+    with read(rt.engine) as conn:
         flows.check_free(conn, field, identifier["value"])
     sie.check_password(settings, body.password, flows.user_info({field: identifier["value"]}, None))
     password_hash = await run_in_threadpool(hash_password, body.password)
@@ -310,7 +311,7 @@ async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Re
         flows.guard_not_forgot_password(interaction)
         if body.value is None:
             raise flows.invalid_value("value", "Required")
-        with rt.engine.connect() as conn:
+        with read(rt.engine) as conn:
             user = flows.identified_user(conn, interaction)
         info = flows.user_info(interaction.state["profile"], user)
         sie.check_password(settings, body.value, info)
@@ -330,7 +331,7 @@ async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Re
 @router.put("/experience/profile/password", status_code=204)
 async def reset_password(body: NewPasswordBody, request: Request, rt: RuntimeDep) -> Response:
     interaction, settings = _read(rt, request)
-    with rt.engine.connect() as conn:
+    with read(rt.engine) as conn:
         user: Mapping[str, Any] = flows.forgot_password_user(conn, interaction)
     sie.check_password(settings, body.password, flows.user_info({}, user))
     same = user["password_hash"] and await run_in_threadpool(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
-from hookline.db.engine import read, write
+from hookline.db.engine import read
 from hookline.errors import ApiError, invalid_query
 from hookline.hooks import service
 from hookline.hooks.testing import send_test
@@ -37,8 +37,7 @@ async def list_hooks(
 @router.post("", status_code=201)
 async def create_hook(body: HookCreate, rt: RuntimeDep) -> Any:
     """Create a hook; its signing key is generated here."""
-    with write(rt.engine) as conn:
-        return JSON(service.create(conn, body), status_code=201)
+    return JSON(await rt.committer.run(lambda conn: service.create(conn, body)), status_code=201)
 
 
 @router.get("/{id}")
@@ -51,15 +50,13 @@ async def get_hook(id: str, rt: RuntimeDep, includeExecutionStats: str | None = 
 @router.patch("/{id}")
 async def update_hook(id: str, body: HookUpdate, rt: RuntimeDep) -> Any:
     """Update a hook; a given `config` replaces the stored one whole."""
-    with write(rt.engine) as conn:
-        return JSON(service.patch(conn, id, body))
+    return JSON(await rt.committer.run(lambda conn: service.patch(conn, id, body)))
 
 
 @router.delete("/{id}", status_code=204)
 async def delete_hook(id: str, rt: RuntimeDep) -> Response:
     """Delete a hook; its logs stay."""
-    with write(rt.engine) as conn:
-        service.remove(conn, id)
+    await rt.committer.run(lambda conn: service.remove(conn, id))
     return Response(status_code=204)
 
 
@@ -75,8 +72,7 @@ async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:
 @router.patch("/{id}/signing-key")
 async def rotate_signing_key(id: str, rt: RuntimeDep) -> Any:
     """Replace the signing key; every later request is signed with the new one."""
-    with write(rt.engine) as conn:
-        return JSON(service.rotate_signing_key(conn, id))
+    return JSON(await rt.committer.run(lambda conn: service.rotate_signing_key(conn, id)))
 
 
 @router.get("/{id}/recent-logs")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body
 
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
+from hookline.db.engine import read
 from hookline.identity import sign_in_experience as sie
 
 router = APIRouter(tags=["sign in exp"])
@@ -18,7 +19,7 @@ router = APIRouter(tags=["sign in exp"])
 
 @router.get("/sign-in-exp")
 async def get_sign_in_exp(rt: RuntimeDep) -> JSON:
-    with rt.engine.connect() as conn:
+    with read(rt.engine) as conn:
         return JSON(sie.load(conn))
 
 
