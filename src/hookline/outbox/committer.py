@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, exc
 
 from hookline.db.engine import is_locked
 from hookline.outbox.emit import took_emitted
-from hookline.outbox.fanout import transaction_memo
+from hookline.outbox.fanout import savepoint_rolled_back
 from hookline.outbox.wakeup import Waker
 
 T = TypeVar("T")
@@ -139,7 +139,7 @@ class GroupCommitter:
         except Exception:
             batch.rollback()
             took_emitted(conn)
-            transaction_memo(conn).clear()  # a NOTIFY it sent is undone too
+            savepoint_rolled_back(conn)
         return [_in_savepoint(conn, work) for work in works]
 
     @staticmethod
@@ -169,7 +169,7 @@ def _in_savepoint(conn: Connection, work: Work) -> Outcome:
         result = work(conn)
     except Exception as error:
         savepoint.rollback()
-        transaction_memo(conn).clear()
+        savepoint_rolled_back(conn)
         return False, error
     savepoint.commit()
     return True, result
