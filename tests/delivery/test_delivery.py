@@ -170,3 +170,17 @@ def test_a_backlog_for_a_slow_receiver_does_not_hold_the_others(api, receiver: R
         emit(api)
     fast = receiver.wait_for(20, "/fast", timeout=5)
     assert max(r.at for r in fast) - started < 1.5
+
+
+def test_an_answer_with_nul_characters_is_recorded_and_holds_up_nothing(
+    api, receiver: Receiver
+) -> None:
+    """PostgreSQL's text refuses NUL: the logged answer has them replaced, and the recording
+    of later attempts goes on."""
+    receiver.on("/nul", Reply(body=b"ok\x00then\x00"))
+    hook = make_hook(api, receiver.url("/nul"))
+    emit(api, payload={"seq": 1})
+    emit(api, payload={"seq": 2})
+    logs = wait_for_logs(api, hook["id"], 2)
+    assert [log["payload"]["result"] for log in logs] == ["Success", "Success"]
+    assert logs[0]["payload"]["response"]["body"] == "ok\ufffdthen\ufffd"

@@ -479,3 +479,11 @@ def test_new_users_get_the_default_user_roles(api: httpx.Client, make_role) -> N
     make_role("MachineToMachine", is_default=True)
     user = new_user(api, username=unique())
     assert [r["id"] for r in api.get(f"/users/{user['id']}/roles").json()] == [default]
+
+
+def test_a_value_the_database_cannot_hold_is_a_400(api: httpx.Client) -> None:
+    """Never a 500: what SQLite keeps and PostgreSQL refuses (a NUL character) is a 400."""
+    response = api.post("/users", json={"username": "nul_in_name", "name": "a\u0000b"})
+    assert response.status_code in (200, 400)  # SQLite holds it; PostgreSQL cannot
+    if response.status_code == 400:
+        assert response.json()["code"] == "guard.invalid_input"

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from hookline.api.deps import check_token, needs_token
 from hookline.api.responses import JSON
-from hookline.errors import ApiError, constraint_violated
+from hookline.errors import ApiError, constraint_violated, invalid_input
 
 
 def _issues(exc: RequestValidationError) -> tuple[list[dict], str]:
@@ -57,6 +57,14 @@ def install(app: FastAPI) -> None:
         # What a check before the write could not see: another process wrote first.
         refused = constraint_violated(str(getattr(exc, "orig", None) or exc))
         return JSON(refused.body(), status_code=refused.status)
+
+    async def _unstorable(_request: Request, _exc: Exception) -> JSON:
+        # A value the database cannot hold (a NUL character for PostgreSQL, say).
+        refused = invalid_input("A value cannot be stored as given.")
+        return JSON(refused.body(), status_code=refused.status)
+
+    for data_error in (sqlalchemy.exc.DataError, psycopg.DataError):
+        app.add_exception_handler(data_error, _unstorable)
 
     for integrity_error in (
         sqlalchemy.exc.IntegrityError,

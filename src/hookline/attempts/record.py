@@ -18,8 +18,14 @@ def log_row(claimed: Claimed, attempt: int, outcome: Outcome) -> tuple:
         attempt,
         "Success" if outcome.ok else "Error",
         outcome.status,
-        outcome.body,
-        outcome.error_text(),
+        _storable(outcome.body),
+        _storable(outcome.error_text()),
         round(outcome.duration_ms, 3),
         now_ms(),
     )
+
+
+def _storable(text: str | None) -> str | None:
+    """A receiver's answer as text a database takes: PostgreSQL refuses NUL characters, and
+    one refused row would hold up the recording of every other."""
+    return text.replace("\x00", "\ufffd") if text and "\x00" in text else text
