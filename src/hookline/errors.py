@@ -73,12 +73,15 @@ def foreign_key_not_found() -> ApiError:
 
 
 def constraint_violated(driver_message: str) -> ApiError:
-    """Logto's answer to a write the database refused: a reference to nothing, or a value
-    already taken (by a concurrent request that won the race, say)."""
-    if "FOREIGN KEY" in driver_message.upper():
+    """Logto's answer to a write the database refused: a reference to nothing, a value
+    already taken (by a concurrent request that won the race, say), or a value missing."""
+    message = driver_message.upper()
+    if "FOREIGN KEY" in message:
         return foreign_key_not_found()
-    return ApiError(
-        422,
-        "entity.unique_integrity_violation",
-        "The entity already exists. Please check the input and try again.",
-    )
+    if "UNIQUE" in message or "DUPLICATE KEY" in message:
+        return ApiError(
+            422,
+            "entity.unique_integrity_violation",
+            "The entity already exists. Please check the input and try again.",
+        )
+    return invalid_input(f"A value is missing or not allowed: {driver_message.splitlines()[0]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import string
+import threading
 import time
 
 _LOWER = string.digits + string.ascii_lowercase
@@ -39,6 +40,7 @@ def client_secret() -> str:
 
 _last_ms = 0
 _counter = 0
+_lock = threading.Lock()
 # Tells apart ids made in the same millisecond by different processes.
 _origin = f"{os.getpid() & 0xFFF:03x}{int.from_bytes(os.urandom(2), 'big') & 0xFFF:03x}"
 
@@ -46,13 +48,15 @@ _origin = f"{os.getpid() & 0xFFF:03x}{int.from_bytes(os.urandom(2), 'big') & 0xF
 def sortable_id(prefix: str) -> str:
     """`<prefix>_` + 22 hex chars that sort by creation time: ms, a counter, the process."""
     global _last_ms, _counter
-    # Never behind the last id, even if the wall clock steps back.
-    now = max(int(time.time() * 1000), _last_ms)
-    if now == _last_ms:
-        _counter += 1
-    else:
-        _last_ms, _counter = now, 0
-    return f"{prefix}_{now:011x}{_counter & 0xFFFFF:05x}{_origin}"
+    with _lock:  # the event loop and the commit thread both make ids
+        # Never behind the last id, even if the wall clock steps back.
+        now = max(int(time.time() * 1000), _last_ms)
+        if now == _last_ms:
+            _counter += 1
+        else:
+            _last_ms, _counter = now, 0
+        counter = _counter
+    return f"{prefix}_{now:011x}{counter & 0xFFFFF:05x}{_origin}"
 
 
 def now_ms() -> int:

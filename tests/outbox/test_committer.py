@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Connection, Engine, event, text
 
@@ -149,4 +150,43 @@ def test_a_postgresql_connection_lost_between_batches_is_replaced(postgres_url: 
 
     asyncio.run(test())
     assert stored(engine) == {"before", "after"}
+    engine.dispose()
+
+
+def test_a_batch_that_loses_a_deadlock_runs_again(postgres_url: str) -> None:
+    """Another process and the batch each wait for a row the other holds; PostgreSQL picks
+    the batch to give way, and the batch runs again once the other has gone on."""
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
+        conn.exec_driver_sql("INSERT INTO notes (id, text) VALUES (1, 'one'), (2, 'two')")
+        # The committer's session finds the deadlock first, so it is the one to give way.
+        conn.exec_driver_sql("ALTER ROLE CURRENT_USER SET deadlock_timeout = '50ms'")
+    other = psycopg.connect(postgres_url)
+    other.execute("SET deadlock_timeout = '10s'")
+
+    def two_then_one(conn: Connection) -> str:
+        conn.execute(text("UPDATE notes SET text = 'batch 2' WHERE id = 2"))
+        conn.execute(text("UPDATE notes SET text = 'batch 1' WHERE id = 1"))
+        return "done"
+
+    async def test() -> None:
+        committer = GroupCommitter(engine, None)
+        other.execute("UPDATE notes SET text = 'other 1' WHERE id = 1")  # holds row 1
+        running = asyncio.ensure_future(committer.run(two_then_one))
+        await asyncio.sleep(0.3)  # the batch holds row 2 and waits for row 1
+        other.execute("UPDATE notes SET text = 'other 2' WHERE id = 2")  # waits: a deadlock
+        other.commit()
+        assert await asyncio.wait_for(running, 10) == "done"
+        committer.close()
+
+    try:
+        asyncio.run(test())
+    finally:
+        other.close()
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ALTER ROLE CURRENT_USER RESET deadlock_timeout")
+    with engine.connect() as conn:
+        rows = dict(conn.exec_driver_sql("SELECT id, text FROM notes").all())
+    assert rows == {1: "batch 1", 2: "batch 2"}  # ran again after the other committed
     engine.dispose()

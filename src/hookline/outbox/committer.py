@@ -17,6 +17,7 @@ from hookline.outbox.wakeup import Waker
 
 T = TypeVar("T")
 _IDLE_BEFORE_PING = 1.0  # seconds
+_COLLISION_RETRIES = 3
 Work = Callable[[Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, result or exception)
 
@@ -63,6 +64,7 @@ class GroupCommitter:
 
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()
+        batch: list[tuple[Work, asyncio.Future[Any]]] = []
         try:
             await asyncio.sleep(0)  # let the requests of this loop turn join the batch
             while self._pending:
@@ -82,8 +84,13 @@ class GroupCommitter:
                 if emitted and self._waker is not None:
                     self._waker.notify()
                 self._answer(batch, outcomes)
+                batch = []
         finally:
             self._flusher = None
+            # Cancelled (the server stopping): nobody waits for an answer that never comes.
+            for _, future in batch + self._pending:
+                if not future.done():
+                    future.cancel()
 
     async def _begin_sqlite(self) -> Connection:
         pause = 0.0002
@@ -108,24 +115,42 @@ class GroupCommitter:
             except Exception:
                 conn.invalidate()
                 conn = self._connection()
-        conn.begin()
         try:
-            return self._transact(conn, works)
+            for _ in range(_COLLISION_RETRIES):
+                conn.begin()
+                try:
+                    return self._transact(conn, works)
+                except _Collided:
+                    # Another process's transaction and this batch each waited for the other
+                    # (deadlock) and this one was picked to give way: nothing of it was kept,
+                    # so it runs again, from the start.
+                    conn = self._connection()
+            conn.begin()
+            return self._transact(conn, works, may_collide=False)
         finally:
             self._used_at = time.monotonic()
 
-    def _transact(self, conn: Connection, works: list[Work]) -> tuple[list[Outcome], bool]:
+    def _transact(
+        self, conn: Connection, works: list[Work], may_collide: bool = True
+    ) -> tuple[list[Outcome], bool]:
         """Run `works` in the transaction begun on `conn` and commit it; also tell whether
-        it stored deliveries."""
+        it stored deliveries. Raises `_Collided` (rolled back) if it lost a deadlock."""
         try:
             if len(works) == 1:
                 outcomes: list[Outcome] = [(True, works[0](conn))]
             else:
                 outcomes = self._all_or_each(conn, works)
+            if may_collide and any(not ok and _collided(value) for ok, value in outcomes):
+                raise _Collided
             conn.commit()
-        except Exception as error:
+        except BaseException as error:
+            # Even on an interrupt: a transaction left open would hold SQLite's lock for good.
             conn.rollback()
             took_emitted(conn)
+            if may_collide and _collided(error):
+                raise _Collided from error
+            if not isinstance(error, Exception) or isinstance(error, _Collided):
+                raise
             return [(False, error)] * len(works), False
         return outcomes, took_emitted(conn)
 
@@ -161,6 +186,16 @@ class GroupCommitter:
                 driver = self._conn.connection.dbapi_connection
                 driver.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
         return self._conn
+
+
+class _Collided(Exception):
+    """The batch lost a deadlock to another process's transaction and was rolled back."""
+
+
+def _collided(error: BaseException) -> bool:
+    # PostgreSQL's deadlock_detected and serialization_failure: the transaction may succeed
+    # if run again. SQLite has one writer at a time, so never.
+    return getattr(getattr(error, "orig", error), "sqlstate", None) in ("40P01", "40001")
 
 
 def _in_savepoint(conn: Connection, work: Work) -> Outcome:

@@ -106,7 +106,11 @@ class PostgresQueue:
         leaves polling until the next claim that finds the database back listens again."""
         self._wake = wake
         listener = await asyncpg.connect(self._dsn)
-        await listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
+        try:
+            await listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
+        except BaseException:
+            listener.terminate()
+            raise
         listener.add_termination_listener(self._listener_lost)
         self._listener = listener
 
@@ -122,7 +126,7 @@ class PostgresQueue:
         if self._listener is None and self._wake is not None:
             try:
                 await self.listen(self._wake)
-            except (OSError, asyncpg.PostgresError) as error:
+            except Exception as error:  # the server is still away: poll, try at the next claim
                 log.warning("cannot listen yet: %s", error, extra={"action": "listen"})
 
     async def claim(
@@ -136,7 +140,10 @@ class PostgresQueue:
         """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook
         counting the `busy` ones (hook → deliveries this dispatcher has in flight)."""
         full, room = hook_shares(busy, per_hook)
-        async with self._pool.acquire() as conn:
+        # Listening first: a NOTIFY sent during the claim then wakes the next one.
+        await self._listen_again()
+        # One transaction: if reading the targets fails, the leases are not taken either.
+        async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 _CLAIM,
                 now,
@@ -150,7 +157,6 @@ class PostgresQueue:
                 self.worker,
             )
             hooks = await self._hooks(conn) if rows else {}
-        await self._listen_again()
         return claimed_rows(rows, hooks)
 
     async def _hooks(self, conn: asyncpg.Connection) -> dict[str, tuple]:
