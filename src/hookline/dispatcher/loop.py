@@ -88,7 +88,9 @@ class Dispatcher:
                     if len(claimed) == limit:
                         await asyncio.sleep(0)
                         continue
-                    due = await self._queue.next_due()
+                    cap = settings.max_in_flight_per_hook
+                    full = [hook for hook, n in self._per_hook.items() if n >= cap]
+                    due = await self._queue.next_due(full)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                     # The database is away (a restart, a network cut): try again at the poll.
                     log.exception("claim failed", extra={"action": "claim"})

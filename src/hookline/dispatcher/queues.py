@@ -27,7 +27,7 @@ class Queue(Protocol):
         per_hook: int,
         busy: Mapping[str, int] | None = None,
     ) -> list[Claimed]: ...
-    async def next_due(self) -> float | None: ...
+    async def next_due(self, skip: Sequence[str] = ()) -> float | None: ...
     async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[tuple]) -> None: ...
     async def release(self, delivery_ids: Sequence[str], now: float) -> None: ...
     async def release_orphans(self, now: float) -> int: ...
@@ -66,8 +66,8 @@ class LockAwaitingQueue:
     ) -> list[Claimed]:
         return await _awaiting_lock(self._queue.claim, limit, now, lease_until, per_hook, busy)
 
-    async def next_due(self) -> float | None:
-        return await _awaiting_lock(self._queue.next_due)
+    async def next_due(self, skip: Sequence[str] = ()) -> float | None:
+        return await _awaiting_lock(self._queue.next_due, skip)
 
     async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[tuple]) -> None:
         await _awaiting_lock(self._queue.finish, finishes, log_rows)

@@ -170,9 +170,13 @@ class PostgresQueue:
             self._hooks_revision = revision
         return self._hooks_cache
 
-    async def next_due(self) -> float | None:
+    async def next_due(self, skip: Sequence[str] = ()) -> float | None:
+        """When the next delivery comes due, leaving out the hooks in `skip` (those whose
+        share this worker has in flight: waiting for them would be a busy loop)."""
         return await self._pool.fetchval(
-            "SELECT min(next_attempt_at) FROM deliveries WHERE status < 2"
+            "SELECT min(next_attempt_at) FROM deliveries"
+            " WHERE status < 2 AND NOT hook_id = ANY($1::text[])",
+            list(skip),
         )
 
     async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[tuple]) -> None:

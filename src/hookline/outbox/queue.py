@@ -157,9 +157,12 @@ class SqliteQueue:
             self._hooks_cache, self._hooks_revision = targets, revision
         return self._hooks_cache
 
-    def next_due(self) -> float | None:
+    def next_due(self, skip: Sequence[str] = ()) -> float | None:
+        """When the next delivery comes due, leaving out the hooks in `skip` (those whose
+        share this dispatcher has in flight: waiting for them would be a busy loop)."""
+        without = f" AND hook_id NOT IN ({','.join('?' * len(skip))})" if skip else ""
         row = self._conn.execute(
-            "SELECT min(next_attempt_at) FROM deliveries WHERE status < 2"
+            f"SELECT min(next_attempt_at) FROM deliveries WHERE status < 2{without}", tuple(skip)
         ).fetchone()
         return row[0] if row else None
 

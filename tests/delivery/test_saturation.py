@@ -1,0 +1,37 @@
+"""A hook whose receiver holds every request it may have in flight: the dispatcher waits for a
+slot instead of polling the queue in a loop."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from tests.delivery.test_delivery import emit, make_hook
+from tests.support.receiver import Receiver, Reply
+from tests.support.server import Server
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_saturated_hook_does_not_keep_the_dispatcher_busy(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    receiver.on("/slow", *[Reply(delay=4)] * 20)
+    server = Server(tmp_path, HOOKLINE_MAX_IN_FLIGHT_PER_HOOK="2").start()
+    try:
+        with server.client() as api:
+            make_hook(api, receiver.url("/slow"))
+            for seq in range(10):  # 2 in flight, 8 due and waiting for a slot
+                emit(api, payload={"seq": seq})
+            receiver.wait_for(2, "/slow")
+            assert server.process is not None
+            before = cpu_seconds(server.process.pid)
+            time.sleep(2)
+            busy = cpu_seconds(server.process.pid) - before
+        assert busy < 0.15, f"{busy:.2f} s of CPU in 2 s while waiting"
+    finally:
+        server.stop()
