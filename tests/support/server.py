@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from hookline.db.sql import for_driver
 from tests.support import backend
 
 ADMIN_ID = "test-admin"
@@ -109,7 +110,7 @@ class Server:
         url = self.env["HOOKLINE_DATABASE_URL"]
         if url.startswith("postgresql"):
             with psycopg.connect(url, autocommit=True) as conn:
-                cursor = conn.execute(statement.replace("%", "%%").replace("?", "%s"), params)
+                cursor = conn.execute(for_driver("postgresql", statement), params)
                 return cursor.fetchall() if cursor.description else []
         # The server may hold the write lock for a moment: wait for it as hookline does.
         path = url.removeprefix("sqlite:///")

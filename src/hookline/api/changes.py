@@ -62,12 +62,13 @@ def emit_change(
 
 async def change(request: Request, status: int, work: Callable[[Connection], T]) -> T:
     """Run `work` and fire the route's event in one transaction, shared with concurrent
-    requests (group commit); its result is the `data` (none for a 204). Raising inside
+    requests (group commit); its result is the `data`: none for a 204 or a `work` that
+    returns nothing, as Logto sends none for a response without a body. Raising inside
     `work` rolls both back."""
 
     def unit(conn: Connection) -> T:
         result = work(conn)
-        route_event(conn, request, status, NO_DATA if status == 204 else result)
+        route_event(conn, request, status, NO_DATA if status == 204 or result is None else result)
         return result
 
     return await request.app.state.runtime.committer.run(unit)

@@ -137,14 +137,9 @@ async def list_role_scopes(
 
 
 @router.post("/organization-roles/{id}/scopes", status_code=201)
-async def add_role_scopes(id: str, body: ScopeIds, request: Request, rt: RuntimeDep) -> Response:
+async def add_role_scopes(id: str, body: ScopeIds, request: Request) -> Response:
     """Grant scopes (already granted ones are kept); the event carries no data."""
-
-    def work(conn: Connection) -> None:
-        service.add_scopes(conn, id, body.organizationScopeIds)
-        route_event(conn, request, 201)  # with no data, as Logto
-
-    await rt.committer.run(work)
+    await change(request, 201, lambda conn: service.add_scopes(conn, id, body.organizationScopeIds))
     return created()
 
 

@@ -15,7 +15,16 @@ from hookline.config import Settings
 from hookline.dispatcher.queues import Queue, open_queue
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
-from hookline.outbox.queue import CANCELLED, DELIVERED, FAILED, PENDING, Claimed, Finish, worker_id
+from hookline.outbox.queue import (
+    CANCELLED,
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Claimed,
+    Finish,
+    hook_shares,
+    worker_id,
+)
 from hookline.sender.outcome import Outcome
 from hookline.sender.request import Target, build
 from hookline.sender.transport import Transport
@@ -88,8 +97,7 @@ class Dispatcher:
                     if len(claimed) == limit:
                         await asyncio.sleep(0)
                         continue
-                    cap = settings.max_in_flight_per_hook
-                    full = [hook for hook, n in self._per_hook.items() if n >= cap]
+                    full, _ = hook_shares(self._per_hook, settings.max_in_flight_per_hook)
                     due = await self._queue.next_due(full)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                     # The database is away (a restart, a network cut): try again at the poll.
