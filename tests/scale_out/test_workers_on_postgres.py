@@ -168,8 +168,8 @@ def test_a_hanging_receiver_does_not_slow_the_other_hooks(
     workers.env["HOOKLINE_REQUEST_TIMEOUT"] = "10"
     workers.start("worker-0")
     workers.start("worker-1")
-    time.sleep(1)  # both listening
     url = server.env["HOOKLINE_DATABASE_URL"]
+    wait_until(lambda: listening(url) == 2, 30)  # a worker started late is not a slow hook
     engine = make_engine(url)
     emitted: dict[int, float] = {}
     for seq in range(200):  # 20 events/s for 10 s: the hanging hook's share fills up
@@ -182,6 +182,16 @@ def test_a_hanging_receiver_does_not_slow_the_other_hooks(
     lags = sorted(r.at - emitted[json.loads(r.body)["seq"]] for r in fast)
     p99 = lags[int(len(lags) * 0.99) - 1]
     assert p99 < 0.1, f"p99 {p99 * 1000:.0f} ms, p50 {lags[len(lags) // 2] * 1000:.0f} ms"
+
+
+def listening(url: str) -> int:
+    """How many sessions wait for new deliveries: a worker listens once it is ready."""
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND starts_with(query, 'LISTEN')"
+        " AND strpos(query, 'hookline_deliveries') > 0"
+    )
+    return server_rows(url, sql)[0][0]
 
 
 def server_rows(url: str, sql: str) -> list[tuple]:
