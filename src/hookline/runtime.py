@@ -13,6 +13,7 @@ from hookline.auth.tokens import Verifier
 from hookline.config import MANAGEMENT_API_RESOURCE, Settings
 from hookline.db.engine import make_engine, write
 from hookline.db.migrate import one_process_at_a_time, upgrade
+from hookline.db.reader import Reader
 from hookline.outbox.committer import GroupCommitter
 from hookline.outbox.wakeup import Waker, wake_directory
 from hookline.sender.transport import Transport
@@ -22,6 +23,7 @@ from hookline.sender.transport import Transport
 class Runtime:
     settings: Settings
     engine: Engine
+    read: Reader
     key: SigningKey
     verifier: Verifier
     waker: Waker
@@ -49,6 +51,7 @@ class Runtime:
         return cls(
             settings=settings,
             engine=engine,
+            read=Reader(engine),
             key=key,
             verifier=Verifier(key, MANAGEMENT_API_RESOURCE),
             waker=waker,
@@ -62,4 +65,5 @@ class Runtime:
         await self.transport.close()
         self.waker.close()
         self.committer.close()
+        self.read.close()
         self.engine.dispose()

@@ -11,7 +11,6 @@ from sqlalchemy import Connection
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.errors import invalid_query
 from hookline.identity import applications
 
@@ -71,8 +70,7 @@ async def list_applications(
     """Applications, newest first; paginated only when `page` or `page_size` is given."""
     types = _types(request)
     paging = page_params(page, page_size, required=False)
-    with read(rt.engine) as conn:
-        items, total = applications.list_applications(conn, types, paging)
+    items, total = await rt.read(lambda conn: applications.list_applications(conn, types, paging))
     headers = pagination_headers(request, *paging, total) if paging else None
     return JSON(items, headers=headers)
 
@@ -93,8 +91,7 @@ async def create_application(body: ApplicationCreate, rt: RuntimeDep) -> Any:
 
 @router.get("/applications/{id}")
 async def get_application(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(applications.get_application(conn, id))
+    return JSON(await rt.read(lambda conn: applications.get_application(conn, id)))
 
 
 @router.patch("/applications/{id}")

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.errors import ApiError
 from hookline.identity import experience as flows
 from hookline.identity import sentinel
@@ -110,9 +109,9 @@ def _interaction_id(request: Request) -> str:
     return interaction_id
 
 
-def _read(rt: Runtime, request: Request) -> tuple[flows.Interaction, dict[str, Any]]:
-    with read(rt.engine) as conn:
-        return flows.load(conn, _interaction_id(request)), sie.load(conn)
+async def _read(rt: Runtime, request: Request) -> tuple[flows.Interaction, dict[str, Any]]:
+    interaction_id = _interaction_id(request)
+    return await rt.read(lambda conn: (flows.load(conn, interaction_id), sie.load(conn)))
 
 
 def _lockout(
@@ -159,9 +158,10 @@ async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Res
 @router.post("/experience/verification/password")
 async def verify_password_route(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     identifier = body.identifier.json()
-    interaction, _ = _read(rt, request)  # 404 before any work if there is no interaction
-    with read(rt.engine) as conn:
-        user = flows.user_by_identifier(conn, identifier["type"], identifier["value"])
+    interaction, _ = await _read(rt, request)  # 404 before any work if there is no interaction
+    user = await rt.read(
+        lambda conn: flows.user_by_identifier(conn, identifier["type"], identifier["value"])
+    )
     hashed = user["password_hash"] if user is not None else None
     matched = hashed is not None and await run_in_threadpool(verify_password, hashed, body.password)
     suspended = matched and bool(user and user["is_suspended"])
@@ -199,10 +199,9 @@ async def verify_password_route(body: PasswordBody, request: Request, rt: Runtim
 async def new_password_identity(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     """Register with an identifier and a password (Logto's username sign-up)."""
     identifier = body.identifier.json()
-    interaction, settings = _read(rt, request)
+    interaction, settings = await _read(rt, request)
     field = flows.PROFILE_FIELDS[identifier["type"]]
-    with read(rt.engine) as conn:
-        flows.check_free(conn, field, identifier["value"])
+    await rt.read(lambda conn: flows.check_free(conn, field, identifier["value"]))
     sie.check_password(settings, body.password, flows.user_info({field: identifier["value"]}, None))
     password_hash = await run_in_threadpool(hash_password, body.password)
 
@@ -307,12 +306,11 @@ async def identification(
 async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Response:
     password_hash = None
     if body.type == "password":
-        interaction, settings = _read(rt, request)
+        interaction, settings = await _read(rt, request)
         flows.guard_not_forgot_password(interaction)
         if body.value is None:
             raise flows.invalid_value("value", "Required")
-        with read(rt.engine) as conn:
-            user = flows.identified_user(conn, interaction)
+        user = await rt.read(lambda conn: flows.identified_user(conn, interaction))
         info = flows.user_info(interaction.state["profile"], user)
         sie.check_password(settings, body.value, info)
         password_hash = await run_in_threadpool(hash_password, body.value)
@@ -330,9 +328,10 @@ async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Re
 
 @router.put("/experience/profile/password", status_code=204)
 async def reset_password(body: NewPasswordBody, request: Request, rt: RuntimeDep) -> Response:
-    interaction, settings = _read(rt, request)
-    with read(rt.engine) as conn:
-        user: Mapping[str, Any] = flows.forgot_password_user(conn, interaction)
+    interaction, settings = await _read(rt, request)
+    user: Mapping[str, Any] = await rt.read(
+        lambda conn: flows.forgot_password_user(conn, interaction)
+    )
     sie.check_password(settings, body.password, flows.user_info({}, user))
     same = user["password_hash"] and await run_in_threadpool(
         verify_password, user["password_hash"], body.password

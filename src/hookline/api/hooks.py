@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request, Response
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
-from hookline.db.engine import read
 from hookline.errors import ApiError, invalid_query
 from hookline.hooks import service
 from hookline.hooks.testing import send_test
@@ -28,8 +27,9 @@ async def list_hooks(
 ) -> Any:
     """List hooks, newest first; paginated only when `page` or `page_size` is given."""
     paging = page_params(page, page_size, required=False)
-    with read(rt.engine) as conn:
-        items, total = service.list_hooks(conn, truthy(includeExecutionStats), paging)
+    items, total = await rt.read(
+        lambda conn: service.list_hooks(conn, truthy(includeExecutionStats), paging)
+    )
     headers = pagination_headers(request, *paging, total) if paging else None
     return JSON(items, headers=headers)
 
@@ -43,8 +43,7 @@ async def create_hook(body: HookCreate, rt: RuntimeDep) -> Any:
 @router.get("/{id}")
 async def get_hook(id: str, rt: RuntimeDep, includeExecutionStats: str | None = None) -> Any:
     """Get a hook; any non-empty `includeExecutionStats` adds its 24 h counts, as in Logto."""
-    with read(rt.engine) as conn:
-        return JSON(service.get(conn, id, bool(includeExecutionStats)))
+    return JSON(await rt.read(lambda conn: service.get(conn, id, bool(includeExecutionStats))))
 
 
 @router.patch("/{id}")
@@ -63,8 +62,7 @@ async def delete_hook(id: str, rt: RuntimeDep) -> Response:
 @router.post("/{id}/test", status_code=204)
 async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:
     """Send test payloads to the URL and headers given, signed with the stored key."""
-    with read(rt.engine) as conn:
-        key = service.stored_signing_key(conn, id)
+    key = await rt.read(lambda conn: service.stored_signing_key(conn, id))
     await send_test(rt.transport, id, key, body, rt.settings.user_agent)
     return Response(status_code=204)
 
@@ -93,8 +91,9 @@ async def hook_recent_logs(
         raise ApiError(
             400, "log.invalid_time_window", "The start time must not be after the end time."
         )
-    with read(rt.engine) as conn:
-        entries, total = recent_logs(conn, id, number, size, logKey, start, end)
+    entries, total = await rt.read(
+        lambda conn: recent_logs(conn, id, number, size, logKey, start, end)
+    )
     return JSON(entries, headers=pagination_headers(request, number, size, total))
 
 

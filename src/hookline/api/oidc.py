@@ -14,7 +14,6 @@ from hookline.api.responses import JSON
 from hookline.auth.applications import verify_secret
 from hookline.auth.tokens import issue
 from hookline.config import MANAGEMENT_API_RESOURCE
-from hookline.db.engine import read
 
 router = APIRouter(prefix="/oidc", tags=["OIDC"])
 
@@ -45,8 +44,7 @@ async def token(request: Request, rt: RuntimeDep) -> Any:
         return _oauth_error(400, "unsupported_grant_type", "unsupported grant_type requested")
     if not isinstance(client_id, str) or not isinstance(secret, str):
         return _oauth_error(401, "invalid_client", "client authentication failed")
-    with read(rt.engine) as conn:
-        valid = verify_secret(conn, client_id, secret)
+    valid = await rt.read(lambda conn: verify_secret(conn, client_id, secret))
     if not valid:
         return _oauth_error(401, "invalid_client", "client authentication failed")
     resource = form.get("resource") or MANAGEMENT_API_RESOURCE

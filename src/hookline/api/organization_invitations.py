@@ -11,7 +11,6 @@ from sqlalchemy import Connection
 from hookline.api.changes import emit_change
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import invitations as service
 from hookline.identity import organization_members as members
 
@@ -49,8 +48,7 @@ async def list_invitations(
     invitee: str | None = None,
 ) -> Any:
     filters = {"organizationId": organizationId, "inviterId": inviterId, "invitee": invitee}
-    with read(rt.engine) as conn:
-        return JSON(service.list_invitations(conn, filters))
+    return JSON(await rt.read(lambda conn: service.list_invitations(conn, filters)))
 
 
 @router.post("/organization-invitations", status_code=201)
@@ -72,8 +70,7 @@ async def create_invitation(body: InvitationCreate, rt: RuntimeDep) -> Any:
 
 @router.get("/organization-invitations/{id}")
 async def get_invitation(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(service.get(conn, id))
+    return JSON(await rt.read(lambda conn: service.get(conn, id)))
 
 
 @router.delete("/organization-invitations/{id}", status_code=204)

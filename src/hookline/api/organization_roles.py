@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 from hookline.api.changes import change, emit_change, route_event
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import organization_roles as service
 
 router = APIRouter(tags=["organization roles"])
@@ -80,8 +79,7 @@ async def list_roles(
 ) -> Any:
     """Roles with the scopes and resource scopes they grant."""
     number, size = page_params(page, page_size, required=True) or (1, 20)
-    with read(rt.engine) as conn:
-        items, total = service.list_roles(conn, q, (number, size))
+    items, total = await rt.read(lambda conn: service.list_roles(conn, q, (number, size)))
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 
@@ -104,8 +102,7 @@ async def create_role(body: RoleCreate, request: Request, rt: RuntimeDep) -> Any
 
 @router.get("/organization-roles/{id}")
 async def get_role(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(service.get(conn, id))
+    return JSON(await rt.read(lambda conn: service.get(conn, id)))
 
 
 @router.patch("/organization-roles/{id}")
@@ -131,8 +128,7 @@ async def list_role_scopes(
     page_size: str | None = None,
 ) -> Any:
     number, size = page_params(page, page_size, required=True) or (1, 20)
-    with read(rt.engine) as conn:
-        items, total = service.list_scopes(conn, id, (number, size))
+    items, total = await rt.read(lambda conn: service.list_scopes(conn, id, (number, size)))
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 
@@ -170,8 +166,9 @@ async def list_role_resource_scopes(
     page_size: str | None = None,
 ) -> Any:
     number, size = page_params(page, page_size, required=True) or (1, 20)
-    with read(rt.engine) as conn:
-        items, total = service.list_resource_scopes(conn, id, (number, size))
+    items, total = await rt.read(
+        lambda conn: service.list_resource_scopes(conn, id, (number, size))
+    )
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import organization_scopes as service
 
 router = APIRouter(tags=["organization scopes"])
@@ -42,8 +41,7 @@ async def list_scopes(
     page_size: str | None = None,
 ) -> Any:
     number, size = page_params(page, page_size, required=True) or (1, 20)
-    with read(rt.engine) as conn:
-        items, total = service.list_scopes(conn, q, (number, size))
+    items, total = await rt.read(lambda conn: service.list_scopes(conn, q, (number, size)))
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 
@@ -57,8 +55,7 @@ async def create_scope(body: ScopeCreate, request: Request) -> Any:
 
 @router.get("/organization-scopes/{id}")
 async def get_scope(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(service.get(conn, id))
+    return JSON(await rt.read(lambda conn: service.get(conn, id)))
 
 
 @router.patch("/organization-scopes/{id}")

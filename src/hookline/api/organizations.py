@@ -12,7 +12,6 @@ from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.organization_roles import created
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
 from hookline.identity import organizations as service
@@ -103,8 +102,9 @@ async def list_organizations(
 ) -> Any:
     """Newest first; `showFeatured` adds `usersCount` and up to three `featuredUsers`."""
     number, size = _paged(request, page, page_size)
-    with read(rt.engine) as conn:
-        items, total = service.list_organizations(conn, q, (number, size), truthy(showFeatured))
+    items, total = await rt.read(
+        lambda conn: service.list_organizations(conn, q, (number, size), truthy(showFeatured))
+    )
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 
@@ -118,8 +118,7 @@ async def create_organization(body: OrganizationCreate, request: Request) -> Any
 
 @router.get("/organizations/{id}")
 async def get_organization(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(service.get(conn, id))
+    return JSON(await rt.read(lambda conn: service.get(conn, id)))
 
 
 @router.patch("/organizations/{id}")
@@ -150,8 +149,7 @@ async def list_members(
 ) -> Any:
     """Members with their `organizationRoles` (`{id, name}`)."""
     number, size = _paged(request, page, page_size)
-    with read(rt.engine) as conn:
-        items, total = members.list_users(conn, id, q, (number, size))
+    items, total = await rt.read(lambda conn: members.list_users(conn, id, q, (number, size)))
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 
@@ -198,8 +196,7 @@ async def list_applications(
     page_size: str | None = None,
 ) -> Any:
     number, size = _paged(request, page, page_size)
-    with read(rt.engine) as conn:
-        items, total = members.list_applications(conn, id, (number, size))
+    items, total = await rt.read(lambda conn: members.list_applications(conn, id, (number, size)))
     return JSON(items, headers=pagination_headers(request, number, size, total))
 
 
@@ -272,8 +269,7 @@ async def list_member_roles(
 ) -> Any:
     """Paginated only when `page` or `page_size` is given, as in Logto."""
     paging = page_params(page, page_size, required=False)
-    with read(rt.engine) as conn:
-        items, total = member_roles.list_roles(conn, id, userId, paging)
+    items, total = await rt.read(lambda conn: member_roles.list_roles(conn, id, userId, paging))
     headers = pagination_headers(request, *paging, total) if paging else None
     return JSON(items, headers=headers)
 

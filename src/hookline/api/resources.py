@@ -18,7 +18,6 @@ from pydantic import (
 from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import resources
 
 router = APIRouter(tags=["resources"])
@@ -94,8 +93,9 @@ async def list_resources(
 ) -> Any:
     """All resources, paginated only when `page` or `page_size` is given."""
     paging = page_params(page, page_size, required=False)
-    with read(rt.engine) as conn:
-        items, total = resources.list_resources(conn, truthy(includeScopes), paging)
+    items, total = await rt.read(
+        lambda conn: resources.list_resources(conn, truthy(includeScopes), paging)
+    )
     headers = pagination_headers(request, *paging, total) if paging else None
     return JSON(items, headers=headers)
 
@@ -111,8 +111,7 @@ async def create_resource(body: ResourceCreate, rt: RuntimeDep) -> Any:
 
 @router.get("/resources/{id}")
 async def get_resource(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(resources.get_resource(conn, id))
+    return JSON(await rt.read(lambda conn: resources.get_resource(conn, id)))
 
 
 @router.patch("/resources/{id}")
@@ -148,8 +147,7 @@ async def list_scopes(
     """A resource's scopes, always paginated (20 a page unless told), as Logto."""
     paging = page_params(page, page_size, required=True)
     assert paging is not None
-    with read(rt.engine) as conn:
-        items, total = resources.list_scopes(conn, resourceId, paging)
+    items, total = await rt.read(lambda conn: resources.list_scopes(conn, resourceId, paging))
     return JSON(items, headers=pagination_headers(request, *paging, total))
 
 

@@ -12,7 +12,6 @@ from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import roles
 
 router = APIRouter(tags=["roles"])
@@ -55,8 +54,7 @@ async def list_roles(
     """Roles, newest first, always paginated (20 a page unless told), as Logto."""
     paging = page_params(page, page_size, required=True)
     assert paging is not None
-    with read(rt.engine) as conn:
-        items, total = roles.list_roles(conn, type, paging)
+    items, total = await rt.read(lambda conn: roles.list_roles(conn, type, paging))
     return JSON(items, headers=pagination_headers(request, *paging, total))
 
 
@@ -79,8 +77,7 @@ async def create_role(body: RoleCreate, request: Request) -> Any:
 
 @router.get("/roles/{id}")
 async def get_role(id: str, rt: RuntimeDep) -> Any:
-    with read(rt.engine) as conn:
-        return JSON(roles.get_role(conn, id))
+    return JSON(await rt.read(lambda conn: roles.get_role(conn, id)))
 
 
 @router.patch("/roles/{id}")
@@ -109,8 +106,7 @@ async def list_role_scopes(
 ) -> Any:
     """The role's scopes with their resources; paginated only when asked."""
     paging = page_params(page, page_size, required=False)
-    with read(rt.engine) as conn:
-        items, total = roles.list_role_scopes(conn, id, paging)
+    items, total = await rt.read(lambda conn: roles.list_role_scopes(conn, id, paging))
     headers = pagination_headers(request, *paging, total) if paging else None
     return JSON(items, headers=headers)
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Body
 
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.identity import sign_in_experience as sie
 
 router = APIRouter(tags=["sign in exp"])
@@ -19,8 +18,7 @@ router = APIRouter(tags=["sign in exp"])
 
 @router.get("/sign-in-exp")
 async def get_sign_in_exp(rt: RuntimeDep) -> JSON:
-    with read(rt.engine) as conn:
-        return JSON(sie.load(conn))
+    return JSON(await rt.read(lambda conn: sie.load(conn)))
 
 
 @router.patch("/sign-in-exp")

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
-from hookline.db.engine import read
 from hookline.errors import ApiError, invalid_input
 from hookline.identity import users as service
 from hookline.identity.passwords import hash_password, is_argon2_digest
@@ -161,16 +160,16 @@ async def list_users(
     """Users, newest first, always paginated; Logto's `search` parameters filter them."""
     number, size = page_params(page, page_size, required=True) or (1, 20)
     params = request.query_params.multi_items()
-    with read(rt.engine) as conn:
-        rows, total = service.list_users(conn, params, number, size, excludeRoleId)
+    rows, total = await rt.read(
+        lambda conn: service.list_users(conn, params, number, size, excludeRoleId)
+    )
     headers = pagination_headers(request, number, size, total)
     return JSON([user_projection(row) for row in rows], headers=headers)
 
 
 @router.get("/users/{userId}")
 async def get_user(userId: str, rt: RuntimeDep, includeSsoIdentities: str | None = None) -> Any:
-    with read(rt.engine) as conn:
-        answer = user_response(service.find_user(conn, userId))
+    answer = await rt.read(lambda conn: user_response(service.find_user(conn, userId)))
     if truthy(includeSsoIdentities):
         answer["ssoIdentities"] = []  # hookline has no enterprise SSO connectors
     return JSON(answer)
@@ -257,8 +256,9 @@ async def list_user_roles(
 ) -> Any:
     number, size = page_params(page, page_size, required=True) or (1, 20)
     params = request.query_params.multi_items()
-    with read(rt.engine) as conn:
-        rows, total = service.list_user_roles(conn, userId, params, number, size)
+    rows, total = await rt.read(
+        lambda conn: service.list_user_roles(conn, userId, params, number, size)
+    )
     headers = pagination_headers(request, number, size, total)
     return JSON([role_projection(row) for row in rows], headers=headers)
 

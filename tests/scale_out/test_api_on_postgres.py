@@ -1,0 +1,36 @@
+"""The API on PostgreSQL, where every read is a round trip and can wait on a lock."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+
+from tests.support.server import Server
+
+
+def test_a_read_waiting_on_a_lock_does_not_stall_the_other_requests(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    server = Server(tmp_path, HOOKLINE_DATABASE_URL=postgres_url, HOOKLINE_DISPATCH="false").start()
+    try:
+        with (
+            server.client() as blocked,
+            server.client() as other,
+            psycopg.connect(postgres_url) as locker,
+            ThreadPoolExecutor(1) as pool,
+        ):
+            locker.execute("LOCK TABLE hooks IN ACCESS EXCLUSIVE MODE")  # held until rollback
+            waiting = pool.submit(blocked.get, "/hooks", timeout=30)
+            time.sleep(0.5)
+            assert not waiting.done()  # the read waits for the lock
+            started = time.monotonic()
+            assert other.get("/users", timeout=5).status_code == 200
+            assert other.get("/roles", timeout=5).status_code == 200
+            assert time.monotonic() - started < 1
+            locker.rollback()
+            assert waiting.result(timeout=10).status_code == 200
+    finally:
+        server.stop()
