@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,14 @@ class Settings(BaseSettings):
     claim_batch: int = 200
     poll_interval: float = 1.0
     token_ttl: int = 3600
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # text: one readable line per record; json: one object per line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("allow_private_networks")
     @classmethod

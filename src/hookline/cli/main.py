@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
 import typer
+from pydantic import ValidationError
 
+from hookline import logs
 from hookline.config import Settings
 
 app = typer.Typer(help="hookline: webhooks for identity events.", no_args_is_help=True)
+log = logging.getLogger("hookline")
+
+
+def load_settings() -> Settings:
+    """The settings, or a line per bad variable and exit status 2 instead of a traceback."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            # Not the value itself: it could be a secret.
+            name = "HOOKLINE_" + "_".join(str(part).upper() for part in problem["loc"])
+            typer.echo(f"hookline: {name}: {problem['msg']}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -32,13 +48,27 @@ def serve(
 
     from hookline.app import create_app
 
-    settings = Settings()
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
     if dispatchers is not None:
         settings.dispatchers = dispatchers
     if dispatch is not None:
         settings.dispatch = dispatch
+    log.info(
+        "serving",
+        extra={
+            "action": "serve",
+            "address": f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}",
+            "database": logs.mask_url(settings.database_url),
+            "dispatches": settings.dispatch and settings.dispatchers == 0,
+            "dispatcher_processes": settings.dispatchers if settings.dispatch else 0,
+        },
+    )
     if settings.allow_private_networks:
-        typer.echo(f"hookline: webhooks may reach {settings.allow_private_networks}", err=True)
+        log.warning(
+            "webhooks may reach these networks despite the SSRF guard",
+            extra={"action": "allow_private_networks", "networks": settings.allow_private_networks},
+        )
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -47,6 +77,8 @@ def serve(
         http="httptools",
         access_log=False,
         log_level="warning",
+        # uvicorn's own records go through the handler logs.configure installed.
+        log_config=None,
         timeout_graceful_shutdown=15,
     )
 
@@ -60,7 +92,12 @@ def worker() -> None:
     from hookline.db.migrate import upgrade
     from hookline.dispatcher.loop import Dispatcher
 
-    settings = Settings()
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    log.info(
+        "worker starting",
+        extra={"action": "worker_start", "database": logs.mask_url(settings.database_url)},
+    )
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()
@@ -73,6 +110,7 @@ def worker() -> None:
         await dispatcher.run()
 
     uvloop.run(main())
+    log.info("worker stopped", extra={"action": "worker_stop"})
 
 
 @app.command()
@@ -81,4 +119,4 @@ def migrate() -> None:
     from hookline.db.engine import make_engine
     from hookline.db.migrate import upgrade
 
-    upgrade(make_engine(Settings().database_url))
+    upgrade(make_engine(load_settings().database_url))

@@ -57,7 +57,9 @@ class Dispatcher:
         self.wake.set()
 
     async def run(self) -> None:
-        self._queue = await open_queue(self.settings.database_url, worker_id())
+        worker = worker_id()
+        self._queue = await open_queue(self.settings.database_url, worker)
+        log.info("dispatcher started", extra={"action": "dispatch", "worker": worker})
         try:
             released = await self._queue.release_orphans(time.time())
             if released:
