@@ -53,13 +53,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             processes = DispatcherProcesses(settings.dispatchers)
             processes.start()
+            task = asyncio.create_task(processes.watch())
         try:
             yield
         finally:
             if dispatcher is not None and task is not None:
                 dispatcher.stop()
                 await task
-            if processes is not None:
+            if processes is not None and task is not None:
+                task.cancel()
                 processes.stop()
             await runtime.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -51,3 +52,31 @@ def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(
         if worker.poll() is None:
             worker.kill()
         server.stop()
+
+
+def children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return {int(child) for child in f.read().split()}
+
+
+def test_a_dispatcher_process_that_dies_is_replaced(tmp_path, receiver: Receiver) -> None:
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    try:
+        assert server.process is not None
+        with server.client() as api:
+            make_hook(api, receiver.url("/h"))
+            time.sleep(1)  # the dispatcher is up
+            (first,) = children(server.process.pid)
+            os.kill(first, signal.SIGKILL)
+            emit(api, payload={"seq": 1})  # while no dispatcher runs
+            receiver.wait_for(1, "/h", timeout=15)
+            (second,) = children(server.process.pid)
+            assert second != first
+            emit(api, payload={"seq": 2})
+            got = receiver.wait_for(2, "/h", timeout=15)
+            assert sorted(json.loads(r.body)["seq"] for r in got) == [1, 2]
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "dispatcher process exited; starting another" in log
+    assert f"pid={first}" in log and "exit_code=-9" in log
