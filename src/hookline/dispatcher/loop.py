@@ -8,8 +8,6 @@ import logging
 import time
 from collections import Counter
 
-import asyncpg
-
 from hookline.attempts.record import log_row
 from hookline.config import Settings
 from hookline.dispatcher.queues import Queue, open_queue
@@ -36,6 +34,7 @@ class Dispatcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.wake = asyncio.Event()
+        self.worker = worker_id()  # the lease owner, kept when the dispatcher starts over
         self._stopping = False
         self._policy = RetryPolicy(
             base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
@@ -57,9 +56,24 @@ class Dispatcher:
         self.wake.set()
 
     async def run(self) -> None:
-        worker = worker_id()
-        self._queue = await open_queue(self.settings.database_url, worker)
-        log.info("dispatcher started", extra={"action": "dispatch", "worker": worker})
+        """Dispatch until `stop()`. A failure (the database away at start, say) is logged and
+        the dispatcher starts over at the next poll: one that stopped would leave every later
+        event undelivered while the API goes on accepting them."""
+        try:
+            while not self._stopping:
+                try:
+                    await self._run_once()
+                except Exception:
+                    log.exception("dispatcher failed; starting over", extra={"action": "dispatch"})
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), self.settings.poll_interval)
+        finally:
+            await self._transport.close()
+
+    async def _run_once(self) -> None:
+        self._queue = await open_queue(self.settings.database_url, self.worker)
+        self._recording = True
+        log.info("dispatcher started", extra={"action": "dispatch", "worker": self.worker})
         try:
             released = await self._queue.release_orphans(time.time())
             if released:
@@ -82,7 +96,6 @@ class Dispatcher:
                 await self._queue.release(list(self._in_flight), time.time())
         finally:
             await self._queue.close()
-            await self._transport.close()
 
     async def _claim_loop(self) -> None:
         settings = self.settings
@@ -101,8 +114,9 @@ class Dispatcher:
                         continue
                     full, _ = hook_shares(self._per_hook, settings.max_in_flight_per_hook)
                     due = await self._queue.next_due(full)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    # The database is away (a restart, a network cut): try again at the poll.
+                except Exception:
+                    # The database is away (a restart, a network cut), its disk is full...:
+                    # try again at the poll.
                     log.exception("claim failed", extra={"action": "claim"})
                     due = None
                 if due is not None:

@@ -81,6 +81,7 @@ class LockAwaitingQueue:
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.close()
+        self._queue.close()
 
 
 async def _awaiting_lock(call: Callable[..., T], *args: object) -> T:

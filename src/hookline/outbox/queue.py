@@ -157,6 +157,9 @@ class SqliteQueue:
             self._hooks_cache, self._hooks_revision = targets, revision
         return self._hooks_cache
 
+    def close(self) -> None:
+        self._conn.close()
+
     def next_due(self, skip: Sequence[str] = ()) -> float | None:
         """When the next delivery comes due, leaving out the hooks in `skip` (those whose
         share this dispatcher has in flight: waiting for them would be a busy loop)."""
