@@ -44,7 +44,9 @@ def test_500_is_retried_until_success_with_one_webhook_id(api, receiver: Receive
     assert len({r.header("webhook-id") for r in got}) == 1
     assert len({r.body for r in got}) == 1
     gaps = [b.at - a.at for a, b in zip(got, got[1:], strict=False)]
-    assert 0.15 <= gaps[0] < 0.5 and 0.6 <= gaps[1] < 1.5, gaps  # 0.2 s, then 0.8 s, ±20 %
+    # 0.2 s, then 0.8 s, ±20 %; a loaded machine can only make them later, so the upper
+    # bounds leave it room.
+    assert 0.15 <= gaps[0] < 0.6 and 0.6 <= gaps[1] < 2.0, gaps
     entries = wait_for_logs(api, hook["id"], 3)
     assert results(entries) == [(1, "Error", 500), (2, "Error", 500), (3, "Success", 200)]
     failed = next(e for e in entries if e["payload"]["attempt"] == 1)["payload"]
