@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Connection, Engine, event, text
 
 from hookline.db.engine import make_engine
-from hookline.outbox.committer import GroupCommitter
+from hookline.outbox.committer import DatabaseBusy, GroupCommitter
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -126,6 +126,26 @@ async def _awaits_the_lock(engine: Engine) -> None:
     other.execute("COMMIT")
     assert await asyncio.wait_for(waiting, 2) == "later"
     ticking.cancel()
+    assert stored(engine) == {"later"}
+    committer.close()
+    other.close()
+
+
+def test_a_sqlite_lock_held_too_long_fails_the_write_instead_of_hanging(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT UNIQUE)")
+    asyncio.run(_gives_up_on_the_lock(engine))
+
+
+async def _gives_up_on_the_lock(engine: Engine) -> None:
+    committer = GroupCommitter(engine, None, lock_wait=0.3)
+    other = sqlite3.connect(engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(DatabaseBusy):
+        await asyncio.wait_for(committer.run(insert("stuck")), 5)
+    other.execute("COMMIT")
+    assert await committer.run(insert("later")) == "later"  # the next write finds it free
     assert stored(engine) == {"later"}
     committer.close()
     other.close()

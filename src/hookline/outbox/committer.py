@@ -22,6 +22,10 @@ Work = Callable[[Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, result or exception)
 
 
+class DatabaseBusy(Exception):
+    """Another process has held SQLite's write lock for longer than a write may wait."""
+
+
 class GroupCommitter:
     """Runs the units of work queued while the last batch ran in a single transaction.
 
@@ -35,8 +39,9 @@ class GroupCommitter:
     runs in a thread of its own while the loop goes on reading requests for the next one.
     """
 
-    def __init__(self, engine: Engine, waker: Waker | None) -> None:
+    def __init__(self, engine: Engine, waker: Waker | None, lock_wait: float = 10.0) -> None:
         self._engine = engine
+        self._lock_wait = lock_wait
         self._waker = waker
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
@@ -94,6 +99,7 @@ class GroupCommitter:
 
     async def _begin_sqlite(self) -> Connection:
         pause = 0.0002
+        deadline = time.monotonic() + self._lock_wait
         while True:
             conn = self._connection()
             try:
@@ -102,6 +108,10 @@ class GroupCommitter:
             except exc.OperationalError as error:
                 if not is_locked(error.orig):
                     raise
+            if time.monotonic() > deadline:
+                # Writers elsewhere hold the database for milliseconds; one that holds it
+                # this long is stuck, and the callers get an answer rather than a hang.
+                raise DatabaseBusy(f"the database stayed locked for {self._lock_wait:g} s")
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.01)
 
