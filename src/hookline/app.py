@@ -26,7 +26,7 @@ from hookline.api import (
     status,
     users,
 )
-from hookline.api.deps import require_token
+from hookline.api.deps import no_nul, require_token
 from hookline.api.responses import JSON
 from hookline.config import Settings
 from hookline.dispatcher.loop import Dispatcher
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     errors.install(app)
-    management = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+    management = APIRouter(prefix="/api", dependencies=[Depends(require_token), Depends(no_nul)])
     # Routes are matched in order: the hot ones (ingest, user creation) come first.
     for resource in (
         hook_events,

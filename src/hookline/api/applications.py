@@ -8,13 +8,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import Connection
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.errors import invalid_query
 from hookline.identity import applications
 
-router = APIRouter(tags=["applications"])
+router = APIRouter(tags=["applications"], route_class=JSONRoute)
 
 AppName = Annotated[StrictStr, Field(min_length=1, max_length=256)]
 AppType = Literal["Native", "SPA", "Traditional", "MachineToMachine"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 
@@ -53,17 +55,42 @@ def check_token(request: Request) -> None:
         raise ApiError(401, "auth.unauthorized", "Unauthorized. Please check credentials.") from exc
 
 
+async def no_nul(request: Request) -> None:
+    """Refuse a NUL character in a path parameter or the query. PostgreSQL cannot compare a
+    value holding one (SQLite can, and finds nothing): both answer the same this way."""
+    if any("\x00" in value for value in request.path_params.values()):
+        raise ApiError(
+            400,
+            "guard.invalid_input",
+            "The request params is invalid.",
+            details="A path parameter holds a NUL character.",
+        )
+    if any("\x00" in item for pair in request.query_params.multi_items() for item in pair):
+        raise invalid_query("A query parameter holds a NUL character.")
+
+
 def truthy(value: str | None) -> bool:
     """Logto's yes-words for boolean query flags."""
     return value is not None and value.lower() in {"1", "true", "y", "yes", "yep", "yeah"}
+
+
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def query_int(value: str) -> int:
+    """An integer as JavaScript's `Number()` reads one; Python's `int()` would also take
+    other scripts' digits (`１`) and underscores (`1_0`). Raises ValueError."""
+    if not _INTEGER.fullmatch(value):
+        raise ValueError(value)
+    return int(value)
 
 
 def page_params(page: str | None, page_size: str | None, required: bool) -> tuple[int, int] | None:
     if not required and page is None and page_size is None:
         return None
     try:
-        number = int(page) if page is not None else 1
-        size = int(page_size) if page_size is not None else 20
+        number = query_int(page) if page is not None else 1
+        size = query_int(page_size) if page_size is not None else 20
     except ValueError as exc:
         raise invalid_query("page and page_size must be integers") from exc
     if not 1 <= number <= 2**31 or not 1 <= size <= 100:
@@ -74,9 +101,13 @@ def page_params(page: str | None, page_size: str | None, required: bool) -> tupl
 def pagination_headers(request: Request, page: int, size: int, total: int) -> dict[str, str]:
     """`Total-Number` and a `Link` header with first/prev/next/last, as Logto sends them."""
     last = max(1, -(-total // size))
+    # The path as sent, still percent-encoded: decoded, an id in it may hold characters a
+    # header cannot (non-Latin-1 text, say).
+    raw = request.scope.get("raw_path")
+    url = request.url.replace(path=raw.decode("latin-1") if raw else quote(request.url.path))
 
     def link(number: int, rel: str) -> str:
-        return f'<{request.url.include_query_params(page=number)}>; rel="{rel}"'
+        return f'<{url.include_query_params(page=number)}>; rel="{rel}"'
 
     links = [link(1, "first")]
     if page > 1:

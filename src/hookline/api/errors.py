@@ -20,6 +20,8 @@ def _issues(exc: RequestValidationError) -> tuple[list[dict], str]:
     for error in exc.errors():
         path = [p for p in error.get("loc", ()) if p not in ("body", "query", "path")]
         message = str(error.get("msg", "invalid"))
+        if error.get("type") == "json_invalid" and error.get("ctx", {}).get("error"):
+            message = f"{message}: {error['ctx']['error']}"
         issues.append({"code": error.get("type"), "message": message, "path": path})
         key = ".".join(str(p) for p in path) or "(root)"
         lines.append(f'Error in key path "{key}": ({error.get("type")}) {message}')

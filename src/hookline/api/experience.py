@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
 from hookline.errors import ApiError
@@ -28,7 +29,7 @@ from hookline.identity.passwords import hash_password, verify_password
 from hookline.outbox.emit import emit
 from hookline.runtime import Runtime
 
-router = APIRouter(tags=["experience"])
+router = APIRouter(tags=["experience"], route_class=JSONRoute)
 
 COOKIE = "_interaction"
 COOKIE_PATH = "/api/experience"
@@ -48,7 +49,8 @@ class EventBody(BaseModel):
 
 class Identifier(BaseModel):
     type: Literal["username", "email", "phone"]
-    value: NonEmpty
+    # As wide as the columns that record codes and attempts by identifier.
+    value: Annotated[str, Field(min_length=1, max_length=256)]
 
     @model_validator(mode="after")
     def _format(self) -> Identifier:

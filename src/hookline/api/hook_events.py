@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from hookline.api.bodies import parse_json
 from hookline.api.responses import JSON
 from hookline.errors import invalid_input
 from hookline.events.catalog import EVENT_SET
@@ -51,8 +52,8 @@ async def ingest(request: Request) -> Any:
 
 def _parse(raw: bytes) -> tuple[str, dict[str, Any], str | None]:
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        body = parse_json(raw)
+    except json.JSONDecodeError as exc:
         raise invalid_input(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise invalid_input("the body must be a JSON object")

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.bodies import JSONRoute
+from hookline.api.deps import RuntimeDep, page_params, pagination_headers, query_int, truthy
 from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
 from hookline.errors import ApiError, invalid_query
@@ -14,7 +15,7 @@ from hookline.hooks import service
 from hookline.hooks.testing import send_test
 from hookline.hooks.validation import MAX_EPOCH_MS, HookCreate, HookTest, HookUpdate
 
-router = APIRouter(prefix="/hooks", tags=["Hooks"])
+router = APIRouter(prefix="/hooks", tags=["Hooks"], route_class=JSONRoute)
 
 
 @router.get("")
@@ -101,7 +102,7 @@ def _epoch_ms(value: str | None) -> int | None:
     if value is None:
         return None
     try:
-        number = int(value)
+        number = query_int(value)
         if abs(number) > MAX_EPOCH_MS:
             raise ValueError(value)
         return number

@@ -8,13 +8,15 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy import Connection
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import emit_change
 from hookline.api.deps import RuntimeDep
+from hookline.api.resources import MAX_SAFE_INT
 from hookline.api.responses import JSON
 from hookline.identity import invitations as service
 from hookline.identity import organization_members as members
 
-router = APIRouter(tags=["organization invitations"])
+router = APIRouter(tags=["organization invitations"], route_class=JSONRoute)
 
 # zod's `.email()`, near enough: one @, no spaces, a dot in the domain.
 Email = Annotated[StrictStr, Field(pattern=r"^[^\s@]+@[^\s@]+\.[^\s@]+$", max_length=256)]
@@ -26,7 +28,8 @@ class InvitationCreate(BaseModel):
 
     organizationId: Id
     invitee: Email
-    expiresAt: StrictInt
+    # Epoch milliseconds, a JavaScript exact integer as elsewhere: past 2**63 the column overflows.
+    expiresAt: Annotated[StrictInt, Field(le=MAX_SAFE_INT)]
     inviterId: Id | None = None
     organizationRoleIds: list[StrictStr] = Field(default_factory=list)
     # Logto sends the invitation email from here; hookline sends no email and ignores it.

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import Connection
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change, route_event
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
 from hookline.identity import organization_roles as service
 
-router = APIRouter(tags=["organization roles"])
+router = APIRouter(tags=["organization roles"], route_class=JSONRoute)
 
 Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 Description = Annotated[StrictStr, Field(max_length=256)] | None

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.responses import JSON
 from hookline.identity import organization_scopes as service
 
-router = APIRouter(tags=["organization scopes"])
+router = APIRouter(tags=["organization scopes"], route_class=JSONRoute)
 
 Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 Description = Annotated[StrictStr, Field(max_length=256)] | None

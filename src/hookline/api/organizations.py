@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import Connection
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.organization_roles import created
@@ -17,7 +18,7 @@ from hookline.identity import organization_members as members
 from hookline.identity import organizations as service
 from hookline.identity.organizations import unique
 
-router = APIRouter(tags=["organizations"])
+router = APIRouter(tags=["organizations"], route_class=JSONRoute)
 
 MEMBERSHIP = "Organization.Membership.Updated"
 MEMBER_ROLES = "Organization.Membership.Roles.Updated"  # hookline's; Logto fires nothing

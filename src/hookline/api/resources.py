@@ -15,12 +15,13 @@ from pydantic import (
     model_validator,
 )
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
 from hookline.identity import resources
 
-router = APIRouter(tags=["resources"])
+router = APIRouter(tags=["resources"], route_class=JSONRoute)
 
 # JavaScript's exact integers, the largest number a Logto client can send as such.
 MAX_SAFE_INT = 2**53 - 1

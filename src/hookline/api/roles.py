@@ -8,13 +8,14 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field, StrictBool, StrictStr
 from sqlalchemy import Connection
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.identity import roles
 
-router = APIRouter(tags=["roles"])
+router = APIRouter(tags=["roles"], route_class=JSONRoute)
 
 RoleName = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 Description = Annotated[StrictStr, Field(min_length=1, max_length=128)]

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
 from hookline.identity import sign_in_experience as sie
 
-router = APIRouter(tags=["sign in exp"])
+router = APIRouter(tags=["sign in exp"], route_class=JSONRoute)
 
 
 @router.get("/sign-in-exp")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
+from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change
 from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
 from hookline.api.responses import JSON
@@ -17,14 +18,16 @@ from hookline.identity import users as service
 from hookline.identity.passwords import hash_password, is_argon2_digest
 from hookline.identity.users import role_projection, user_projection, user_response
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=JSONRoute)
 
-# @logto/core-kit's expressions, with JavaScript's ASCII-only `\w` and `\d` spelled out.
-Username = Annotated[StrictStr, Field(pattern=r"^[A-Z_a-z][0-9A-Z_a-z]*$")]
-Email = Annotated[StrictStr, Field(pattern=r"^\S+@\S+\.\S+$")]
-Phone = Annotated[StrictStr, Field(pattern=r"^[0-9]+$")]
+# @logto/core-kit's expressions, with JavaScript's ASCII-only `\w` and `\d` spelled out, and
+# the widths of Logto's columns (SQLite would store a longer value; PostgreSQL would not).
+Username = Annotated[StrictStr, Field(pattern=r"^[A-Z_a-z][0-9A-Z_a-z]*$", max_length=128)]
+Email = Annotated[StrictStr, Field(pattern=r"^\S+@\S+\.\S+$", max_length=128)]
+Phone = Annotated[StrictStr, Field(pattern=r"^[0-9]+$", max_length=128)]
+Name = Annotated[StrictStr, Field(max_length=128)]
 # zod's `.url()`: anything `new URL()` accepts, i.e. an absolute URL with a scheme.
-Url = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")]
+Url = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$", max_length=2048)]
 Empty = Literal[""]
 JsonObject = dict[str, Any]
 PasswordAlgorithm = Literal[
@@ -74,7 +77,7 @@ class UserCreate(BaseModel):
     password: Annotated[StrictStr, Field(min_length=1)] = None  # type: ignore[assignment]
     passwordDigest: Annotated[StrictStr, Field(max_length=256)] = None  # type: ignore[assignment]
     passwordAlgorithm: PasswordAlgorithm = None  # type: ignore[assignment]
-    name: StrictStr = None  # type: ignore[assignment]
+    name: Name = None  # type: ignore[assignment]
     avatar: Url | Empty | None = None
     customData: JsonObject = None  # type: ignore[assignment]
     profile: Profile = None  # type: ignore[assignment]
@@ -86,7 +89,7 @@ class UserUpdate(BaseModel):
     username: Username | Empty | None = None
     primaryEmail: Email | Empty | None = None
     primaryPhone: Phone | Empty | None = None
-    name: StrictStr | None = None
+    name: Name | None = None
     avatar: Url | Empty | None = None
     customData: JsonObject = None  # type: ignore[assignment]
     profile: Profile = None  # type: ignore[assignment]

@@ -1,11 +1,22 @@
-"""Request bodies of the hooks API. Stricter than Logto's server, as strict as its Console."""
+"""Request bodies of the hooks API. Stricter than Logto's server, as strict as its Console.
+
+Numbers and booleans are strict, as Logto's guards type them: `true` is no retry count and
+`"yes"` no boolean (pydantic's lax mode would take them for 1 and True)."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+)
 from yarl import URL
 
 from hookline.events.catalog import EVENTS
@@ -32,7 +43,7 @@ class HookConfig(BaseModel):
 
     url: str = Field(max_length=2048)
     headers: dict[str, str] | None = None
-    retries: int | None = Field(default=None, ge=0, le=3)
+    retries: StrictInt | None = Field(default=None, ge=0, le=3)
 
     @field_validator("url")
     @classmethod
@@ -69,8 +80,8 @@ class HookCreate(BaseModel):
     event: EventName | None = None
     events: Events | None = None
     config: HookConfig
-    enabled: bool = True
-    createdAt: int | None = Field(default=None, ge=0, le=MAX_EPOCH_MS)
+    enabled: StrictBool = True
+    createdAt: StrictInt | None = Field(default=None, ge=0, le=MAX_EPOCH_MS)
 
 
 class HookUpdate(BaseModel):
@@ -80,7 +91,7 @@ class HookUpdate(BaseModel):
     event: EventName | None = None
     events: Events | None = None
     config: HookConfig | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class HookTest(BaseModel):
