@@ -459,11 +459,14 @@ def test_bad_input_answers_logto_codes_and_fires_nothing(
             422,
             "password.rejected",
         )
-        fails(
-            client.post("/experience/profile", json={"type": "username", "value": "1bad"}),
-            400,
-            "guard.invalid_input",
-        )
+        # JavaScript's `\w` is ASCII, `$` does not end before a newline, 128 characters at most.
+        for bad in ("1bad", "jösé", "fine\n", "a" * 129):
+            fails(
+                client.post("/experience/profile", json={"type": "username", "value": bad}),
+                400,
+                "guard.invalid_input",
+            )
+        fails(send_code(client, "fay@example.com\n", "SignIn"), 400, "guard.invalid_input")
         fails(client.post("/experience/submit"), 404, "session.identifier_not_found")
     created = api.post("/users", json={"username": taken})
     assert created.status_code == 200, created.text

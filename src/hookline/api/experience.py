@@ -55,7 +55,7 @@ class Identifier(BaseModel):
     @model_validator(mode="after")
     def _format(self) -> Identifier:
         pattern = {"email": flows.EMAIL, "phone": flows.PHONE}.get(self.type)
-        if pattern is not None and not pattern.match(self.value):
+        if pattern is not None and not pattern.fullmatch(self.value):
             raise ValueError(f"Invalid {self.type}")
         return self
 

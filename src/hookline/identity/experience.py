@@ -33,9 +33,11 @@ from hookline.ids import now_ms, random_id
 EVENTS = ("SignIn", "Register", "ForgotPassword")
 INTERACTION_TTL_MS = 3_600_000
 CODE_TTL_MS = 600_000
-USERNAME = re.compile(r"^[A-Z_a-z]\w*$")
+# Logto's expressions with JavaScript's ASCII-only `\w` and `\d` spelled out; a username has
+# at most 128 characters, the width of the column it is stored in at submit.
+USERNAME = re.compile(r"^[A-Z_a-z][0-9A-Z_a-z]{0,127}$")
 EMAIL = re.compile(r"^\S+@\S+\.\S+$")
-PHONE = re.compile(r"^\d+$")
+PHONE = re.compile(r"^[0-9]+$")
 PROFILE_FIELDS = {"username": "username", "email": "primaryEmail", "phone": "primaryPhone"}
 POST_EVENTS = {
     "SignIn": "PostSignIn",
@@ -453,7 +455,7 @@ def set_profile(
     if kind == "password":
         profile["passwordHash"] = password_hash
     elif kind == "username":
-        if not value or not USERNAME.match(value):
+        if not value or not USERNAME.fullmatch(value):
             raise invalid_value("value", "Invalid username")
         check_free(conn, "username", value, own_id)
         profile["username"] = value
