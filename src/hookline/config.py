@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     claim_batch: int = 200
     poll_interval: float = 1.0
     token_ttl: int = 3600
+    # How long a write waits for SQLite's write lock, held by another process, before it is
+    # answered 503: writers hold it for milliseconds, so one that holds it longer is stuck.
+    lock_wait: float = 10.0
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # text: one readable line per record; json: one object per line, for log collectors.
     log_format: Literal["text", "json"] = "text"

@@ -55,7 +55,7 @@ class Runtime:
             key=key,
             verifier=Verifier(key, MANAGEMENT_API_RESOURCE),
             waker=waker,
-            committer=GroupCommitter(engine, waker),
+            committer=GroupCommitter(engine, waker, settings.lock_wait),
             transport=Transport(
                 settings.private_networks, settings.request_timeout, settings.max_in_flight
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import psycopg
@@ -13,6 +14,9 @@ from starlette.exceptions import HTTPException
 from hookline.api.deps import check_token, needs_token
 from hookline.api.responses import JSON
 from hookline.errors import ApiError, constraint_violated, invalid_input
+from hookline.outbox.committer import DatabaseBusy
+
+log = logging.getLogger("hookline.api")
 
 
 def _issues(exc: RequestValidationError) -> tuple[list[dict], str]:
@@ -74,6 +78,29 @@ def install(app: FastAPI) -> None:
         psycopg.IntegrityError,
     ):
         app.add_exception_handler(integrity_error, _constraint)
+
+    async def _unavailable(request: Request, exc: Exception) -> JSON:
+        # The database is away, full, or locked by a stuck process: nothing was written, and
+        # the caller may try again. The driver's own words only: the statement could hold
+        # secrets.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        log.error(
+            "database unavailable",
+            extra={"action": "request", "path": request.url.path, "reason": reason},
+        )
+        return JSON(
+            {"code": "database.unavailable", "message": "The database is unavailable; try again."},
+            status_code=503,
+            headers={"retry-after": "1"},
+        )
+
+    for unavailable in (
+        DatabaseBusy,
+        sqlalchemy.exc.OperationalError,
+        sqlite3.OperationalError,
+        psycopg.OperationalError,
+    ):
+        app.add_exception_handler(unavailable, _unavailable)
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSON:
