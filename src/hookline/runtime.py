@@ -32,12 +32,16 @@ class Runtime:
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
-        with write(engine) as conn:
+        setup = make_engine(settings.database_url)
+        upgrade(setup)
+        with write(setup) as conn:
             one_process_at_a_time(conn)  # one signing key and one admin, however many start
             key = load_or_create(conn)
             admin = ensure_admin(conn, settings.admin_client_id, settings.admin_client_secret)
+        setup.dispose()
+        # Requests wait a bounded time for locks; the set-up above waits for whichever
+        # process migrates first, however long that takes.
+        engine = make_engine(settings.database_url, settings.lock_wait)
         if admin.client_secret is not None:
             # Shown once, on the first start; only its hash is kept.
             sys.stdout.write(

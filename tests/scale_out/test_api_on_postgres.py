@@ -34,3 +34,28 @@ def test_a_read_waiting_on_a_lock_does_not_stall_the_other_requests(
             assert waiting.result(timeout=10).status_code == 200
     finally:
         server.stop()
+
+
+def test_a_write_behind_a_lock_held_too_long_is_a_503_not_a_hang(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    server = Server(
+        tmp_path,
+        HOOKLINE_DATABASE_URL=postgres_url,
+        HOOKLINE_DISPATCH="false",
+        HOOKLINE_LOCK_WAIT="0.5",
+    ).start()
+    try:
+        with server.client() as api, psycopg.connect(postgres_url) as stuck:
+            stuck.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")  # until rollback
+            started = time.monotonic()
+            refused = api.post("/users", json={"username": "waited"})
+            assert time.monotonic() - started < 5
+            assert refused.status_code == 503
+            assert refused.json()["code"] == "database.unavailable"
+            stuck.rollback()
+            assert api.post("/users", json={"username": "waited"}).status_code == 200
+            [(count,)] = server.sql("SELECT count(*) FROM events WHERE name = 'User.Created'")
+            assert count == 1  # the refused write fired nothing
+    finally:
+        server.stop()

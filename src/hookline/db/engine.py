@@ -38,13 +38,17 @@ def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, lock_wait: float | None = None) -> Engine:
+    """`lock_wait`: on PostgreSQL, how long a statement waits for a lock held elsewhere
+    before it fails (SQLite's write lock is awaited by hookline itself, see GroupCommitter)."""
     if is_postgres(url):
+        options = {"options": f"-c lock_timeout={round(lock_wait * 1000)}"} if lock_wait else {}
         return create_engine(
             postgres_dsn(url).replace("postgresql://", "postgresql+psycopg://", 1),
             pool_size=4,
             max_overflow=8,
             pool_pre_ping=True,  # a restarted server leaves dead connections in the pool
+            connect_args=options,
         )
     if not is_sqlite(url):
         raise ValueError(f"HOOKLINE_DATABASE_URL: not a sqlite:// or postgresql:// URL: {url}")
