@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
@@ -41,9 +41,10 @@ class Settings(BaseSettings):
     claim_batch: int = 200
     poll_interval: float = 1.0
     token_ttl: int = 3600
-    # How long a write waits for SQLite's write lock, held by another process, before it is
-    # answered 503: writers hold it for milliseconds, so one that holds it longer is stuck.
-    lock_wait: float = 10.0
+    # How long a request waits for a lock held elsewhere (SQLite's write lock, a PostgreSQL
+    # row or table lock) before it is answered 503: writers hold locks for milliseconds, so
+    # one that holds a lock longer is stuck.
+    lock_wait: float = Field(default=10.0, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # text: one readable line per record; json: one object per line, for log collectors.
     log_format: Literal["text", "json"] = "text"

@@ -15,14 +15,18 @@ FORMATS = ("text", "json")
 MASK = "***"
 
 # What every LogRecord carries; anything else on a record came from `extra=`.
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn adds `color_message`, the message again with terminal colours.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 # Alembic announces its plugins and dialect at every start; its warnings still show.
 _QUIET = ("alembic",)
 
-# The password before the host (up to its last `@`), and libpq's `password` query parameter.
-# SQLAlchemy's make_url would keep the latter, and refuses libpq's multi-host URLs.
-_USER_PASSWORD = re.compile(r"^([^:/?#]+://[^:/?#@]*):[^/?#]*@")
+# libpq's `password` query parameter.
 _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 
 
@@ -40,9 +44,18 @@ def configure(level: str, fmt: str) -> None:
 
 
 def mask_url(url: str) -> str:
-    """`url` with its password, if it has one, replaced by ***."""
-    url = _USER_PASSWORD.sub(rf"\1:{MASK}@", url)
-    return _QUERY_PASSWORD.sub(rf"\g<1>{MASK}", url)
+    """`url` with its password, if it has one, replaced by ***.
+
+    Everything between the user name and the last `@` is the password, as SQLAlchemy reads
+    it, whatever it holds (`/`, `?`, `#`, `@`); where that guess is wrong, it masks too much,
+    never too little."""
+    scheme, separator, rest = url.partition("://")
+    if separator and "@" in rest:
+        userinfo, _, hosts = rest.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        if colon:
+            rest = f"{user}:{MASK}@{hosts}"
+    return _QUERY_PASSWORD.sub(rf"\g<1>{MASK}", f"{scheme}{separator}{rest}")
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -66,8 +79,9 @@ class TextFormatter(logging.Formatter):
 
 def _text_value(value: Any) -> str:
     text = str(value)
-    # Quoted when a reader could not tell where it ends.
-    if not text or any(c.isspace() or c in '"=' for c in text):
+    # Quoted (and control characters escaped) when a reader could not tell where it ends,
+    # or a terminal would act on it.
+    if not text or not text.isprintable() or any(c.isspace() or c in '"=' for c in text):
         return json.dumps(text, ensure_ascii=False)
     return text
 

@@ -266,6 +266,16 @@ def test_email_register_and_forgot_password_with_codes_from_the_outbox(
             422,
             "password.rejected",
         )
+        for bad in ("bad name!", "a" * 129, f"{'a' * 120}@example.com"):  # wider than its column
+            kind = "email" if "@" in bad else "username"
+            fails(
+                client.post(
+                    "/experience/verification/new-password-identity",
+                    json={"identifier": {"type": kind, "value": bad}, "password": PASSWORD},
+                ),
+                400,
+                "guard.invalid_input",
+            )
         ok(client.post("/experience/profile", json={"type": "password", "value": PASSWORD}), 204)
         response = client.post("/experience/identification", json={"verificationId": verification})
         assert response.status_code == 201, response.text

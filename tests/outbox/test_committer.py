@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from sqlalchemy import Connection, Engine, event, text
 
-from hookline.db.engine import make_engine
-from hookline.outbox.committer import DatabaseBusy, GroupCommitter
+from hookline.db.engine import CommitInDoubt, DatabaseBusy, make_engine
+from hookline.outbox.committer import GroupCommitter
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -209,4 +209,52 @@ def test_a_batch_that_loses_a_deadlock_runs_again(postgres_url: str) -> None:
     with engine.connect() as conn:
         rows = dict(conn.exec_driver_sql("SELECT id, text FROM notes").all())
     assert rows == {1: "batch 1", 2: "batch 2"}  # ran again after the other committed
+    engine.dispose()
+
+
+@synchronous
+async def test_the_failing_unit_of_a_batch_runs_once(engine: Engine) -> None:
+    """The others run again, each in a savepoint; the one that failed is not run twice (a
+    second run would fail the same way, after a second lock wait, say)."""
+    committer = GroupCommitter(engine, None)
+    runs = []
+
+    def refused(conn: Connection) -> None:
+        runs.append("refused")
+        raise ValueError("refused")
+
+    outcomes = await asyncio.gather(
+        committer.run(insert("a")),
+        committer.run(refused),
+        committer.run(insert("b")),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "a" and outcomes[2] == "b" and isinstance(outcomes[1], ValueError)
+    assert runs == ["refused"]
+    assert stored(engine) == {"a", "b"}
+    committer.close()
+
+
+def test_a_connection_lost_during_commit_is_in_doubt_not_failed(postgres_url: str) -> None:
+    """The server may have kept the change: the caller is told so, not that nothing was kept."""
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
+
+    def cut(conn: Connection) -> None:  # just before COMMIT goes out, from another session
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(postgres_url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    async def test() -> None:
+        committer = GroupCommitter(engine, None)
+        event.listen(engine, "commit", cut)
+        with pytest.raises(CommitInDoubt):
+            await asyncio.wait_for(committer.run(insert("cut")), 10)
+        event.remove(engine, "commit", cut)
+        assert await asyncio.wait_for(committer.run(insert("after")), 10) == "after"
+        committer.close()
+
+    asyncio.run(test())
+    assert stored(engine) == {"after"}
     engine.dispose()

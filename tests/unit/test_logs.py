@@ -93,6 +93,11 @@ def test_text_line_ends_with_the_extras_as_key_value() -> None:
     assert TEXT_LINE.fullmatch(logged(logs.TextFormatter(), release))
 
 
+def test_text_line_escapes_control_characters() -> None:
+    line = logged(logs.TextFormatter(), lambda log: log.info("x", extra={"path": "/a\x1b[2Jb"}))
+    assert "\x1b" not in line and 'path="/a\\u001b[2Jb"' in line
+
+
 def test_text_line_is_followed_by_the_traceback() -> None:
     first, *rest = logged(logs.TextFormatter(), fail).splitlines()
     assert first.endswith(" ERROR hookline.test claim failed action=claim")
@@ -161,6 +166,10 @@ def test_configure_refuses_an_unknown_format() -> None:
             "postgresql://u@db/h?sslmode=require&password=***",
         ),
         ("postgresql://u:pw@db/h?PASSWORD=pw2", "postgresql://u:***@db/h?PASSWORD=***"),
+        # Characters a URL should escape, which SQLAlchemy still reads as the password.
+        ("postgresql://u:a/b@db/h", "postgresql://u:***@db/h"),
+        ("postgresql://u:a?b@db/h", "postgresql://u:***@db/h"),
+        ("postgresql://u:a#b@db/h", "postgresql://u:***@db/h"),
     ],
 )
 def test_mask_url_hides_the_password(url: str, masked: str) -> None:

@@ -1,11 +1,12 @@
 """JSON request bodies, read as Logto reads them (JavaScript's `JSON.parse`, then PostgreSQL).
 
-Python's `json` accepts what neither does: `NaN` and `Infinity`, lone surrogates (`"\\ud800"`,
-which no UTF-8 column, and no JSON answer, can hold) and integers of any size; and it fails
-with a RecursionError, not a parse error, on deeply nested arrays. Both databases must also
-refuse the same values, and only PostgreSQL refuses a NUL character. So every body is parsed
-by orjson (which refuses all of these, and nests at most 1024 levels) and refused if a string
-in it holds a NUL: answered 400 `guard.invalid_input`, before any route sees it.
+Python's `json` accepts what neither does: `NaN` and `Infinity` and lone surrogates
+(`"\\ud800"`, which no UTF-8 column, and no JSON answer, can hold); and it fails with a
+RecursionError, not a parse error, on deeply nested arrays. Both databases must also refuse
+the same values, and only PostgreSQL refuses a NUL character. So every body is parsed by
+orjson (which refuses all of these, and nests at most 1024 levels) and refused if a string in
+it holds a NUL: answered 400 `guard.invalid_input`, before any route sees it. Integers wider
+than 64 bits become floats, as in JavaScript; the fields that take integers bound them.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException
 
 from hookline.api.deps import check_token, needs_token
 from hookline.api.responses import JSON
+from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_unavailable
 from hookline.errors import ApiError, constraint_violated, invalid_input
-from hookline.outbox.committer import DatabaseBusy
 
 log = logging.getLogger("hookline.api")
 
@@ -79,11 +79,16 @@ def install(app: FastAPI) -> None:
     ):
         app.add_exception_handler(integrity_error, _constraint)
 
-    async def _unavailable(request: Request, exc: Exception) -> JSON:
+    async def _database(request: Request, exc: Exception) -> JSON:
+        if isinstance(exc, CommitInDoubt):
+            log.error("commit in doubt", exc_info=exc, extra={"path": request.url.path})
+            # No Retry-After: the change may be there already.
+            return JSON({"code": "database.commit_in_doubt", "message": str(exc)}, status_code=500)
+        if not is_unavailable(exc):
+            raise exc  # a fault of the code: a 500, and its traceback in the log
         # The database is away, full, or locked by a stuck process: nothing was written, and
-        # the caller may try again. The driver's own words only: the statement could hold
-        # secrets.
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        # the caller may try again. The driver's own words only, not the statement.
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
         log.error(
             "database unavailable",
             extra={"action": "request", "path": request.url.path, "reason": reason},
@@ -94,13 +99,14 @@ def install(app: FastAPI) -> None:
             headers={"retry-after": "1"},
         )
 
-    for unavailable in (
+    for database_error in (
         DatabaseBusy,
+        CommitInDoubt,
         sqlalchemy.exc.OperationalError,
         sqlite3.OperationalError,
         psycopg.OperationalError,
     ):
-        app.add_exception_handler(unavailable, _unavailable)
+        app.add_exception_handler(database_error, _database)
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSON:

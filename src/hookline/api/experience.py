@@ -49,13 +49,13 @@ class EventBody(BaseModel):
 
 class Identifier(BaseModel):
     type: Literal["username", "email", "phone"]
-    # As wide as the columns that record codes and attempts by identifier.
-    value: Annotated[str, Field(min_length=1, max_length=256)]
+    # As wide as the user columns it ends up in.
+    value: Annotated[str, Field(min_length=1, max_length=128)]
 
     @model_validator(mode="after")
     def _format(self) -> Identifier:
-        pattern = {"email": flows.EMAIL, "phone": flows.PHONE}.get(self.type)
-        if pattern is not None and not pattern.fullmatch(self.value):
+        pattern = {"username": flows.USERNAME, "email": flows.EMAIL, "phone": flows.PHONE}
+        if not pattern[self.type].fullmatch(self.value):
             raise ValueError(f"Invalid {self.type}")
         return self
 

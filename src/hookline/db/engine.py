@@ -7,9 +7,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+# Connections each process keeps open; reads on PostgreSQL run in as many threads.
+POOL_SIZE = 4
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -38,23 +42,43 @@ def sqlite_path(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
+class DatabaseBusy(Exception):
+    """Another process has held a lock for longer than a request may wait for it."""
+
+
+class CommitInDoubt(Exception):
+    """The connection failed during COMMIT: the server may have kept the change or not."""
+
+
 def make_engine(url: str, lock_wait: float | None = None) -> Engine:
     """`lock_wait`: on PostgreSQL, how long a statement waits for a lock held elsewhere
-    before it fails (SQLite's write lock is awaited by hookline itself, see GroupCommitter)."""
+    before it fails (SQLite's write lock is awaited by hookline itself, see GroupCommitter).
+
+    Statements' parameters stay out of error messages: they hold password hashes, signing
+    keys and custom data, and error messages reach the logs."""
     if is_postgres(url):
-        options = {"options": f"-c lock_timeout={round(lock_wait * 1000)}"} if lock_wait else {}
-        return create_engine(
+        engine = create_engine(
             postgres_dsn(url).replace("postgresql://", "postgresql+psycopg://", 1),
-            pool_size=4,
+            pool_size=POOL_SIZE,
             max_overflow=8,
             pool_pre_ping=True,  # a restarted server leaves dead connections in the pool
-            connect_args=options,
+            hide_parameters=True,
         )
+        if lock_wait:
+            # A SET, not libpq's `options`: connection poolers such as PgBouncer refuse those.
+            timeout = f"SET lock_timeout = {max(1, round(lock_wait * 1000))}"
+
+            @event.listens_for(engine, "connect")
+            def _lock_timeout(dbapi_conn: Any, _record: object) -> None:
+                dbapi_conn.execute(timeout)
+                dbapi_conn.commit()
+
+        return engine
     if not is_sqlite(url):
-        raise ValueError(f"HOOKLINE_DATABASE_URL: not a sqlite:// or postgresql:// URL: {url}")
+        raise ValueError("HOOKLINE_DATABASE_URL: not a sqlite:// or postgresql:// URL")
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_size=4, max_overflow=8)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=8, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -84,6 +108,42 @@ def connect_raw(url: str, wait_for_lock: bool = True) -> sqlite3.Connection:
     if not wait_for_lock:
         conn.execute("PRAGMA busy_timeout=0")
     return conn
+
+
+# SQLite's primary result codes for a database that is locked, full, or cannot be read or
+# written; its others (a syntax error, a missing table) are faults of the code, not the disk.
+_SQLITE_UNAVAILABLE = frozenset(
+    getattr(sqlite3, name)
+    for name in (
+        "SQLITE_BUSY",
+        "SQLITE_LOCKED",
+        "SQLITE_NOMEM",
+        "SQLITE_READONLY",
+        "SQLITE_IOERR",
+        "SQLITE_FULL",
+        "SQLITE_CANTOPEN",
+        "SQLITE_PROTOCOL",
+    )
+)
+# PostgreSQL's SQLSTATE classes and codes for the same: connection exceptions, insufficient
+# resources, operator intervention (a shutdown), lock_not_available.
+_POSTGRES_UNAVAILABLE = ("08", "53", "57P", "55P03")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error says the database is away, full or locked (worth trying
+    again later), rather than that a statement is wrong."""
+    if isinstance(error, DatabaseBusy):
+        return True
+    cause = getattr(error, "orig", None) or error
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNAVAILABLE  # the primary code of an extended one
+    if isinstance(cause, sqlite3.Error):
+        return False
+    sqlstate = getattr(cause, "sqlstate", None)
+    # psycopg reports a connection lost mid-statement without a SQLSTATE.
+    return sqlstate is None or sqlstate.startswith(_POSTGRES_UNAVAILABLE)
 
 
 def is_locked(error: BaseException | None) -> bool:

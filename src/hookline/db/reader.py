@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from hookline.db.engine import read
+from hookline.db.engine import POOL_SIZE, read
 
 T = TypeVar("T")
 
@@ -19,14 +19,14 @@ class Reader:
 
     SQLite answers from a local file in microseconds, and a reader never waits for a writer
     there (WAL), so the read runs on the loop. On PostgreSQL every statement is a round trip,
-    and a row lock held elsewhere can make it wait: the read runs in a thread, one per pooled
-    connection, while the loop goes on serving the other requests.
+    and a table lock held elsewhere (a migration, say) can make it wait: the read runs in a
+    thread, one per pooled connection, while the loop goes on serving the other requests.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._threads = (
-            ThreadPoolExecutor(engine.pool.size(), thread_name_prefix="hookline-read")  # type: ignore[attr-defined]
+            ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="hookline-read")
             if engine.dialect.name == "postgresql"
             else None
         )

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, exc
 
-from hookline.db.engine import is_locked
+from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_locked
 from hookline.outbox.emit import took_emitted
 from hookline.outbox.fanout import savepoint_rolled_back
 from hookline.outbox.wakeup import Waker
@@ -20,10 +20,6 @@ _IDLE_BEFORE_PING = 1.0  # seconds
 _COLLISION_RETRIES = 3
 Work = Callable[[Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, result or exception)
-
-
-class DatabaseBusy(Exception):
-    """Another process has held SQLite's write lock for longer than a write may wait."""
 
 
 class GroupCommitter:
@@ -85,6 +81,9 @@ class GroupCommitter:
                             self._thread, self._begin_and_transact, works
                         )
                 except Exception as error:  # no transaction at all: the database is away
+                    if isinstance(error, DatabaseBusy):
+                        # Those that queued meanwhile have waited as long: they fail too.
+                        batch, self._pending = batch + self._pending, []
                     outcomes, emitted = [(False, error)] * len(batch), False
                 if emitted and self._waker is not None:
                     self._waker.notify()
@@ -152,7 +151,15 @@ class GroupCommitter:
                 outcomes = self._all_or_each(conn, works)
             if may_collide and any(not ok and _collided(value) for ok, value in outcomes):
                 raise _Collided
-            conn.commit()
+            try:
+                conn.commit()
+            except Exception as error:
+                if conn.dialect.name == "sqlite":  # a local file: not committed
+                    raise
+                raise CommitInDoubt(
+                    "the connection to the database failed while committing: the change may"
+                    " or may not have been kept"
+                ) from error
         except BaseException as error:
             # Even on an interrupt: a transaction left open would hold SQLite's lock for good.
             conn.rollback()
@@ -167,15 +174,23 @@ class GroupCommitter:
     @staticmethod
     def _all_or_each(conn: Connection, works: list[Work]) -> list[Outcome]:
         batch = conn.begin_nested()
+        outcomes: list[Outcome] = []
         try:
-            outcomes: list[Outcome] = [(True, work(conn)) for work in works]
+            for work in works:
+                outcomes.append((True, work(conn)))
             batch.commit()
             return outcomes
-        except Exception:
+        except Exception as error:
             batch.rollback()
             took_emitted(conn)
             savepoint_rolled_back(conn)
-        return [_in_savepoint(conn, work) for work in works]
+            culprit, failure = len(outcomes), error
+        # The others again, each in a savepoint; not the one that failed, whose second run
+        # would fail the same way (after another lock wait, say).
+        return [
+            (False, failure) if index == culprit else _in_savepoint(conn, work)
+            for index, work in enumerate(works)
+        ]
 
     @staticmethod
     def _answer(batch: list[tuple[Work, asyncio.Future[Any]]], outcomes: list[Outcome]) -> None:
