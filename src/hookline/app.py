@@ -42,26 +42,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = Runtime.open(settings)
         app.state.runtime = runtime
         dispatcher: Dispatcher | None = None
-        task: asyncio.Task[None] | None = None
+        dispatching: asyncio.Task[None] | None = None
         processes: DispatcherProcesses | None = None
+        watching: asyncio.Task[None] | None = None
         if not settings.dispatch:
             pass
         elif settings.dispatchers == 0:
             dispatcher = Dispatcher(settings)
             runtime.waker.add_local(dispatcher.wake)
-            task = asyncio.create_task(dispatcher.run())
+            dispatching = asyncio.create_task(dispatcher.run())
         else:
             processes = DispatcherProcesses(settings.dispatchers)
             processes.start()
-            task = asyncio.create_task(processes.watch())
+            watching = asyncio.create_task(processes.watch())
         try:
             yield
         finally:
-            if dispatcher is not None and task is not None:
+            if dispatcher is not None and dispatching is not None:
                 dispatcher.stop()
-                await task
-            if processes is not None and task is not None:
-                task.cancel()
+                await dispatching
+            if processes is not None and watching is not None:
+                watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
                 processes.stop()
             await runtime.close()
 

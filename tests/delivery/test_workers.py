@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -80,3 +81,119 @@ def test_a_dispatcher_process_that_dies_is_replaced(tmp_path, receiver: Receiver
     log = server.log.read_text()
     assert "dispatcher process exited; starting another" in log
     assert f"pid={first}" in log and "exit_code=-9" in log
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` runs still: a zombie nobody has reaped yet does not."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_dispatcher_processes_end_with_a_sigkilled_server(tmp_path) -> None:
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    assert server.process is not None
+    (child,) = children(server.process.pid)
+    try:
+        time.sleep(1)  # the dispatcher is up
+        server.kill()
+        assert wait_until(lambda: not running(child), timeout=5)
+    finally:
+        if running(child):
+            os.kill(child, signal.SIGKILL)
+
+
+def test_a_dispatcher_process_whose_server_died_as_it_started_exits_at_once(tmp_path) -> None:
+    gone = subprocess.Popen(["true"])  # stands for the server, SIGKILLed meanwhile
+    gone.wait()
+    worker = subprocess.run(
+        [sys.executable, "-m", "hookline", "worker"],
+        env={
+            **os.environ,
+            "HOOKLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'hookline.db'}",
+            "HOOKLINE_PARENT_PID": str(gone.pid),
+        },
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert worker.returncode == 0
+    assert "worker starting" not in worker.stderr
+
+
+def test_a_dispatcher_process_stopped_on_purpose_is_not_replaced(tmp_path) -> None:
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    try:
+        assert server.process is not None
+        time.sleep(1)  # the dispatcher is up
+        (child,) = children(server.process.pid)
+        # As Ctrl-C or systemd would, but to this process alone: the server runs on.
+        os.kill(child, signal.SIGTERM)
+        assert wait_until(lambda: not children(server.process.pid), timeout=10)
+        time.sleep(2)
+        assert not children(server.process.pid)
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "worker stopped" in log
+    assert "starting another" not in log
+
+
+def test_a_dispatcher_process_that_cannot_be_started_is_tried_again(
+    tmp_path, receiver: Receiver
+) -> None:
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    try:
+        assert server.process is not None
+        pid = server.process.pid
+        with server.client() as api:
+            make_hook(api, receiver.url("/h"))
+            time.sleep(1)  # the dispatcher is up
+            (first,) = children(pid)
+            # No file descriptor left for the server: starting a process fails (EMFILE), as
+            # it would for want of memory or processes.
+            limits = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (0, limits[1]))
+            try:
+                os.kill(first, signal.SIGKILL)
+                assert wait_until(
+                    lambda: "could not start a dispatcher process" in server.log.read_text(),
+                    timeout=10,
+                )
+            finally:
+                resource.prlimit(pid, resource.RLIMIT_NOFILE, limits)
+            assert wait_until(lambda: len(children(pid)) == 1, timeout=10)
+            emit(api, payload={"seq": 1})
+            receiver.wait_for(1, "/h", timeout=15)
+    finally:
+        server.stop()
+
+
+def test_a_worker_that_cannot_start_says_why_in_its_log_format(tmp_path) -> None:
+    worker = subprocess.run(
+        [sys.executable, "-m", "hookline", "worker"],
+        env={
+            **os.environ,
+            "HOOKLINE_DATABASE_URL": "sqlite:////proc/nope/hookline.db",
+            "HOOKLINE_LOG_FORMAT": "json",
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert worker.returncode == 1
+    entries = [json.loads(line) for line in worker.stderr.splitlines() if line]
+    [failure] = [e for e in entries if "exception" in e]
+    assert failure["level"] == "ERROR"
+    assert failure["message"] == "worker failed"

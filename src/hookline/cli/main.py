@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 import typer
@@ -86,14 +87,29 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run a dispatcher only: claim due deliveries and send them."""
+    from hookline.dispatcher.processes import PARENT_PID, die_with_parent
+
+    parent = os.environ.get(PARENT_PID)
+    if parent:  # started by `hookline serve`
+        die_with_parent(int(parent))
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    try:
+        _work(settings)
+    except Exception:
+        # Through the configured handler: a bare traceback would break JSON-lines collectors.
+        log.exception("worker failed", extra={"action": "worker_fail"})
+        raise typer.Exit(1) from None
+    log.info("worker stopped", extra={"action": "worker_stop"})
+
+
+def _work(settings: Settings) -> None:
     import uvloop
 
     from hookline.db.engine import make_engine
     from hookline.db.migrate import upgrade
     from hookline.dispatcher.loop import Dispatcher
 
-    settings = load_settings()
-    logs.configure(settings.log_level, settings.log_format)
     log.info(
         "worker starting",
         extra={"action": "worker_start", "database": logs.mask_url(settings.database_url)},
@@ -110,7 +126,6 @@ def worker() -> None:
         await dispatcher.run()
 
     uvloop.run(main())
-    log.info("worker stopped", extra={"action": "worker_stop"})
 
 
 @app.command()

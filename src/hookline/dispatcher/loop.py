@@ -29,13 +29,16 @@ from hookline.sender.transport import Transport
 
 log = logging.getLogger("hookline.dispatcher")
 
+_LONGEST_PAUSE = 30.0  # seconds between starts while the dispatcher keeps failing
+_STABLE_AFTER = 30.0  # a run this long failed of something new: start over at the poll
+
 
 class Dispatcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.wake = asyncio.Event()
         self.worker = worker_id()  # the lease owner, kept when the dispatcher starts over
-        self._stopping = False
+        self._stopped = asyncio.Event()
         self._policy = RetryPolicy(
             base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
         )
@@ -52,21 +55,31 @@ class Dispatcher:
         self._refill = max(1, settings.max_in_flight // 4)
 
     def stop(self) -> None:
-        self._stopping = True
+        self._stopped.set()
         self.wake.set()
 
     async def run(self) -> None:
         """Dispatch until `stop()`. A failure (the database away at start, say) is logged and
-        the dispatcher starts over at the next poll: one that stopped would leave every later
-        event undelivered while the API goes on accepting them."""
+        the dispatcher starts over: one that stopped would leave every later event
+        undelivered while the API goes on accepting them."""
+        pause = self.settings.poll_interval
         try:
-            while not self._stopping:
+            while not self._stopped.is_set():
+                started = time.monotonic()
                 try:
                     await self._run_once()
                 except Exception:
-                    log.exception("dispatcher failed; starting over", extra={"action": "dispatch"})
+                    if time.monotonic() - started >= _STABLE_AFTER:
+                        pause = self.settings.poll_interval
+                    log.exception(
+                        "dispatcher failed; starting over",
+                        extra={"action": "dispatch", "delay_s": pause},
+                    )
+                    # Not woken by new events: while the database is away, each would cost
+                    # a connection attempt and a traceback.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.wake.wait(), self.settings.poll_interval)
+                        await asyncio.wait_for(self._stopped.wait(), pause)
+                    pause = min(pause * 2, _LONGEST_PAUSE)
         finally:
             await self._transport.close()
 
@@ -99,7 +112,7 @@ class Dispatcher:
 
     async def _claim_loop(self) -> None:
         settings = self.settings
-        while not self._stopping:
+        while not self._stopped.is_set():
             self.wake.clear()
             free = settings.max_in_flight - len(self._in_flight)
             # Under load, wait for a quarter of the slots before claiming again: one claim

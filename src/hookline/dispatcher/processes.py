@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -16,13 +17,22 @@ _CHECK_EVERY = 0.5  # seconds
 _FIRST_DELAY, _LONGEST_DELAY = 1.0, 60.0  # before starting one that died again
 _STABLE_AFTER = 30.0  # a process that lived this long died of something new: no waiting
 
+PARENT_PID = "HOOKLINE_PARENT_PID"  # the server a dispatcher process belongs to
+_PR_SET_PDEATHSIG = 1
 
-def _die_with_parent() -> None:
-    # Linux: a SIGKILLed server must not leave dispatchers behind.
+
+def die_with_parent(parent_pid: int) -> None:
+    """In a dispatcher process: end with the server that started it, even a SIGKILLed one.
+
+    Done here rather than between fork and exec in the server: it runs threads, and a child
+    forked from them may deadlock before it reaches exec."""
     try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: nothing tells a dispatcher that its server is gone
+    if os.getppid() != parent_pid:
+        # The server died before the line above: no signal will come.
+        raise SystemExit(0)
 
 
 class _Slot:
@@ -36,19 +46,23 @@ class _Slot:
 
     @staticmethod
     def _spawn() -> subprocess.Popen[bytes]:
+        # From the server's event loop thread: the parent-death signal comes when the thread
+        # that started the process ends, not the process.
         return subprocess.Popen(
-            [sys.executable, "-m", "hookline", "worker"], preexec_fn=_die_with_parent
+            [sys.executable, "-m", "hookline", "worker"],
+            env={**os.environ, PARENT_PID: str(os.getpid())},
         )
 
     def check(self, now: float) -> None:
         if self.restart_at is None:
             code = self.process.poll()
-            if code is None:
+            # 0: it was stopped (Ctrl-C or systemd signals the whole process group) and the
+            # server is stopping too, maybe still draining its requests.
+            if code is None or code == 0:
                 return
             lived = now - self.started
             # One that dies at once (a bad setting, a database away) is not started in a loop.
-            self.delay = 0.0 if lived >= _STABLE_AFTER else max(_FIRST_DELAY, self.delay * 2)
-            self.delay = min(self.delay, _LONGEST_DELAY)
+            self.delay = 0.0 if lived >= _STABLE_AFTER else self._longer_delay()
             self.restart_at = now + self.delay
             log.warning(
                 "dispatcher process exited; starting another",
@@ -59,8 +73,23 @@ class _Slot:
                     "delay_s": self.delay,
                 },
             )
-        if now >= self.restart_at:
-            self.process, self.started, self.restart_at = self._spawn(), now, None
+        if now < self.restart_at:
+            return
+        try:
+            process = self._spawn()
+        except Exception:
+            # Out of processes or memory for a moment, most likely.
+            self.delay = self._longer_delay()
+            self.restart_at = now + self.delay
+            log.exception(
+                "could not start a dispatcher process; trying again",
+                extra={"action": "restart_dispatcher", "delay_s": self.delay},
+            )
+            return
+        self.process, self.started, self.restart_at = process, now, None
+
+    def _longer_delay(self) -> float:
+        return min(max(_FIRST_DELAY, self.delay * 2), _LONGEST_DELAY)
 
 
 class DispatcherProcesses:
