@@ -22,6 +22,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --backend postgresql, leave out what the first pass (on SQLite) already proved and
+    the database's kind cannot change: process supervision, logging, SQLite's own locks."""
+    if config.getoption("--backend") != "postgresql":
+        return
+    once = [item for item in items if item.get_closest_marker("backend_independent")]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if item not in once]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def server_backend(request: pytest.FixtureRequest) -> Iterator[str]:
     """With --backend postgresql, every Server of the run keeps its data on one cluster."""

@@ -7,7 +7,11 @@ import sqlite3
 import time
 from contextlib import closing
 
+import pytest
+
 from tests.support.server import Server
+
+pytestmark = pytest.mark.backend_independent
 
 
 def test_a_write_behind_a_stuck_lock_is_a_503_not_a_hang(tmp_path) -> None:

@@ -12,8 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hookline.outbox.wakeup import wake_directory
 from tests.support.server import Server
+
+pytestmark = pytest.mark.backend_independent
 
 
 def entries(text: str) -> list[dict[str, Any]]:

@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from hookline.outbox.wakeup import wake_directory
 from tests.delivery.test_delivery import emit, make_hook
 from tests.support.receiver import Receiver
 from tests.support.server import Server
+
+pytestmark = pytest.mark.backend_independent
 
 
 def test_a_failing_dispatcher_is_not_restarted_by_every_event(tmp_path, receiver: Receiver) -> None:

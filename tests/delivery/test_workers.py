@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.delivery.test_delivery import emit, make_hook, median_lag
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
@@ -101,6 +103,7 @@ def wait_until(condition, timeout: float) -> bool:
     return True
 
 
+@pytest.mark.backend_independent
 def test_dispatcher_processes_end_with_a_sigkilled_server(tmp_path) -> None:
     server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
     assert server.process is not None
@@ -114,6 +117,7 @@ def test_dispatcher_processes_end_with_a_sigkilled_server(tmp_path) -> None:
             os.kill(child, signal.SIGKILL)
 
 
+@pytest.mark.backend_independent
 def test_a_dispatcher_process_whose_server_died_as_it_started_exits_at_once(tmp_path) -> None:
     gone = subprocess.Popen(["true"])  # stands for the server, SIGKILLed meanwhile
     gone.wait()
@@ -132,6 +136,7 @@ def test_a_dispatcher_process_whose_server_died_as_it_started_exits_at_once(tmp_
     assert "worker starting" not in worker.stderr
 
 
+@pytest.mark.backend_independent
 def test_a_dispatcher_process_stopped_on_purpose_is_not_replaced(tmp_path) -> None:
     server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
     try:
@@ -150,6 +155,7 @@ def test_a_dispatcher_process_stopped_on_purpose_is_not_replaced(tmp_path) -> No
     assert "starting another" not in log
 
 
+@pytest.mark.backend_independent
 def test_a_dispatcher_process_that_cannot_be_started_is_tried_again(
     tmp_path, receiver: Receiver
 ) -> None:
@@ -180,6 +186,7 @@ def test_a_dispatcher_process_that_cannot_be_started_is_tried_again(
         server.stop()
 
 
+@pytest.mark.backend_independent
 def test_a_worker_that_cannot_start_says_why_in_its_log_format(tmp_path) -> None:
     worker = subprocess.run(
         [sys.executable, "-m", "hookline", "worker"],
