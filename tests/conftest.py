@@ -58,6 +58,14 @@ def api(server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, once on SQLite and once on PostgreSQL: the test runs on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hookline.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     rcv = Receiver()

@@ -17,12 +17,9 @@ from hookline.db.engine import CommitInDoubt, DatabaseBusy, make_engine
 from hookline.outbox.committer import GroupCommitter
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
     yield engine

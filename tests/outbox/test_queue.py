@@ -24,16 +24,9 @@ from hookline.outbox.queue import DELIVERED, LEASED, PENDING, Finish
 from hookline.outbox.wakeup import Waker, wake_directory
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hookline.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    engine = make_engine(url)
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -66,13 +59,13 @@ async def claim(queue: Queue, now: float, limit: int = 200, **kw: object) -> lis
     return await queue.claim(limit, now, now + 30, per_hook=32, **kw)  # type: ignore[arg-type]
 
 
-def test_one_hooks_backlog_cannot_take_the_whole_batch(engine: Engine, url: str) -> None:
+def test_one_hooks_backlog_cannot_take_the_whole_batch(engine: Engine, database_url: str) -> None:
     slow, fast = hook(engine, "Role.Created"), hook(engine, "User.Created")
     emit_many(engine, "Role.Created", 300)  # older, so first in line
     emit_many(engine, "User.Created", 20)
 
     async def test() -> None:
-        queue = await open_queue(url, "w1")
+        queue = await open_queue(database_url, "w1")
         now = time.time()
         per_hook = Counter(c.hook_id for c in await claim(queue, now))
         assert per_hook == {slow: 32, fast: 20}
@@ -85,13 +78,13 @@ def test_one_hooks_backlog_cannot_take_the_whole_batch(engine: Engine, url: str)
     run(test)
 
 
-def test_a_claim_carries_the_event_and_the_hooks_target(engine: Engine, url: str) -> None:
+def test_a_claim_carries_the_event_and_the_hooks_target(engine: Engine, database_url: str) -> None:
     hook_id = hook(engine, "User.Created")
     with write(engine) as conn:
         event_id = emit(conn, "User.Created", {"n": "first"})
 
     async def test() -> None:
-        queue = await open_queue(url, "w1")
+        queue = await open_queue(database_url, "w1")
         (claimed,) = await claim(queue, time.time())
         assert (claimed.event_id, claimed.hook_id, claimed.attempts) == (event_id, hook_id, 0)
         assert claimed.event == "User.Created" and b'"n":"first"' in bytes(claimed.body)
@@ -102,12 +95,14 @@ def test_a_claim_carries_the_event_and_the_hooks_target(engine: Engine, url: str
     run(test)
 
 
-def test_a_leased_delivery_is_invisible_until_its_lease_ends(engine: Engine, url: str) -> None:
+def test_a_leased_delivery_is_invisible_until_its_lease_ends(
+    engine: Engine, database_url: str
+) -> None:
     hook(engine, "User.Created")
     emit_many(engine, "User.Created", 1)
 
     async def test() -> None:
-        first, second = await open_queue(url, "w1"), await open_queue(url, "w2")
+        first, second = await open_queue(database_url, "w1"), await open_queue(database_url, "w2")
         now = time.time()
         (claimed,) = await claim(first, now)
         assert await second.claim(10, now + 29, now + 60, per_hook=32) == []
@@ -123,13 +118,15 @@ def test_a_leased_delivery_is_invisible_until_its_lease_ends(engine: Engine, url
     run(test)
 
 
-def test_concurrent_workers_never_claim_the_same_delivery(engine: Engine, url: str) -> None:
+def test_concurrent_workers_never_claim_the_same_delivery(
+    engine: Engine, database_url: str
+) -> None:
     for event in ("User.Created", "Role.Created", "User.Deleted"):
         hook(engine, event)
         emit_many(engine, event, 400)
 
     async def worker(name: str) -> list[str]:
-        queue, mine = await open_queue(url, name), []
+        queue, mine = await open_queue(database_url, name), []
         while claimed := await claim(queue, time.time(), limit=25):
             mine += [c.delivery_id for c in claimed]
             finishes = [Finish(c.delivery_id, DELIVERED, 1) for c in claimed]
@@ -146,12 +143,12 @@ def test_concurrent_workers_never_claim_the_same_delivery(engine: Engine, url: s
     run(test)
 
 
-def test_finish_records_the_outcome_and_its_log_row(engine: Engine, url: str) -> None:
+def test_finish_records_the_outcome_and_its_log_row(engine: Engine, database_url: str) -> None:
     hook_id = hook(engine, "User.Created")
     emit_many(engine, "User.Created", 2)
 
     async def test() -> None:
-        queue = await open_queue(url, "w1")
+        queue = await open_queue(database_url, "w1")
         now = time.time()
         done, retry = await claim(queue, now)
         log = (
@@ -188,12 +185,15 @@ def test_finish_records_the_outcome_and_its_log_row(engine: Engine, url: str) ->
     assert log_delivery.startswith("msg_")
 
 
-def test_a_graceful_stop_releases_its_leases_at_once(engine: Engine, url: str) -> None:
+def test_a_graceful_stop_releases_its_leases_at_once(engine: Engine, database_url: str) -> None:
     hook(engine, "User.Created")
     emit_many(engine, "User.Created", 3)
 
     async def test() -> None:
-        stopping, next_one = await open_queue(url, "w1"), await open_queue(url, "w2")
+        stopping, next_one = (
+            await open_queue(database_url, "w1"),
+            await open_queue(database_url, "w2"),
+        )
         now = time.time()
         held = await claim(stopping, now)
         await stopping.release([c.delivery_id for c in held], now)
@@ -204,7 +204,9 @@ def test_a_graceful_stop_releases_its_leases_at_once(engine: Engine, url: str) -
     run(test)
 
 
-def test_the_leases_of_a_dead_local_worker_are_released_at_start(engine: Engine, url: str) -> None:
+def test_the_leases_of_a_dead_local_worker_are_released_at_start(
+    engine: Engine, database_url: str
+) -> None:
     hook(engine, "User.Created")
     emit_many(engine, "User.Created", 2)
     gone = subprocess.run(
@@ -216,7 +218,10 @@ def test_the_leases_of_a_dead_local_worker_are_released_at_start(engine: Engine,
     dead_worker = f"{__import__('socket').gethostname()}:{gone.stdout.strip()}:abcdef"
 
     async def test() -> None:
-        dead, alive = await open_queue(url, dead_worker), await open_queue(url, "w2")
+        dead, alive = (
+            await open_queue(database_url, dead_worker),
+            await open_queue(database_url, "w2"),
+        )
         now = time.time()
         assert len(await claim(dead, now)) == 2
         assert await alive.release_orphans(now) == 2
@@ -228,12 +233,14 @@ def test_the_leases_of_a_dead_local_worker_are_released_at_start(engine: Engine,
     assert statuses(engine) == {LEASED: 2}
 
 
-def test_a_commit_with_deliveries_wakes_a_listening_worker(engine: Engine, url: str) -> None:
+def test_a_commit_with_deliveries_wakes_a_listening_worker(
+    engine: Engine, database_url: str
+) -> None:
     hook(engine, "User.Created")
-    waker = Waker(wake_directory(url))
+    waker = Waker(wake_directory(database_url))
 
     async def test() -> None:
-        queue, wake = await open_queue(url, "w1"), asyncio.Event()
+        queue, wake = await open_queue(database_url, "w1"), asyncio.Event()
         await queue.listen(wake)
         await asyncio.sleep(0.05)
         assert not wake.is_set()
@@ -246,7 +253,9 @@ def test_a_commit_with_deliveries_wakes_a_listening_worker(engine: Engine, url: 
     waker.close()
 
 
-def test_emit_commits_or_rolls_back_with_the_callers_transaction(engine: Engine, url: str) -> None:
+def test_emit_commits_or_rolls_back_with_the_callers_transaction(
+    engine: Engine, database_url: str
+) -> None:
     hook(engine, "User.Created")
     with pytest.raises(RuntimeError), write(engine) as conn:
         emit(conn, "User.Created", {"n": "lost"})
@@ -255,7 +264,7 @@ def test_emit_commits_or_rolls_back_with_the_callers_transaction(engine: Engine,
         kept = emit(conn, "User.Created", {"n": "kept"})
 
     async def test() -> None:
-        queue = await open_queue(url, "w1")
+        queue = await open_queue(database_url, "w1")
         (claimed,) = await claim(queue, time.time())
         assert claimed.event_id == kept
         assert b'"n":"kept"' in bytes(claimed.body)
@@ -264,7 +273,7 @@ def test_emit_commits_or_rolls_back_with_the_callers_transaction(engine: Engine,
     run(test)
 
 
-def test_a_repeated_idempotency_key_stores_one_event(engine: Engine, url: str) -> None:
+def test_a_repeated_idempotency_key_stores_one_event(engine: Engine, database_url: str) -> None:
     hook(engine, "User.Created")
     with write(engine) as conn:
         first = emit(conn, "User.Created", {}, idempotency_key="k1")

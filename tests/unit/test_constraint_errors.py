@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, exc
@@ -12,12 +11,9 @@ from hookline.db.engine import make_engine
 from hookline.errors import constraint_violated
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'hookline.db'}")
-    else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE parents (id TEXT PRIMARY KEY)")
         conn.exec_driver_sql(
