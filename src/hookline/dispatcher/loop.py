@@ -10,6 +10,7 @@ from collections import Counter
 
 from hookline.attempts.record import log_row
 from hookline.config import Settings
+from hookline.dispatcher.backoff import Backoff
 from hookline.dispatcher.queues import Queue, open_queue
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
@@ -30,7 +31,6 @@ from hookline.sender.transport import Transport
 log = logging.getLogger("hookline.dispatcher")
 
 _LONGEST_PAUSE = 30.0  # seconds between starts while the dispatcher keeps failing
-_STABLE_AFTER = 30.0  # a run this long failed of something new: start over at the poll
 
 
 class Dispatcher:
@@ -62,15 +62,15 @@ class Dispatcher:
         """Dispatch until `stop()`. A failure (the database away at start, say) is logged and
         the dispatcher starts over: one that stopped would leave every later event
         undelivered while the API goes on accepting them."""
-        pause = self.settings.poll_interval
+        poll = self.settings.poll_interval
+        backoff = Backoff(first=poll, longest=_LONGEST_PAUSE, after_stable=poll)
         try:
             while not self._stopped.is_set():
                 started = time.monotonic()
                 try:
                     await self._run_once()
                 except Exception:
-                    if time.monotonic() - started >= _STABLE_AFTER:
-                        pause = self.settings.poll_interval
+                    pause = backoff.next(lived=time.monotonic() - started)
                     log.exception(
                         "dispatcher failed; starting over",
                         extra={"action": "dispatch", "delay_s": pause},
@@ -79,7 +79,6 @@ class Dispatcher:
                     # a connection attempt and a traceback.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stopped.wait(), pause)
-                    pause = min(pause * 2, _LONGEST_PAUSE)
         finally:
             await self._transport.close()
 

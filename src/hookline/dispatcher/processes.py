@@ -11,11 +11,11 @@ import subprocess
 import sys
 import time
 
+from hookline.dispatcher.backoff import Backoff
+
 log = logging.getLogger("hookline.dispatcher")
 
 _CHECK_EVERY = 0.5  # seconds
-_FIRST_DELAY, _LONGEST_DELAY = 1.0, 60.0  # before starting one that died again
-_STABLE_AFTER = 30.0  # a process that lived this long died of something new: no waiting
 
 PARENT_PID = "HOOKLINE_PARENT_PID"  # the server a dispatcher process belongs to
 _PR_SET_PDEATHSIG = 1
@@ -41,7 +41,10 @@ class _Slot:
     def __init__(self) -> None:
         self.process = self._spawn()
         self.started = time.monotonic()
-        self.delay = 0.0
+        # Before starting one that died again; none after a long life (it died of something
+        # new), and one that dies at once (a bad setting, a database away) is not started in
+        # a loop.
+        self.backoff = Backoff(first=1.0, longest=60.0, after_stable=0.0)
         self.restart_at: float | None = None
 
     @staticmethod
@@ -60,17 +63,15 @@ class _Slot:
             # server is stopping too, maybe still draining its requests.
             if code is None or code == 0:
                 return
-            lived = now - self.started
-            # One that dies at once (a bad setting, a database away) is not started in a loop.
-            self.delay = 0.0 if lived >= _STABLE_AFTER else self._longer_delay()
-            self.restart_at = now + self.delay
+            delay = self.backoff.next(lived=now - self.started)
+            self.restart_at = now + delay
             log.warning(
                 "dispatcher process exited; starting another",
                 extra={
                     "action": "restart_dispatcher",
                     "pid": self.process.pid,
                     "exit_code": code,
-                    "delay_s": self.delay,
+                    "delay_s": delay,
                 },
             )
         if now < self.restart_at:
@@ -79,17 +80,14 @@ class _Slot:
             process = self._spawn()
         except Exception:
             # Out of processes or memory for a moment, most likely.
-            self.delay = self._longer_delay()
-            self.restart_at = now + self.delay
+            delay = self.backoff.next()
+            self.restart_at = now + delay
             log.exception(
                 "could not start a dispatcher process; trying again",
-                extra={"action": "restart_dispatcher", "delay_s": self.delay},
+                extra={"action": "restart_dispatcher", "delay_s": delay},
             )
             return
         self.process, self.started, self.restart_at = process, now, None
-
-    def _longer_delay(self) -> float:
-        return min(max(_FIRST_DELAY, self.delay * 2), _LONGEST_DELAY)
 
 
 class DispatcherProcesses:
