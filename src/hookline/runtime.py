@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from hookline.auth.applications import ensure_admin
+from hookline.auth.applications import ensure_bootstrap
 from hookline.auth.keys import SigningKey, load_or_create
 from hookline.auth.tokens import Verifier
 from hookline.config import MANAGEMENT_API_RESOURCE, Settings
@@ -37,7 +37,7 @@ class Runtime:
         with write(setup) as conn:
             one_process_at_a_time(conn)  # one signing key and one admin, however many start
             key = load_or_create(conn)
-            admin = ensure_admin(conn, settings.admin_client_id, settings.admin_client_secret)
+            admin = ensure_bootstrap(conn, settings.admin_client_id, settings.admin_client_secret)
         setup.dispose()
         # Requests wait a bounded time for locks; the set-up above waits for whichever
         # process migrates first, however long that takes.

@@ -144,12 +144,13 @@ def test_admin_application_stays_hidden(api) -> None:
 
 
 def test_machine_to_machine_app_gets_tokens_until_deleted(api, server) -> None:
+    """Tokens, but no Management API access without a role (tests/api/test_management_access)."""
     app = new_app(api, type="MachineToMachine")
     issued = token(server, app["id"], app["secret"])
     assert issued.status_code == 200, issued.text
     bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
     with httpx.Client(base_url=f"{server.base}/api", headers=bearer) as own:
-        assert own.get("/roles").status_code == 200
+        assert own.get("/roles").status_code == 403
 
     assert token(server, app["id"], app["secret"] + "x").status_code == 401
     spa = new_app(api, type="SPA")

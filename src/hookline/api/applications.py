@@ -110,3 +110,48 @@ async def delete_application(id: str, rt: RuntimeDep) -> Response:
     """Delete an application; its credentials get no new tokens (issued ones run out)."""
     await rt.committer.run(lambda conn: applications.delete_application(conn, id))
     return Response(status_code=204)
+
+
+# Roles of machine-to-machine applications: what they may do with API resources, the
+# Management API included.
+
+
+class RoleIds(Body):
+    roleIds: list[Annotated[StrictStr, Field(min_length=1)]]
+
+
+@router.get("/applications/{id}/roles")
+async def list_application_roles(
+    id: str, request: Request, rt: RuntimeDep, page: str | None = None, page_size: str | None = None
+) -> Any:
+    """The application's machine-to-machine roles, newest first, always paginated."""
+    number, size = page_params(page, page_size, required=True) or (1, 20)
+    items, total = await rt.read(
+        lambda conn: applications.list_application_roles(conn, id, number, size)
+    )
+    return JSON(items, headers=pagination_headers(request, number, size, total))
+
+
+@router.post("/applications/{id}/roles", status_code=201)
+async def add_application_roles(id: str, body: RoleIds, rt: RuntimeDep) -> Any:
+    """Assign roles (those already held are skipped): 201 with the ids asked for and added."""
+    added = await rt.committer.run(
+        lambda conn: applications.add_application_roles(conn, id, body.roleIds)
+    )
+    return JSON({"roleIds": body.roleIds, "addedRoleIds": added}, status_code=201)
+
+
+@router.put("/applications/{id}/roles")
+async def replace_application_roles(id: str, body: RoleIds, rt: RuntimeDep) -> Any:
+    """Make the application's roles exactly `roleIds`. Unlike Logto, which lets this route
+    assign a `User` role, the role type is checked as on POST."""
+    await rt.committer.run(
+        lambda conn: applications.replace_application_roles(conn, id, body.roleIds)
+    )
+    return Response(status_code=200)
+
+
+@router.delete("/applications/{id}/roles/{roleId}", status_code=204)
+async def remove_application_role(id: str, roleId: str, rt: RuntimeDep) -> Response:
+    await rt.committer.run(lambda conn: applications.remove_application_role(conn, id, roleId))
+    return Response(status_code=204)

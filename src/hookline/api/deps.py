@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from hookline.auth.tokens import InvalidToken
+from hookline.auth import access
+from hookline.auth.tokens import InvalidToken, issuer
 from hookline.errors import ApiError, invalid_query
 from hookline.runtime import Runtime
 
@@ -18,6 +20,7 @@ async def runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+log = logging.getLogger("hookline.auth")
 
 
 # `/api` paths open without a token (liveness, the API docs, and the end-user sign-in flows);
@@ -33,12 +36,26 @@ def needs_token(path: str) -> bool:
 
 
 async def require_token(request: Request) -> None:
-    """The router's guard; async so that FastAPI does not hop to a thread for it."""
-    check_token(request)
+    """The Management API's guard: a valid token of this server for the Management API,
+    with the `all` scope, of an application that still holds that scope (one read)."""
+    client_id = None
+    try:
+        claims = check_token(request)
+        client_id = claims["client_id"]
+        if access.ALL not in str(claims.get("scope", "")).split(" "):
+            raise forbidden()
+        rt: Runtime = request.app.state.runtime
+        if not await rt.read(lambda conn: access.may_manage(conn, client_id)):
+            still_there = await rt.read(lambda conn: access.exists(conn, client_id))
+            raise forbidden() if still_there else unauthorized()
+    except ApiError as refused:
+        _log_refusal(request, refused, client_id)
+        raise
 
 
-def check_token(request: Request) -> None:
-    """Every Management API route needs a valid bearer token for the Management API."""
+def check_token(request: Request) -> dict[str, Any]:
+    """The claims of the request's bearer token, once it is known to be this server's, for
+    the Management API, and not expired."""
     header = request.headers.get("authorization")
     if not header:
         raise ApiError(401, "auth.authorization_header_missing", "Authorization header is missing.")
@@ -50,9 +67,37 @@ def check_token(request: Request) -> None:
             "Authorization type is not supported.",
         )
     try:
-        request.app.state.runtime.verifier.verify(token.strip())
+        claims = request.app.state.runtime.verifier.verify(token.strip())
     except InvalidToken as exc:
-        raise ApiError(401, "auth.unauthorized", "Unauthorized. Please check credentials.") from exc
+        raise unauthorized() from exc
+    if claims["iss"] != issuer(str(request.base_url)):
+        raise unauthorized()
+    return claims
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "auth.unauthorized", "Unauthorized. Please check credentials.")
+
+
+def forbidden() -> ApiError:
+    return ApiError(
+        403, "auth.forbidden", "Forbidden. Please check your user roles and permissions."
+    )
+
+
+def _log_refusal(request: Request, refused: ApiError, client_id: str | None) -> None:
+    """One line per refused request: what was refused and why, never the token."""
+    log.warning(
+        "request refused",
+        extra={
+            "action": "auth",
+            "code": refused.code,
+            "method": request.method,
+            "path": request.url.path,
+            "client_id": client_id,
+            "ip": request.client.host if request.client else None,
+        },
+    )
 
 
 async def no_nul(request: Request) -> None:

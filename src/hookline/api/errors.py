@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from hookline.api.deps import check_token, needs_token
+from hookline.api.deps import needs_token, require_token
 from hookline.api.responses import JSON
 from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_unavailable
 from hookline.errors import ApiError, constraint_violated, invalid_input
@@ -43,7 +43,7 @@ def install(app: FastAPI) -> None:
         # malformed body would be answered 400 to a caller that has no valid token.
         if needs_token(request.url.path):
             try:
-                check_token(request)
+                await require_token(request)
             except ApiError as auth_error:
                 return await _api_error(request, auth_error)
         issues, details = _issues(exc)

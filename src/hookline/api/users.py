@@ -16,7 +16,8 @@ from hookline.api.responses import JSON
 from hookline.errors import ApiError, invalid_input
 from hookline.identity import users as service
 from hookline.identity.passwords import hash_password, is_argon2_digest
-from hookline.identity.users import role_projection, user_projection, user_response
+from hookline.identity.roles import role_json
+from hookline.identity.users import user_projection, user_response
 
 router = APIRouter(tags=["users"], route_class=JSONRoute)
 
@@ -263,7 +264,7 @@ async def list_user_roles(
         lambda conn: service.list_user_roles(conn, userId, params, number, size)
     )
     headers = pagination_headers(request, number, size, total)
-    return JSON([role_projection(row) for row in rows], headers=headers)
+    return JSON([role_json(row) for row in rows], headers=headers)
 
 
 @router.post("/users/{userId}/roles", status_code=201)

@@ -1,4 +1,5 @@
-"""Machine-to-machine applications and the bootstrap admin application."""
+"""Client secrets, and the bootstrap application: the one the environment names
+(HOOKLINE_ADMIN_CLIENT_*) or, when it names none, one generated on the first start."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
+from hookline.auth.access import grant_management
 from hookline.db.tables import applications
 from hookline.ids import client_secret, now_ms, random_id
 
@@ -23,11 +25,20 @@ class Bootstrap:
     client_secret: str | None  # set only when generated now, to be shown once
 
 
-def ensure_admin(conn: Connection, client_id: str | None, secret: str | None) -> Bootstrap:
-    """Make sure an admin application exists; from the environment when it names one."""
+def ensure_bootstrap(conn: Connection, client_id: str | None, secret: str | None) -> Bootstrap:
+    """Make sure the bootstrap application exists, and that every application ever set up
+    this way holds Management API access: restarting restores an operator's way in."""
+    bootstrap = _upsert_bootstrap(conn, client_id, secret)
+    query = select(applications.c.id).where(applications.c.is_bootstrap)
+    for app_id in conn.execute(query).scalars().all():
+        grant_management(conn, app_id)
+    return bootstrap
+
+
+def _upsert_bootstrap(conn: Connection, client_id: str | None, secret: str | None) -> Bootstrap:
     if client_id and secret:
         row = conn.execute(select(applications.c.id).where(applications.c.id == client_id)).first()
-        values = {"secret_hash": hash_secret(secret), "is_admin": True}
+        values = {"secret_hash": hash_secret(secret), "is_bootstrap": True}
         if row is None:
             conn.execute(
                 insert(applications).values(
@@ -38,13 +49,15 @@ def ensure_admin(conn: Connection, client_id: str | None, secret: str | None) ->
                     **values,
                 )
             )
-        elif not verify_secret(conn, client_id, secret):
+        else:
             conn.execute(
                 update(applications).where(applications.c.id == client_id).values(**values)
             )
         return Bootstrap(client_id, None)
     existing = conn.execute(
-        select(applications.c.id).where(applications.c.is_admin).order_by(applications.c.created_at)
+        select(applications.c.id)
+        .where(applications.c.is_bootstrap)
+        .order_by(applications.c.created_at)
     ).first()
     if existing is not None:
         return Bootstrap(existing[0], None)
@@ -55,7 +68,7 @@ def ensure_admin(conn: Connection, client_id: str | None, secret: str | None) ->
             name="Admin",
             type="MachineToMachine",
             secret_hash=hash_secret(new_secret),
-            is_admin=True,
+            is_bootstrap=True,
             created_at=now_ms(),
         )
     )

@@ -34,7 +34,8 @@ applications = Table(
     Column("description", Text),
     Column("type", String(32), nullable=False),
     Column("secret_hash", Text),
-    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    # Set up from the environment (HOOKLINE_ADMIN_CLIENT_*): hidden from the Management API.
+    Column("is_bootstrap", Boolean, nullable=False, server_default=false()),
     Column("created_at", BigInteger, nullable=False),
     Column("custom_data", JSON, nullable=False, server_default="{}"),
     Column(
@@ -209,6 +210,10 @@ roles = Table(
 
 roles_scopes = _link("roles_scopes", "role_id", "roles", "scope_id", "scopes")
 users_roles = _link("users_roles", "user_id", "users", "role_id", "roles")
+# Machine-to-machine roles of applications: what they may do with API resources (migration 0007).
+applications_roles = _link(
+    "applications_roles", "application_id", "applications", "role_id", "roles"
+)
 
 organizations = Table(
     "organizations",

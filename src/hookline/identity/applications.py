@@ -1,21 +1,25 @@
 """Applications, as Logto's Management API shows them.
 
 Only a hash of each client secret is stored (hookline.auth.applications.hash_secret), so the
-secret itself is answered once, on creation. hookline's own admin applications stay hidden:
-the Management API can neither see nor change the credentials it is called with.
+secret itself is answered once, on creation. The bootstrap applications stay hidden: the
+Management API can neither see nor change the credentials it was set up with. Machine-to-machine
+applications hold roles, which give them scopes on API resources (the Management API's among
+them: hookline.auth.access).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, true, update
 
 from hookline.auth.applications import hash_secret
 from hookline.db.sql import insertion_order
 from hookline.db.tables import applications
-from hookline.errors import not_exists_with_id
+from hookline.errors import ApiError, not_exists_with_id
 from hookline.identity.resources import Paging, paged
+from hookline.identity.role_holders import APPLICATIONS
+from hookline.identity.roles import role_json
 from hookline.ids import client_secret, now_ms, random_id
 
 TYPES = ("Native", "SPA", "Traditional", "MachineToMachine")
@@ -41,7 +45,7 @@ def application_json(row: Any, secret: str | None = None) -> dict[str, Any]:
 
 
 def _visible() -> Any:
-    return applications.c.is_admin.is_(False)
+    return applications.c.is_bootstrap.is_(False)
 
 
 def find_application(conn: Connection, app_id: str) -> Any:
@@ -68,7 +72,7 @@ def create_application(
             description=description,
             type=app_type,
             secret_hash=hash_secret(secret),
-            is_admin=False,
+            is_bootstrap=False,
             created_at=now_ms(),
             custom_data=custom_data or {},
             oidc_client_metadata=metadata,
@@ -105,3 +109,38 @@ def update_application(conn: Connection, app_id: str, changes: dict[str, Any]) -
 def delete_application(conn: Connection, app_id: str) -> None:
     find_application(conn, app_id)
     conn.execute(delete(applications).where(applications.c.id == app_id))
+
+
+# Roles, of machine-to-machine applications only.
+
+
+def _machine(conn: Connection, app_id: str) -> None:
+    if find_application(conn, app_id).type != "MachineToMachine":
+        raise ApiError(
+            422,
+            "application.invalid_type",
+            "Only machine to machine applications can have associated roles.",
+        )
+
+
+def list_application_roles(
+    conn: Connection, app_id: str, page: int, size: int
+) -> tuple[list[dict[str, Any]], int]:
+    _machine(conn, app_id)
+    rows, total = APPLICATIONS.page(conn, app_id, true(), page, size)
+    return [role_json(row) for row in rows], total
+
+
+def add_application_roles(conn: Connection, app_id: str, role_ids: list[str]) -> list[str]:
+    _machine(conn, app_id)
+    return APPLICATIONS.add(conn, app_id, role_ids)
+
+
+def replace_application_roles(conn: Connection, app_id: str, role_ids: list[str]) -> None:
+    _machine(conn, app_id)
+    APPLICATIONS.replace(conn, app_id, role_ids)
+
+
+def remove_application_role(conn: Connection, app_id: str, role_id: str) -> None:
+    _machine(conn, app_id)
+    APPLICATIONS.remove(conn, app_id, role_id)

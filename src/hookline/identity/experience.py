@@ -184,7 +184,7 @@ def find_application(conn: Connection, application_id: str) -> Mapping[str, Any]
     row = (
         conn.execute(
             select(applications).where(
-                applications.c.id == application_id, applications.c.is_admin.is_(False)
+                applications.c.id == application_id, applications.c.is_bootstrap.is_(False)
             )
         )
         .mappings()

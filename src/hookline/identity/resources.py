@@ -57,6 +57,15 @@ def find_resource(conn: Connection, resource_id: str) -> Any:
     return row
 
 
+def _changeable(row: Any) -> Any:
+    """The Management API's resource and its `all` scope are fixed, as in Logto."""
+    if row.indicator == MANAGEMENT_API_RESOURCE:
+        raise ApiError(
+            400, "resource.cannot_modify_management_api", "Cannot modify Logto Management API."
+        )
+    return row
+
+
 def create_resource(
     conn: Connection, name: str, indicator: str, access_token_ttl: int | None
 ) -> dict[str, Any]:
@@ -98,7 +107,7 @@ def get_resource(conn: Connection, resource_id: str) -> dict[str, Any]:
 def update_resource(conn: Connection, resource_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """`changes` holds `name` and/or `access_token_ttl`; Logto lets neither indicator nor
     isDefault change here (see `set_default`)."""
-    find_resource(conn, resource_id)
+    _changeable(find_resource(conn, resource_id))
     if changes:
         conn.execute(update(resources).where(resources.c.id == resource_id).values(**changes))
     return get_resource(conn, resource_id)
@@ -122,7 +131,10 @@ def set_default(conn: Connection, resource_id: str, is_default: bool) -> dict[st
 
 def delete_resource(conn: Connection, resource_id: str) -> None:
     """Its scopes, and their role assignments, go with it (foreign keys cascade)."""
-    find_resource(conn, resource_id)
+    if find_resource(conn, resource_id).indicator == MANAGEMENT_API_RESOURCE:
+        raise ApiError(
+            400, "resource.cannot_delete_management_api", "Cannot delete Logto Management API."
+        )
     conn.execute(delete(resources).where(resources.c.id == resource_id))
 
 
@@ -164,7 +176,7 @@ def list_scopes(
 def create_scope(
     conn: Connection, resource_id: str, name: str, description: str | None
 ) -> dict[str, Any]:
-    find_resource(conn, resource_id)
+    _changeable(find_resource(conn, resource_id))
     _check_scope_name(conn, resource_id, name)
     scope_id = random_id()
     conn.execute(
@@ -183,7 +195,7 @@ def update_scope(
     conn: Connection, resource_id: str, scope_id: str, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """`changes` holds `name` and/or `description`."""
-    find_resource(conn, resource_id)
+    _changeable(find_resource(conn, resource_id))
     if "name" in changes:
         _check_scope_name(conn, resource_id, changes["name"], scope_id)
     row = find_scope(conn, scope_id)
@@ -195,7 +207,7 @@ def update_scope(
 
 
 def delete_scope(conn: Connection, resource_id: str, scope_id: str) -> None:
-    find_resource(conn, resource_id)
+    _changeable(find_resource(conn, resource_id))
     gone = conn.execute(
         delete(scopes).where(scopes.c.id == scope_id, scopes.c.resource_id == resource_id)
     )

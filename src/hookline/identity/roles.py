@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
 
 from hookline.db.sql import insertion_order
-from hookline.db.tables import resources, roles, roles_scopes, scopes, users, users_roles
+from hookline.db.tables import (
+    applications,
+    applications_roles,
+    resources,
+    roles,
+    roles_scopes,
+    scopes,
+    users,
+    users_roles,
+)
 from hookline.errors import ApiError, not_exists_with_id
 from hookline.identity.resources import Paging, find_scope, paged, resource_json, scope_json
 from hookline.ids import now_ms, random_id
@@ -73,7 +82,8 @@ def create_role(
 def list_roles(
     conn: Connection, role_type: str | None, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
-    """Newest first, each with its user count and up to three featured users."""
+    """Newest first, each with how many users and applications hold it, and up to three of
+    each."""
     query = select(roles)
     if role_type is not None:
         query = query.where(roles.c.type == role_type)
@@ -81,37 +91,57 @@ def list_roles(
         conn, query.order_by(roles.c.created_at.desc(), insertion_order(roles).desc()), paging
     )
     role_ids = [row.id for row in rows]
-    counts = dict(
-        conn.execute(
-            select(users_roles.c.role_id, func.count())
-            .where(users_roles.c.role_id.in_(role_ids))
-            .group_by(users_roles.c.role_id)
-        ).all()
+    users_count, featured_users = _holders(
+        conn, users_roles, users, ("id", "avatar", "name"), role_ids
     )
-    featured: dict[str, list[dict[str, Any]]] = {role_id: [] for role_id in role_ids}
-    members = conn.execute(
-        select(users_roles.c.role_id, users.c.id, users.c.avatar, users.c.name)
-        .join(users, users.c.id == users_roles.c.user_id)
-        .where(users_roles.c.role_id.in_(role_ids))
-        .order_by(users_roles.c.role_id, insertion_order(users_roles))
+    apps_count, featured_apps = _holders(
+        conn,
+        applications_roles,
+        applications,
+        ("id", "name", "type"),
+        role_ids,
+        applications.c.is_bootstrap.is_(False),  # hidden, as everywhere in the API
     )
-    for member in members:
-        if len(featured[member.role_id]) < FEATURED:
-            featured[member.role_id].append(
-                {"id": member.id, "avatar": member.avatar, "name": member.name}
-            )
     items = [
         {
             **role_json(row),
-            "usersCount": counts.get(row.id, 0),
-            "featuredUsers": featured[row.id],
-            # hookline has no application roles: M2M apps get the Management API only.
-            "applicationsCount": 0,
-            "featuredApplications": [],
+            "usersCount": users_count.get(row.id, 0),
+            "featuredUsers": featured_users[row.id],
+            "applicationsCount": apps_count.get(row.id, 0),
+            "featuredApplications": featured_apps[row.id],
         }
         for row in rows
     ]
     return items, total
+
+
+def _holders(
+    conn: Connection,
+    link: Table,
+    holders: Table,
+    shown: tuple[str, ...],
+    role_ids: list[str],
+    *visible: ColumnElement[bool],
+) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    """Per role: how many of `holders` (users, applications) hold it through `link`, and the
+    first three of them, with their `shown` fields."""
+    holder = next(column for column in link.c if column.references(holders.c.id))
+    joined = link.join(holders, holders.c.id == holder)
+    held = (link.c.role_id.in_(role_ids), *visible)
+    counts = dict(
+        conn.execute(
+            select(link.c.role_id, func.count())
+            .select_from(joined)
+            .where(*held)
+            .group_by(link.c.role_id)
+        ).all()
+    )
+    featured: dict[str, list[dict[str, Any]]] = {role_id: [] for role_id in role_ids}
+    query = select(link.c.role_id, *(holders.c[name] for name in shown)).select_from(joined)
+    for member in conn.execute(query.where(*held).order_by(link.c.role_id, insertion_order(link))):
+        if len(featured[member[0]]) < FEATURED:
+            featured[member[0]].append(dict(zip(shown, member[1:], strict=True)))
+    return counts, featured
 
 
 def get_role(conn: Connection, role_id: str) -> dict[str, Any]:

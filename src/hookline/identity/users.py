@@ -18,7 +18,6 @@ from sqlalchemy import (
     and_,
     delete,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -31,6 +30,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from hookline.db.sql import Cursor
 from hookline.db.tables import roles, users, users_roles
 from hookline.errors import ApiError, invalid_request, not_exists_with_id
+from hookline.identity.role_holders import USERS
 from hookline.ids import now_ms, random_id
 
 # API field → column, for the fields the Management API writes directly.
@@ -249,49 +249,22 @@ IN_USE: dict[str, tuple[str, str]] = {
 # Role assignment.
 
 
-def role_projection(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "tenantId": row["tenant_id"],
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "type": row["type"],
-        "isDefault": bool(row["is_default"]),
-    }
-
-
 def user_role_ids(conn: Connection, user_id: str) -> list[str]:
-    query = select(users_roles.c.role_id).where(users_roles.c.user_id == user_id)
-    return list(conn.execute(query.order_by(users_roles.c.role_id)).scalars())
+    return USERS.held(conn, user_id)
 
 
 def list_user_roles(
     conn: Connection, user_id: str, params: Iterable[tuple[str, str]], page: int, size: int
-) -> tuple[list[Mapping[str, Any]], int]:
+) -> tuple[list[Row], int]:
     """The user's roles (type `User` only, as Logto), filtered by `search`."""
     find_user(conn, user_id)
-    held = select(users_roles.c.role_id).where(users_roles.c.user_id == user_id)
-    condition = and_(
-        roles.c.id.in_(held), roles.c.type == "User", search_condition(params, _ROLE_SEARCH)
-    )
-    total = conn.execute(select(func.count()).select_from(roles).where(condition)).scalar_one()
-    rows = conn.execute(
-        select(roles)
-        .where(condition)
-        .order_by(roles.c.created_at.desc(), roles.c.id)
-        .limit(size)
-        .offset((page - 1) * size)
-    ).mappings()
-    return list(rows), total
+    return USERS.page(conn, user_id, search_condition(params, _ROLE_SEARCH), page, size)
 
 
 def add_user_roles(conn: Connection, user_id: str, role_ids: list[str]) -> list[str]:
     """Assign roles; those already held are skipped. Returns the newly assigned ids."""
     find_user(conn, user_id)
-    held = set(user_role_ids(conn, user_id))
-    added = [r for r in dict.fromkeys(role_ids) if r not in held]
-    _assign(conn, user_id, added)
-    return added
+    return USERS.add(conn, user_id, role_ids)
 
 
 def replace_user_roles(
@@ -299,49 +272,12 @@ def replace_user_roles(
 ) -> tuple[list[str], list[str]]:
     """Make the user's roles exactly `role_ids`; returns (added, removed)."""
     find_user(conn, user_id)
-    held = user_role_ids(conn, user_id)
-    wanted = list(dict.fromkeys(role_ids))
-    added = [r for r in wanted if r not in held]
-    removed = [r for r in held if r not in wanted]
-    _assign(conn, user_id, added)
-    if removed:
-        conn.execute(
-            delete(users_roles).where(
-                users_roles.c.user_id == user_id, users_roles.c.role_id.in_(removed)
-            )
-        )
-    return added, removed
+    return USERS.replace(conn, user_id, role_ids)
 
 
 def remove_user_role(conn: Connection, user_id: str, role_id: str) -> None:
     find_user(conn, user_id)
-    result = conn.execute(
-        delete(users_roles).where(
-            users_roles.c.user_id == user_id, users_roles.c.role_id == role_id
-        )
-    )
-    if result.rowcount == 0:
-        raise ApiError(404, "entity.not_found", "The resource does not exist.")
-
-
-def _assign(conn: Connection, user_id: str, role_ids: list[str]) -> None:
-    """404 for an unknown role, 422 for a machine-to-machine one; then insert the links."""
-    if not role_ids:
-        return
-    found: dict[str, Row] = {
-        row.id: row
-        for row in conn.execute(select(roles.c.id, roles.c.type).where(roles.c.id.in_(role_ids)))
-    }
-    for role_id in role_ids:
-        if role_id not in found:
-            raise not_exists_with_id("role", role_id)
-        if found[role_id].type != "User":
-            raise ApiError(
-                422,
-                "user.invalid_role_type",
-                "Invalid role type, can not assign machine-to-machine role to user.",
-            )
-    conn.execute(insert(users_roles), [{"user_id": user_id, "role_id": r} for r in role_ids])
+    USERS.remove(conn, user_id, role_id)
 
 
 # Logto's search query parameters (`search`, `search.<field>`, `mode`, `mode.<field>`,
