@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from hookline.auth.access import Gate
 from hookline.auth.applications import ensure_bootstrap
 from hookline.auth.keys import SigningKey, load_or_create
 from hookline.auth.tokens import Verifier
@@ -24,6 +25,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     read: Reader
+    gate: Gate
     key: SigningKey
     verifier: Verifier
     waker: Waker
@@ -52,10 +54,12 @@ class Runtime:
             )
             sys.stdout.flush()
         waker = Waker(wake_directory(settings.database_url))
+        read = Reader(engine)
         return cls(
             settings=settings,
             engine=engine,
-            read=Reader(engine),
+            read=read,
+            gate=Gate(read),
             key=key,
             verifier=Verifier(key, MANAGEMENT_API_RESOURCE),
             waker=waker,

@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import psycopg
 
 from tests.support.server import Server
@@ -59,3 +60,35 @@ def test_a_write_behind_a_lock_held_too_long_is_a_503_not_a_hang(
             assert count == 1  # the refused write fired nothing
     finally:
         server.stop()
+
+
+def test_access_taken_back_through_one_process_stops_at_the_next_request_on_another(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Each process remembers who may use the Management API until the access revision moves:
+    a change made through one process counts at once on the others."""
+    servers = [
+        Server(tmp_path / name, HOOKLINE_DATABASE_URL=postgres_url, HOOKLINE_DISPATCH="false")
+        for name in ("a", "b")
+    ]
+    for server in servers:
+        server.start()
+    a, b = servers
+    try:
+        with a.client() as api:
+            app = api.post("/applications", json={"name": "m", "type": "MachineToMachine"}).json()
+            roles = api.get("/roles", params={"type": "MachineToMachine"}).json()
+            (role,) = [r for r in roles if r["name"] == "Logto Management API access"]
+            api.post(f"/applications/{app['id']}/roles", json={"roleIds": [role["id"]]})
+            token = httpx.post(
+                f"{b.base}/oidc/token",
+                data={"grant_type": "client_credentials", "scope": "all"},
+                auth=(app["id"], app["secret"]),
+            ).json()["access_token"]
+            on_b = {"Authorization": f"Bearer {token}"}
+            assert httpx.get(f"{b.base}/api/hooks", headers=on_b).status_code == 200  # remembered
+            assert api.delete(f"/applications/{app['id']}/roles/{role['id']}").status_code == 204
+            assert httpx.get(f"{b.base}/api/hooks", headers=on_b).status_code == 403
+    finally:
+        for server in servers:
+            server.stop()

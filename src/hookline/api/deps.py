@@ -45,7 +45,7 @@ async def require_token(request: Request) -> None:
         if access.ALL not in str(claims.get("scope", "")).split(" "):
             raise forbidden()
         rt: Runtime = request.app.state.runtime
-        if not await rt.read(lambda conn: access.may_manage(conn, client_id)):
+        if not await rt.gate.may_manage(client_id):
             still_there = await rt.read(lambda conn: access.exists(conn, client_id))
             raise forbidden() if still_there else unauthorized()
     except ApiError as refused:

@@ -1,16 +1,25 @@
 """What an application may do with an API resource: the scopes its machine-to-machine roles
 hold there. The Management API is such a resource, and its one scope, `all`, opens every route.
 
-Read at `/oidc/token` to grant scopes, and again at every Management API request, so that an
-application deleted or stripped of its role loses access at once, in every process."""
+Read at `/oidc/token` to grant scopes, and checked again at every Management API request (the
+`Gate`), so that an application deleted or stripped of its role loses access at once, in every
+process."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, insert, select, update
 
-from hookline.db.tables import applications, applications_roles, resources, roles, roles_scopes
+from hookline.db.reader import Reader
+from hookline.db.tables import (
+    applications,
+    applications_roles,
+    resources,
+    revisions,
+    roles,
+    roles_scopes,
+)
 from hookline.db.tables import scopes as scopes_table
 from hookline.ids import now_ms, random_id
 
@@ -61,6 +70,37 @@ def may_manage(conn: Connection, client_id: str) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
 
+def access_changed(conn: Connection) -> None:
+    """Call in a transaction that may change who holds what (applications, their roles, the
+    roles' scopes): every process's Gate then forgets what it knew."""
+    conn.execute(
+        update(revisions).where(revisions.c.name == "access").values(value=revisions.c.value + 1)
+    )
+
+
+class Gate:
+    """Which applications hold `all` on the Management API, remembered per process until the
+    `access` revision moves. The revision is read at every request (a few µs on SQLite), the
+    holders only after a change."""
+
+    def __init__(self, read: Reader) -> None:
+        self._read = read
+        self._revision = -1
+        self._known: dict[str, bool] = {}
+
+    async def may_manage(self, client_id: str) -> bool:
+        revision = await self._read.revision("access")
+        if revision != self._revision:
+            # Read before the holders: a change in between makes the next request read again.
+            self._known, self._revision = {}, revision
+        known = self._known.get(client_id)
+        if known is None:
+            known = await self._read(lambda conn: may_manage(conn, client_id))
+            if len(self._known) < 10_000:  # tokens of unknown clients cannot fill memory
+                self._known[client_id] = known
+        return known
+
+
 def exists(conn: Connection, client_id: str) -> bool:
     """Whether the application is still there (a deleted one's tokens are refused)."""
     query = select(applications.c.id).where(applications.c.id == client_id)
@@ -95,3 +135,4 @@ def grant_management(conn: Connection, client_id: str) -> None:
         )
         conn.execute(insert(roles_scopes).values(role_id=role_id, scope_id=MANAGEMENT_API_SCOPE_ID))
     conn.execute(insert(applications_roles).values(application_id=client_id, role_id=role_id))
+    access_changed(conn)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, true, update
 
+from hookline.auth.access import access_changed
 from hookline.auth.applications import hash_secret
 from hookline.db.sql import insertion_order
 from hookline.db.tables import applications
@@ -109,6 +110,7 @@ def update_application(conn: Connection, app_id: str, changes: dict[str, Any]) -
 def delete_application(conn: Connection, app_id: str) -> None:
     find_application(conn, app_id)
     conn.execute(delete(applications).where(applications.c.id == app_id))
+    access_changed(conn)
 
 
 # Roles, of machine-to-machine applications only.
@@ -133,14 +135,17 @@ def list_application_roles(
 
 def add_application_roles(conn: Connection, app_id: str, role_ids: list[str]) -> list[str]:
     _machine(conn, app_id)
+    access_changed(conn)
     return APPLICATIONS.add(conn, app_id, role_ids)
 
 
 def replace_application_roles(conn: Connection, app_id: str, role_ids: list[str]) -> None:
     _machine(conn, app_id)
+    access_changed(conn)
     APPLICATIONS.replace(conn, app_id, role_ids)
 
 
 def remove_application_role(conn: Connection, app_id: str, role_id: str) -> None:
     _machine(conn, app_id)
+    access_changed(conn)
     APPLICATIONS.remove(conn, app_id, role_id)

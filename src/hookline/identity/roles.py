@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
 
+from hookline.auth.access import access_changed
 from hookline.db.sql import insertion_order
 from hookline.db.tables import (
     applications,
@@ -162,6 +163,7 @@ def delete_role(conn: Connection, role_id: str) -> None:
     """Its scope and user assignments go with it (foreign keys cascade)."""
     find_role(conn, role_id)
     conn.execute(delete(roles).where(roles.c.id == role_id))
+    access_changed(conn)
 
 
 # The role's scopes.
@@ -196,6 +198,7 @@ def assign_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
     fresh = list(dict.fromkeys(scope_ids))
     if fresh:
         conn.execute(insert(roles_scopes), [{"role_id": role_id, "scope_id": sid} for sid in fresh])
+        access_changed(conn)
 
 
 def add_role_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> list[dict[str, Any]]:
@@ -233,3 +236,4 @@ def remove_role_scope(conn: Connection, role_id: str, scope_id: str) -> None:
     )
     if gone.rowcount == 0:
         raise ApiError(404, "entity.not_found", "The resource does not exist.")
+    access_changed(conn)

@@ -56,6 +56,8 @@ def upgrade() -> None:
             "ALTER TABLE applications_roles ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY"
         )
 
+    # Bumped by every change of who holds what (hookline.auth.access.access_changed).
+    conn.execute(sa.text("INSERT INTO revisions (name, value) VALUES ('access', 0)"))
     now = int(time.time() * 1000)
     # No resource can hold this indicator yet: creating one with it was refused.
     conn.execute(
@@ -73,5 +75,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("applications_roles")
+    op.execute("DELETE FROM revisions WHERE name = 'access'")
     op.execute("DELETE FROM resources WHERE id = 'management-api'")  # its scope goes with it
     op.execute("ALTER TABLE applications RENAME COLUMN is_bootstrap TO is_admin")
