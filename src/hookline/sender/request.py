@@ -19,6 +19,7 @@ class Target:
     url: str
     signing_key: str
     headers: dict[str, str] | None = None
+    hook_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class WebhookRequest:
     url: str
     headers: dict[str, str]
     body: bytes
+    hook_id: str = ""
 
 
 def build(
@@ -43,4 +45,4 @@ def build(
         headers["webhook-signature"] = standard_signature(target.signing_key, msg_id, ts, body)
     headers["webhook-id"] = msg_id
     headers["webhook-timestamp"] = str(ts)
-    return WebhookRequest(target.url, headers, body)
+    return WebhookRequest(target.url, headers, body, target.hook_id)
