@@ -139,6 +139,15 @@ def test_invalid_bodies_are_400(api: httpx.Client, hook: dict, body: dict) -> No
     )
 
 
+@pytest.mark.parametrize("name", ["content-length", "Transfer-Encoding", "HOST", "Upgrade"])
+def test_framing_headers_are_400(
+    api: httpx.Client, hook: dict, receiver: Receiver, name: str
+) -> None:
+    response = run_test(api, hook["id"], receiver.url("/t"), ["User.Created"], **{name: "2"})
+    assert error_code(response, 400) == "guard.invalid_input"
+    assert receiver.requests == []
+
+
 def test_test_sends_are_not_logged(api: httpx.Client, hook: dict, receiver: Receiver) -> None:
     receiver.on("/fail", Reply(500))
     assert run_test(api, hook["id"], receiver.url("/ok"), ["User.Created"]).status_code == 204

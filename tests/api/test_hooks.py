@@ -228,6 +228,39 @@ def test_patch_rejects_invalid_bodies(api: httpx.Client, make_hook, body: dict) 
     assert api.get(f"/hooks/{hook['id']}").json() == hook
 
 
+# The message's framing and the connection's own headers belong to the sender (RFC 9110
+# §7.6.1): `Content-Length: 2` would cut the body a receiver gets.
+WIRE_HEADERS = [
+    "Content-Length",
+    "Transfer-Encoding",
+    "Host",
+    "Connection",
+    "Keep-Alive",
+    "Proxy-Connection",
+    "TE",
+    "Trailer",
+    "Upgrade",
+]
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper, str.title], ids=["lower", "upper", "title"])
+@pytest.mark.parametrize("name", WIRE_HEADERS)
+def test_framing_and_connection_headers_are_refused(
+    api: httpx.Client, make_hook, name: str, case
+) -> None:
+    headers = {"x-fine": "1", case(name): "2"}
+    created = api.post(
+        "/hooks", json={"events": EVENTS, "config": {"url": URL, "headers": headers}}
+    )
+    assert error_code(created, 400) == "guard.invalid_input"
+    assert case(name) in created.json()["data"]["issues"][0]["message"]
+
+    hook = make_hook(URL, EVENTS)
+    patched = api.patch(f"/hooks/{hook['id']}", json={"config": {"url": URL, "headers": headers}})
+    assert error_code(patched, 400) == "guard.invalid_input"
+    assert api.get(f"/hooks/{hook['id']}").json() == hook
+
+
 def test_patch_unknown_hook_is_404_entity_not_exists(api: httpx.Client) -> None:
     assert (
         error_code(api.patch("/hooks/does-not-exist", json={"name": "x"}), 404)

@@ -13,6 +13,7 @@ from standardwebhooks import Webhook
 
 from hookline.sender.signing import standard_secret
 from tests.support.receiver import Receiver, Reply
+from tests.support.server import Server
 
 
 def make_hook(api: httpx.Client, url: str, events=("User.Created",), **extra) -> dict:
@@ -65,6 +66,47 @@ def test_custom_headers_cannot_replace_signatures(api, receiver: Receiver) -> No
     expected = hmac.new(hook["signingKey"].encode(), got.body, hashlib.sha256).hexdigest()
     assert got.header("logto-signature-sha-256") == expected
     assert got.header("user-agent") == "mine"
+
+
+def test_stored_framing_headers_are_never_sent(api, server: Server, receiver: Receiver) -> None:
+    """A hook stored before the API refused these headers still sends its whole body."""
+    hook_id, key = "stored-wire-headers", "k" * 32
+    wire = {
+        "Content-Length": "2",
+        "Transfer-Encoding": "chunked",
+        "Host": "elsewhere.example",
+        "Connection": "close",
+        "Keep-Alive": "timeout=1",
+        "Proxy-Connection": "close",
+        "TE": "trailers",
+        "Trailer": "x-late",
+        "Upgrade": "websocket",
+    }
+    config = {"url": receiver.url("/stored"), "headers": {**wire, "x-kept": "yes"}}
+    server.sql(
+        "INSERT INTO hooks (tenant_id, id, name, events, config, signing_key, created_at)"
+        " VALUES ('default', ?, 'stored', ?, ?, ?, ?)",
+        (hook_id, json.dumps(["Role.Created"]), json.dumps(config), key, int(time.time() * 1000)),
+    )
+    server.sql("UPDATE revisions SET value = value + 1 WHERE name = 'hooks'")
+    try:
+        emit(api, "Role.Created", payload={"data": {"name": "a role of some length"}})
+        (got,) = receiver.wait_for(1, "/stored")
+        body = json.loads(got.body)
+        assert body["hookId"] == hook_id and body["data"]["name"] == "a role of some length"
+        assert got.header("content-length") == str(len(got.body))
+        assert (
+            got.header("logto-signature-sha-256")
+            == hmac.new(key.encode(), got.body, hashlib.sha256).hexdigest()
+        )
+        assert got.header("host") == f"127.0.0.1:{receiver.port}"
+        assert got.header("x-kept") == "yes"
+        sent = {name.lower() for name, _ in got.headers}
+        assert sent.isdisjoint(
+            name.lower() for name in wire if name != "Host" and name != "Content-Length"
+        )
+    finally:
+        api.delete(f"/hooks/{hook_id}")
 
 
 def median_lag(api: httpx.Client, receiver: Receiver, timeout: float = 10) -> float:

@@ -166,7 +166,7 @@ class Dispatcher:
                 self._finished.append(Finish(claimed.delivery_id, CANCELLED, claimed.attempts))
                 return
             attempt = claimed.attempts + 1
-            target = Target(claimed.url, claimed.signing_key, claimed.headers)
+            target = Target(claimed.url, claimed.signing_key, claimed.headers, claimed.hook_id)
             body = with_hook_id(claimed.body, claimed.hook_id)
             request = build(target, body, claimed.delivery_id, self.settings.user_agent)
             outcome = await self._transport.send(request)

@@ -19,7 +19,7 @@ async def send_test(
     transport: Transport, hook_id: str, key: str, body: HookTest, user_agent: str
 ) -> None:
     """Send one test payload per event in parallel; raise Logto's 422 on the first failure."""
-    target = Target(body.config.url, key, body.config.headers)
+    target = Target(body.config.url, key, body.config.headers, hook_id)
     created_at, now = iso_now(), now_ms()
     requests = [
         build(

@@ -20,6 +20,7 @@ from pydantic import (
 from yarl import URL
 
 from hookline.events.catalog import EVENTS
+from hookline.sender.request import WIRE_HEADERS
 
 # Epoch milliseconds stay below 2**53 (JavaScript's exact integers; year 287396).
 MAX_EPOCH_MS = 2**53 - 1
@@ -67,6 +68,8 @@ class HookConfig(BaseModel):
                 )
             if not _HEADER_VALUE.fullmatch(value):
                 raise ValueError(f"header {name!r} must have a printable ASCII value")
+            if name.lower() in WIRE_HEADERS:
+                raise ValueError(f"header {name!r} is set by the sender, not by a hook")
         return headers
 
     def stored(self) -> dict:

@@ -11,6 +11,22 @@ SIGNATURE_HEADERS = frozenset(
     {"logto-signature-sha-256", "webhook-id", "webhook-timestamp", "webhook-signature"}
 )
 
+# The message's framing and the connection's own headers (RFC 9110 §7.6.1), which the HTTP
+# client sets from the URL and the body: a hook's `Content-Length: 2` would cut its body.
+WIRE_HEADERS = frozenset(
+    {
+        "content-length",
+        "transfer-encoding",
+        "host",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -19,6 +35,7 @@ class Target:
     url: str
     signing_key: str
     headers: dict[str, str] | None = None
+    hook_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,21 +43,25 @@ class WebhookRequest:
     url: str
     headers: dict[str, str]
     body: bytes
+    hook_id: str = ""
 
 
 def build(
     target: Target, body: bytes, msg_id: str, user_agent: str, timestamp: int | None = None
 ) -> WebhookRequest:
-    """Headers in Logto's precedence: defaults, then custom headers, then signatures."""
+    """Headers in Logto's precedence: defaults, then custom headers, then signatures. Custom
+    headers that would reframe the body or steer the connection are dropped: hooks stored
+    before the API refused them still send their whole body."""
     headers = {"user-agent": user_agent, "content-type": "application/json"}
     if target.headers:
         for name, value in target.headers.items():
-            if name.lower() not in SIGNATURE_HEADERS:
-                headers[name.lower()] = value
+            lowered = name.lower()
+            if lowered not in SIGNATURE_HEADERS and lowered not in WIRE_HEADERS:
+                headers[lowered] = value
     ts = int(time.time()) if timestamp is None else timestamp
     if target.signing_key:
         headers["logto-signature-sha-256"] = logto_signature(target.signing_key, body)
         headers["webhook-signature"] = standard_signature(target.signing_key, msg_id, ts, body)
     headers["webhook-id"] = msg_id
     headers["webhook-timestamp"] = str(ts)
-    return WebhookRequest(target.url, headers, body)
+    return WebhookRequest(target.url, headers, body, target.hook_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
@@ -12,6 +13,8 @@ from yarl import URL
 from hookline.sender.guard import BlockedAddress, GuardedResolver, Network, check_literal
 from hookline.sender.outcome import Failure, Outcome
 from hookline.sender.request import WebhookRequest
+
+log = logging.getLogger("hookline.sender")
 
 # Stored response bodies are cut here; the rest is not even read.
 MAX_RESPONSE_BYTES = 20_000
@@ -80,11 +83,13 @@ class Transport:
                     _retry_after(response.headers.get("retry-after")),
                 )
         except BlockedAddress as exc:
+            _log_blocked(request.hook_id, exc)
             return _failed(started, Failure.BLOCKED, str(exc))
         except aiohttp.ClientConnectorDNSError as exc:
-            blocked = isinstance(exc.os_error, BlockedAddress)
-            failure = Failure.BLOCKED if blocked else Failure.CONNECT
-            return _failed(started, failure, str(exc.os_error or exc))
+            if isinstance(exc.os_error, BlockedAddress):
+                _log_blocked(request.hook_id, exc.os_error)
+                return _failed(started, Failure.BLOCKED, str(exc.os_error))
+            return _failed(started, Failure.CONNECT, str(exc.os_error or exc))
         except TimeoutError:
             message = f"Request timed out after {int(self._timeout_s * 1000)} ms"
             return _failed(started, Failure.TIMEOUT, message)
@@ -92,6 +97,20 @@ class Transport:
             return _failed(started, Failure.INVALID_URL, str(exc))
         except (aiohttp.ClientError, OSError) as exc:
             return _failed(started, Failure.CONNECT, str(exc) or type(exc).__name__)
+
+
+def _log_blocked(hook_id: str, blocked: BlockedAddress) -> None:
+    """Tell the operator what the guard refused. Only the host: the URL's query and user
+    info may carry a token, and the headers and signing key are secrets."""
+    log.warning(
+        "webhook address refused by the SSRF guard",
+        extra={
+            "action": "address_refused",
+            "hook_id": hook_id,
+            "host": blocked.host,
+            "refused": ", ".join(f"{address} ({why})" for address, why in blocked.refused),
+        },
+    )
 
 
 def _failed(started: float, failure: Failure, message: str) -> Outcome:

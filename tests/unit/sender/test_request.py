@@ -134,3 +134,24 @@ def test_target_headers_are_not_mutated() -> None:
     custom = {"User-Agent": "mine", "webhook-id": "forged"}
     build(Target(URL, KEY, custom), BODY, "msg_1", UA, timestamp=TS)
     assert custom == {"User-Agent": "mine", "webhook-id": "forged"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Content-Length",
+        "transfer-encoding",
+        "HOST",
+        "Connection",
+        "Keep-Alive",
+        "proxy-connection",
+        "TE",
+        "Trailer",
+        "Upgrade",
+    ],
+)
+def test_framing_and_connection_headers_are_never_sent(name: str) -> None:
+    baseline = build(Target(URL, KEY), BODY, "msg_1", UA, timestamp=TS)
+    req = build(Target(URL, KEY, {name: "2", "x-kept": "yes"}), BODY, "msg_1", UA, timestamp=TS)
+    assert req.headers == {**baseline.headers, "x-kept": "yes"}
+    assert req.body == BODY
