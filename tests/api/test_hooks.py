@@ -240,6 +240,7 @@ WIRE_HEADERS = [
     "TE",
     "Trailer",
     "Upgrade",
+    "Expect",
 ]
 
 

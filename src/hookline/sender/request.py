@@ -12,7 +12,8 @@ SIGNATURE_HEADERS = frozenset(
 )
 
 # The message's framing and the connection's own headers (RFC 9110 §7.6.1), which the HTTP
-# client sets from the URL and the body: a hook's `Content-Length: 2` would cut its body.
+# client sets from the URL and the body: a hook's `Content-Length: 2` would cut its body, and
+# `Expect: 100-continue` would hold it back until the receiver asks for it.
 WIRE_HEADERS = frozenset(
     {
         "content-length",
@@ -24,6 +25,7 @@ WIRE_HEADERS = frozenset(
         "te",
         "trailer",
         "upgrade",
+        "expect",
     }
 )
 
