@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     message_outbox: Path = Path("./data/messages.jsonl")
     # Set: verification codes are POSTed there as JSON instead of written to message_outbox.
     message_http_url: str | None = None
+    # The largest body `POST /api/hook-events` accepts; larger ones are answered 413.
+    max_payload_bytes: int = Field(default=256 * 1024, gt=0)
 
     user_agent: str = "Logto (https://logto.io/)"
     request_timeout: float = 10.0
