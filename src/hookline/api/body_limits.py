@@ -139,21 +139,24 @@ class _BoundedBody:
 
 
 class _IdleWatch:
-    """The bodies being waited for; a sweep, while there are any, cancels the reads that
-    have waited `timeout` seconds (give or take a quarter of it)."""
+    """The bodies being waited for; while there are any, a sweep every quarter of `timeout`
+    cancels the reads that have waited `timeout` seconds (so at most a quarter longer)."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
         self.waiting: set[_BoundedBody] = set()
-        self.sweeping: asyncio.TimerHandle | None = None
+        # The loop the sweep runs on, if one does: an application served again on another
+        # loop (one after the other, as tests do) starts a sweep there.
+        self.sweeping: asyncio.AbstractEventLoop | None = None
 
     def add(self, body: _BoundedBody) -> None:
         loop = asyncio.get_running_loop()
         body.task = asyncio.current_task()
         body.deadline = loop.time() + self.timeout
         self.waiting.add(body)
-        if self.sweeping is None:
-            self.sweeping = loop.call_later(self.timeout / 4, self._sweep, loop)
+        if self.sweeping is not loop:
+            self.sweeping = loop
+            loop.call_later(self.timeout / 4, self._sweep, loop)
 
     def discard(self, body: _BoundedBody) -> None:
         self.waiting.discard(body)
@@ -165,9 +168,10 @@ class _IdleWatch:
             body.stalled = True
             assert body.task is not None
             body.task.cancel()
-        self.sweeping = (
-            loop.call_later(self.timeout / 4, self._sweep, loop) if self.waiting else None
-        )
+        if self.waiting:
+            loop.call_later(self.timeout / 4, self._sweep, loop)
+        else:
+            self.sweeping = None
 
 
 def _content_length(scope: Scope) -> int:
