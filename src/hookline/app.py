@@ -26,6 +26,7 @@ from hookline.api import (
     status,
     users,
 )
+from hookline.api.body_limits import BodyLimits
 from hookline.api.deps import no_nul, require_token
 from hookline.api.responses import JSON
 from hookline.config import Settings
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     errors.install(app)
+    app.add_middleware(BodyLimits, ingest_limit=settings.max_payload_bytes)
     management = APIRouter(prefix="/api", dependencies=[Depends(require_token), Depends(no_nul)])
     # Routes are matched in order: the hot ones (ingest, user creation) come first.
     for resource in (

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     message_outbox: Path = Path("./data/messages.jsonl")
     # Set: verification codes are POSTed there as JSON instead of written to message_outbox.
     message_http_url: str | None = None
+    # The largest body `POST /api/hook-events` accepts; larger ones are answered 413.
+    max_payload_bytes: int = Field(default=256 * 1024, gt=0)
+    # Addresses and CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty:
+    # nobody's, so that a client cannot choose the `ip` its events carry.
+    trusted_proxies: str = ""
 
     user_agent: str = "Logto (https://logto.io/)"
     request_timeout: float = 10.0
@@ -54,12 +59,18 @@ class Settings(BaseSettings):
     def _lowercase(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("allow_private_networks")
+    @field_validator("allow_private_networks", "trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: str) -> str:
         for cidr in filter(None, (part.strip() for part in value.split(","))):
             ipaddress.ip_network(cidr, strict=False)
         return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        # Networks written as uvicorn matches them (it ignores one with host bits set).
+        parts = (part.strip() for part in self.trusted_proxies.split(","))
+        return [str(ipaddress.ip_network(p, strict=False)) if "/" in p else p for p in parts if p]
 
     @property
     def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -130,7 +130,7 @@ def _blocked(until: int) -> ApiError:
 
 
 @router.put("/experience", status_code=204)
-async def start(body: StartBody, rt: RuntimeDep) -> Response:
+async def start(body: StartBody, request: Request, rt: RuntimeDep) -> Response:
     interaction = await rt.committer.run(
         lambda conn: flows.start(conn, body.interactionEvent, body.applicationId)
     )
@@ -142,6 +142,8 @@ async def start(body: StartBody, rt: RuntimeDep) -> Response:
         path=COOKIE_PATH,
         httponly=True,
         samesite="lax",
+        # The scheme the client used, as trusted proxies (HOOKLINE_TRUSTED_PROXIES) report it.
+        secure=request.url.scheme == "https",
     )
     return response
 

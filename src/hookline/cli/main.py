@@ -81,6 +81,10 @@ def serve(
         # uvicorn's own records go through the handler logs.configure installed.
         log_config=None,
         timeout_graceful_shutdown=15,
+        # Forwarded headers only from the proxies named: anyone else could pick the client
+        # address that events report, and the scheme that decides the cookie's `Secure`.
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list,
     )
 
 

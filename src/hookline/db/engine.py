@@ -3,6 +3,7 @@ PostgreSQL goes through psycopg here and asyncpg on the dispatcher's hot path.""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,8 +77,7 @@ def make_engine(url: str, lock_wait: float | None = None) -> Engine:
         return engine
     if not is_sqlite(url):
         raise ValueError("HOOKLINE_DATABASE_URL: not a sqlite:// or postgresql:// URL")
-    path = sqlite_path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _create_private(url)
     engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=8, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
@@ -94,6 +94,21 @@ def make_engine(url: str, lock_wait: float | None = None) -> Engine:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_private(url: str) -> None:
+    """Creates the database file readable by its owner alone: it holds the token-signing key,
+    hook signing keys and one-time codes. SQLite gives the -wal and -shm files the mode of
+    the database file. A file that exists keeps the mode its operator gave it."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def connect_raw(url: str, wait_for_lock: bool = True) -> sqlite3.Connection:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +65,10 @@ class FileConnector:
     def _append(self, line: bytes) -> None:
         try:
             with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("ab") as out:
+                # Owner only: the file holds one-time codes. One that exists keeps its mode.
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                with open(os.open(self.path, flags, 0o600), "ab") as out:
                     out.write(line)
         except OSError as exc:
             raise MessageError(str(exc)) from exc
