@@ -161,6 +161,8 @@ BASES: dict[tuple[str, str], Callable[[dict[str, str]], Any]] = {
     ("PATCH", "/api/resources/{resourceId}/scopes/{scopeId}"): lambda ids: {},
     ("POST", "/api/applications"): lambda ids: {"name": "bad input", "type": "SPA"},
     ("PATCH", "/api/applications/{id}"): lambda ids: {},
+    ("POST", "/api/applications/{id}/roles"): lambda ids: {"roleIds": [ids["m2m-role"]]},
+    ("PUT", "/api/applications/{id}/roles"): lambda ids: {"roleIds": [ids["m2m-role"]]},
     ("POST", "/api/organizations"): lambda ids: {"name": unique("org")},
     ("PATCH", "/api/organizations/{id}"): lambda ids: {},
     ("POST", "/api/organizations/{id}/users"): lambda ids: {"userIds": [ids["user"]]},
@@ -252,6 +254,7 @@ TABLES = sorted(
         *CREATES.values(),
         "users_roles",
         "roles_scopes",
+        "applications_roles",
         "organization_users",
         "organization_applications",
         "organization_user_roles",
@@ -535,6 +538,11 @@ def ids(admin: httpx.Client) -> dict[str, str]:
     ids = {
         "user": made("POST", "/api/users", {"username": unique("member")}),
         "role": made("POST", "/api/roles", {"name": unique("role"), "description": "r"}),
+        "m2m-role": made(
+            "POST",
+            "/api/roles",
+            {"name": unique("m2m"), "description": "r", "type": "MachineToMachine"},
+        ),
         "resource": made(
             "POST", "/api/resources", {"name": "r", "indicator": f"https://{unique('r')}.test"}
         ),
