@@ -172,7 +172,8 @@ async def verify_password_route(body: PasswordBody, request: Request, rt: Runtim
     def work(conn: Connection) -> tuple[int | None, dict[str, Any] | None]:
         current = flows.load(conn, interaction.id)
         policy = sie.sentinel_policy(sie.load(conn))
-        until = sentinel.report(conn, "Password", identifier["value"], failed, policy)
+        lockout = sentinel.lockout_target(identifier, user["id"] if user else None)
+        until = sentinel.report(conn, "Password", lockout, failed, policy)
         if until is not None:
             _lockout(conn, current, _client(request), identifier)
         elif not failed:
@@ -272,9 +273,9 @@ async def verify_code(body: CodeVerifyBody, request: Request, rt: RuntimeDep) ->
         record = flows.code_record(interaction, body.verificationId, identifier)
         error = flows.check_code(conn, record, body.code)
         policy = sie.sentinel_policy(sie.load(conn))
-        until = sentinel.report(
-            conn, "VerificationCode", identifier["value"], error is not None, policy
-        )
+        user = flows.user_by_identifier(conn, identifier["type"], identifier["value"])
+        lockout = sentinel.lockout_target(identifier, user["id"] if user else None)
+        until = sentinel.report(conn, "VerificationCode", lockout, error is not None, policy)
         if until is not None:
             _lockout(conn, interaction, _client(request), identifier)
         elif error is None:
