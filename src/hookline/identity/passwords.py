@@ -1,11 +1,18 @@
-"""Password hashes: Argon2id for the passwords hookline sets, any Argon2 variant verified."""
+"""Password hashes: Argon2id for the passwords hookline sets, any Argon2 variant verified.
+
+Slow by design: call these on a thread of `PasswordGate`, never on the event loop nor
+inside a write transaction.
+"""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_HASHER = PasswordHasher()  # Argon2id, RFC 9106's low-memory profile
+# OWASP's Argon2id parameters: 19 MiB, two passes, one lane. One lane is one thread, so a hash
+# takes a single core, where argon2-cffi's default (64 MiB, four lanes) takes four threads.
+# Hashes made with other parameters still verify: an Argon2 hash names its own.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 # Digests imported through `POST /users` (`passwordDigest` + `passwordAlgorithm`) that
 # hookline can verify later: an encoded Argon2 hash names its own variant.
@@ -13,7 +20,6 @@ ARGON2_PREFIXES = {"Argon2i": "$argon2i$", "Argon2id": "$argon2id$", "Argon2d": 
 
 
 def hash_password(password: str) -> str:
-    """Slow by design (tens of ms): call it before opening a write transaction."""
     return _HASHER.hash(password)
 
 
