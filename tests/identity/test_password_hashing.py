@@ -4,6 +4,7 @@ over HTTP against real servers (distinct clients are distinct loopback source ad
 from __future__ import annotations
 
 import asyncio
+import statistics
 import threading
 import time
 import uuid
@@ -181,3 +182,27 @@ def test_password_attempts_are_budgeted_per_client_and_per_interaction(serve: An
     with client_at(server, "127.0.0.3") as alice:
         start(alice)
         assert sign_in(alice, *wrong).status_code == 422
+
+
+@pytest.mark.slow
+def test_a_wrong_password_takes_as_long_whether_or_not_the_user_exists(serve: Any) -> None:
+    server = serve(**NO_BUDGETS)
+    known, passwordless, unknown = unique("known"), unique("bare"), unique("unknown")
+    with server.client() as api:
+        for username, body in ((known, {"password": PASSWORD}), (passwordless, {})):
+            response = api.post("/users", json={"username": username, **body})
+            assert response.status_code == 200, response.text
+    timings: dict[str, list[float]] = {known: [], passwordless: [], unknown: []}
+    with client_at(server) as browser:
+        start(browser)
+        for round_ in range(26):
+            for username, samples in timings.items():
+                began = time.perf_counter()
+                response = sign_in(browser, "username", username, "wrong-password")
+                took = time.perf_counter() - began
+                assert response.status_code == 422, response.text
+                assert response.json()["code"] == "session.invalid_credentials"
+                if round_:  # the first round warms up (connections, the dummy hash)
+                    samples.append(took)
+    medians = {name: statistics.median(samples) * 1000 for name, samples in timings.items()}
+    assert max(medians.values()) - min(medians.values()) < 5, medians

@@ -73,7 +73,8 @@ class PasswordGate:
     async def hash(self, password: str) -> str:
         return await self._run(hash_password, password)
 
-    async def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """See `verify_password`: without a hash, a decoy is verified instead."""
         return await self._run(verify_password, password_hash, password)
 
     async def _run(self, work: Callable[..., T], *args: object) -> T:

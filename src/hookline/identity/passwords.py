@@ -6,6 +6,9 @@ inside a write transaction.
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -23,11 +26,19 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; with no hash (no such user, or a user without a
+    password), a hash of the same cost is checked anyway, so that the answer takes as long
+    and does not tell whether the user exists."""
     try:
-        return _HASHER.verify(password_hash, password)
+        return _HASHER.verify(password_hash or _decoy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return _HASHER.hash(secrets.token_urlsafe(32))
 
 
 def is_argon2_digest(algorithm: str, digest: str) -> bool:
