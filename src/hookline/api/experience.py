@@ -26,6 +26,7 @@ from hookline.identity import experience as flows
 from hookline.identity import sentinel
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.messages import Message, MessageError, connector
+from hookline.identity.users import upgrade_password_hash
 from hookline.outbox.emit import emit
 from hookline.runtime import Runtime
 
@@ -166,7 +167,9 @@ async def verify_password_route(body: PasswordBody, request: Request, rt: Runtim
         lambda conn: flows.user_by_identifier(conn, identifier["type"], identifier["value"])
     )
     # As slow with no such user (or one without a password): the time tells nothing.
-    matched = await rt.passwords.verify(user and user["password_hash"], body.password)
+    matched, refreshed = await rt.passwords.verify_and_refresh(
+        user and user["password_hash"], body.password
+    )
     suspended = matched and bool(user and user["is_suspended"])
     failed = not matched or suspended
 
@@ -178,6 +181,8 @@ async def verify_password_route(body: PasswordBody, request: Request, rt: Runtim
         if until is not None:
             _lockout(conn, current, _client(request), identifier)
         elif not failed:
+            if refreshed is not None:
+                upgrade_password_hash(conn, user["id"], user["password_hash"], refreshed)
             record = flows.password_record(identifier)
             current.add_record(record)
             flows.save(conn, current)

@@ -23,7 +23,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from hookline.config import Settings
 from hookline.errors import ApiError
-from hookline.identity.passwords import hash_password, verify_password
+from hookline.identity.passwords import hash_password, verify_and_refresh, verify_password
 
 T = TypeVar("T")
 
@@ -76,6 +76,11 @@ class PasswordGate:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """See `verify_password`: without a hash, a decoy is verified instead."""
         return await self._run(verify_password, password_hash, password)
+
+    async def verify_and_refresh(
+        self, password_hash: str | None, password: str
+    ) -> tuple[bool, str | None]:
+        return await self._run(verify_and_refresh, password_hash, password)
 
     async def _run(self, work: Callable[..., T], *args: object) -> T:
         try:

@@ -36,6 +36,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def verify_and_refresh(password_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """`verify_password`, and when it matched a hash made with other parameters than today's
+    (older, or imported), a new hash of the password, so that every sign-in costs the same."""
+    matched = verify_password(password_hash, password)
+    if matched and password_hash and _HASHER.check_needs_rehash(password_hash):
+        return True, hash_password(password)
+    return matched, None
+
+
 @functools.cache
 def _decoy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(32))
