@@ -148,14 +148,16 @@ def test_the_api_stays_responsive_and_memory_bounded_while_200_passwords_hash(
     for answer in answers:
         if answer.status_code == 429:
             assert_rate_limited(answer, longest=60)
-    # Enough samples for a 95th percentile that one slow moment cannot make.
+    # Enough samples for percentiles that one slow moment cannot make.
     assert len(latencies) >= 100, len(latencies)
-    p95 = percentile(latencies, 0.95)
-    assert p95 < 0.050, f"status p95 {p95 * 1000:.1f} ms over {len(latencies)} samples"
+    p95, p99 = percentile(latencies, 0.95), percentile(latencies, 0.99)
     # A few hashes at a time at 19 MiB each (at most 4 at once), with room for the allocator
     # and the requests waiting; 200 hashes of argon2-cffi's 64 MiB at once take gigabytes.
     grown = peak_rss(server) - before
-    assert grown < 256 * 2**20, f"peak memory grew {grown / 2**20:.0f} MiB"
+    assert p95 < 0.050 and p99 < 0.150 and grown < 256 * 2**20, (
+        f"status p95 {p95 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms over {len(latencies)}"
+        f" samples; peak memory grew {grown / 2**20:.0f} MiB"
+    )
 
 
 @pytest.mark.slow

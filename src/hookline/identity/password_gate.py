@@ -23,7 +23,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from hookline.config import Settings
 from hookline.errors import ApiError
-from hookline.identity.passwords import hash_password, verify_and_refresh, verify_password
+from hookline.identity import passwords
 
 T = TypeVar("T")
 
@@ -41,6 +41,7 @@ class PasswordGate:
     def __init__(self, concurrency: int, wait: float, per_ip: int, per_interaction: int) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix="hookline-password")
+        self._threads.submit(passwords.prepare)
         self._wait = wait
         self._attempts = MovingWindowRateLimiter(MemoryStorage())
         self._per_ip = RateLimitItemPerMinute(per_ip)
@@ -71,16 +72,16 @@ class PasswordGate:
             self._attempts.hit(item, *key)
 
     async def hash(self, password: str) -> str:
-        return await self._run(hash_password, password)
+        return await self._run(passwords.hash_password, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        """See `verify_password`: without a hash, a decoy is verified instead."""
-        return await self._run(verify_password, password_hash, password)
+        """See `passwords.verify_password`: without a hash, a decoy is verified instead."""
+        return await self._run(passwords.verify_password, password_hash, password)
 
     async def verify_and_refresh(
         self, password_hash: str | None, password: str
     ) -> tuple[bool, str | None]:
-        return await self._run(verify_and_refresh, password_hash, password)
+        return await self._run(passwords.verify_and_refresh, password_hash, password)
 
     async def _run(self, work: Callable[..., T], *args: object) -> T:
         try:
@@ -88,12 +89,11 @@ class PasswordGate:
                 await self._slots.acquire()
         except TimeoutError:
             raise rate_limited(1) from None
-        try:
-            # The pool has one thread per slot: a request that gives up while its hash runs
-            # frees its slot, but the hash still holds the thread until it ends.
-            return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
-        finally:
-            self._slots.release()
+        # The slot is freed when the work ends, even for a request that gave up meanwhile:
+        # with one thread per slot, nothing ever queues for a thread.
+        done = asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+        done.add_done_callback(lambda _: self._slots.release())
+        return await asyncio.shield(done)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
