@@ -2,8 +2,8 @@
 
 Attempts count against the identity an identifier resolves to (`lockout_target`), so that
 no other spelling of an address gets a budget of its own; targets are stored as SHA-256 hex
-(as Logto's `targetHash`). Logto keeps a decision and
-its expiry per activity; hookline folds them into `result`:
+(as Logto's `targetHash`). Logto keeps a decision and its expiry per activity; hookline
+folds them into `result`:
 
 - `Success` / `Failed`: an allowed attempt and its outcome;
 - `Blocked`: the failed attempt that started a lockout (the lockout ends `lockoutDuration`
