@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,11 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
+
+
+def _half_the_cores() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, (cores or 1) // 2))
 
 
 class Settings(BaseSettings):
@@ -28,6 +34,15 @@ class Settings(BaseSettings):
     # Addresses and CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty:
     # nobody's, so that a client cannot choose the `ip` its events carry.
     trusted_proxies: str = ""
+    # Passwords hashed or verified at once (each takes a core and 19 MiB while it runs); by
+    # default half the cores, at most 4, so that the others go on answering requests. One
+    # that finds no free slot within password_hashing_wait seconds is answered 429.
+    password_hashing_concurrency: int = Field(default_factory=_half_the_cores, ge=1)
+    password_hashing_wait: float = Field(default=5.0, gt=0)
+    # Sign-in attempts that hash or verify a password, per client IP and minute, and per
+    # interaction (an interaction lives an hour).
+    password_attempts_per_ip: int = Field(default=60, ge=1)
+    password_attempts_per_interaction: int = Field(default=20, ge=1)
 
     user_agent: str = "Logto (https://logto.io/)"
     request_timeout: float = 10.0

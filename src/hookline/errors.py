@@ -22,7 +22,13 @@ class ApiError(HooklineError):
     """An API request failed; answered with Logto's error body."""
 
     def __init__(
-        self, status: int, code: str, message: str, data: Any = None, details: str | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        data: Any = None,
+        details: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -30,6 +36,7 @@ class ApiError(HooklineError):
         self.message = message
         self.data = data
         self.details = details
+        self.headers = headers  # sent with the answer (`Retry-After`, say)
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}

@@ -15,6 +15,7 @@ from hookline.config import MANAGEMENT_API_RESOURCE, Settings
 from hookline.db.engine import make_engine, write
 from hookline.db.migrate import one_process_at_a_time, upgrade
 from hookline.db.reader import Reader
+from hookline.identity.password_gate import PasswordGate
 from hookline.outbox.committer import GroupCommitter
 from hookline.outbox.wakeup import Waker, wake_directory
 from hookline.sender.transport import Transport
@@ -31,6 +32,7 @@ class Runtime:
     waker: Waker
     committer: GroupCommitter
     transport: Transport
+    passwords: PasswordGate
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -67,10 +69,12 @@ class Runtime:
             transport=Transport(
                 settings.private_networks, settings.request_timeout, settings.max_in_flight
             ),
+            passwords=PasswordGate.from_settings(settings),
         )
 
     async def close(self) -> None:
         await self.transport.close()
+        self.passwords.close()
         self.waker.close()
         self.committer.close()
         self.read.close()

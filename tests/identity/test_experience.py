@@ -358,6 +358,92 @@ def test_lockout_after_max_attempts_fires_identifier_lockout_each_time(
         assert lockout["userAgent"] == UA and lockout["applicationId"] == app_id
 
 
+BLOCKED = "session.verification_blocked_too_many_attempts"
+LOCKOUT = {"maxAttempts": 5, "lockoutDuration": 60}
+
+
+def password_attempt(client: httpx.Client, email: str, password: str) -> httpx.Response:
+    body = {"identifier": {"type": "email", "value": email}, "password": password}
+    return client.post("/experience/verification/password", json=body)
+
+
+def code_attempt(client: httpx.Client, email: str, verification: str, code: str) -> httpx.Response:
+    body = {
+        "identifier": {"type": "email", "value": email},
+        "verificationId": verification,
+        "code": code,
+    }
+    return client.post("/experience/verification/verification-code/verify", json=body)
+
+
+def test_a_lockout_holds_for_every_spelling_of_the_address(
+    server: Server,
+    api: httpx.Client,
+    app_id: str,
+    hook: dict[str, Any],
+    receiver: Receiver,
+    sie: Any,
+) -> None:
+    sie(sentinelPolicy=LOCKOUT)
+    alice = f"{unique('alice')}@example.com"
+    ok(api.post("/users", json={"primaryEmail": alice, "password": PASSWORD}))
+    ghost = f"{unique('ghost')}@example.com"  # no user: the address itself is locked
+    with browser(server) as client:
+        start(client, "SignIn", app_id)
+        for email in (alice, ghost):
+            for _ in range(LOCKOUT["maxAttempts"] - 1):
+                fails(
+                    password_attempt(client, email, "wrong-password"),
+                    422,
+                    "session.invalid_credentials",
+                )
+            fails(password_attempt(client, email, "wrong-password"), 400, BLOCKED)
+            fails(password_attempt(client, email, "wrong-password"), 400, BLOCKED)
+        # The right password under another spelling of a locked address is refused too.
+        for spelling in (alice.capitalize(), alice.upper()):
+            fails(password_attempt(client, spelling, PASSWORD), 400, BLOCKED)
+        fails(password_attempt(client, ghost.upper(), "wrong-password"), 400, BLOCKED)
+        fails(client.post("/experience/submit"), 404, "session.identifier_not_found")
+    # Each refusal fires Identifier.Lockout, naming the identifier as it was typed.
+    delivered = deliveries(receiver, 8)
+    assert [body["event"] for body in delivered].count("User.Created") == 1
+    lockouts = [body for body in delivered if body["event"] == "Identifier.Lockout"]
+    assert sorted(body["value"] for body in lockouts) == sorted(
+        [alice, alice, ghost, ghost, alice.capitalize(), alice.upper(), ghost.upper()]
+    )
+    assert shape(lockouts[0]) == shape(capture("Identifier.Lockout", "SignIn"))
+
+
+def test_a_code_sent_to_another_spelling_does_not_lift_a_lockout(
+    server: Server, api: httpx.Client, sie: Any
+) -> None:
+    sie(sentinelPolicy=LOCKOUT)
+    carol = f"{unique('carol')}@example.com"
+    ok(api.post("/users", json={"primaryEmail": carol}))
+    nobody = f"{unique('dave')}@example.com"
+    for email in (carol, nobody):
+        with browser(server) as client:
+            start(client, "SignIn")
+            verification = ok(send_code(client, email, "SignIn"))["verificationId"]
+            wrong = "000000" if code_for(server, email) != "000000" else "111111"
+            for _ in range(LOCKOUT["maxAttempts"] - 1):
+                fails(
+                    code_attempt(client, email, verification, wrong),
+                    400,
+                    "verification_code.code_mismatch",
+                )
+            fails(code_attempt(client, email, verification, wrong), 400, BLOCKED)
+            spelling = email.capitalize()
+            verification = ok(send_code(client, spelling, "SignIn"))["verificationId"]
+            right = code_for(server, spelling)
+            fails(code_attempt(client, spelling, verification, right), 400, BLOCKED)
+            fails(
+                client.post("/experience/identification", json={"verificationId": verification}),
+                400,
+                "session.verification_failed",
+            )
+
+
 def test_code_sends_are_rate_limited_per_recipient(
     server: Server, app_id: str, hook: dict[str, Any], receiver: Receiver, sie: Any
 ) -> None:

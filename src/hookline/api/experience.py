@@ -2,9 +2,11 @@
 
 Unlike Logto, no OIDC authorization request comes first: `PUT /experience` starts the
 interaction itself and keeps its id in the `_interaction` cookie. Password hashing and
-message sends happen outside any write transaction. Failed verifications and exception
-events (`Identifier.Lockout`, `Message.RateLimited`) are committed before the request is
-answered with its error; everything else that fails rolls back and fires nothing.
+message sends happen outside any write transaction; an attempt that hashes or verifies a
+password first spends the client's and the interaction's budgets (`PasswordGate`). Failed
+verifications and exception events (`Identifier.Lockout`, `Message.RateLimited`) are
+committed before the request is answered with its error; everything else that fails rolls
+back and fires nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.deps import RuntimeDep
@@ -25,7 +26,7 @@ from hookline.identity import experience as flows
 from hookline.identity import sentinel
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.messages import Message, MessageError, connector
-from hookline.identity.passwords import hash_password, verify_password
+from hookline.identity.users import upgrade_password_hash
 from hookline.outbox.emit import emit
 from hookline.runtime import Runtime
 
@@ -163,21 +164,27 @@ async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Res
 async def verify_password_route(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     identifier = body.identifier.json()
     interaction, _ = await _read(rt, request)  # 404 before any work if there is no interaction
+    rt.passwords.spend(_client(request).ip, interaction.id)
     user = await rt.read(
         lambda conn: flows.user_by_identifier(conn, identifier["type"], identifier["value"])
     )
-    hashed = user["password_hash"] if user is not None else None
-    matched = hashed is not None and await run_in_threadpool(verify_password, hashed, body.password)
+    # As slow with no such user (or one without a password): the time tells nothing.
+    matched, refreshed = await rt.passwords.verify_and_refresh(
+        user and user["password_hash"], body.password
+    )
     suspended = matched and bool(user and user["is_suspended"])
     failed = not matched or suspended
 
     def work(conn: Connection) -> tuple[int | None, dict[str, Any] | None]:
         current = flows.load(conn, interaction.id)
         policy = sie.sentinel_policy(sie.load(conn))
-        until = sentinel.report(conn, "Password", identifier["value"], failed, policy)
+        lockout = sentinel.lockout_target(identifier, user["id"] if user else None)
+        until = sentinel.report(conn, "Password", lockout, failed, policy)
         if until is not None:
             _lockout(conn, current, _client(request), identifier)
         elif not failed:
+            if refreshed is not None:
+                upgrade_password_hash(conn, user["id"], user["password_hash"], refreshed)
             record = flows.password_record(identifier)
             current.add_record(record)
             flows.save(conn, current)
@@ -207,7 +214,8 @@ async def new_password_identity(body: PasswordBody, request: Request, rt: Runtim
     field = flows.PROFILE_FIELDS[identifier["type"]]
     await rt.read(lambda conn: flows.check_free(conn, field, identifier["value"]))
     sie.check_password(settings, body.password, flows.user_info({field: identifier["value"]}, None))
-    password_hash = await run_in_threadpool(hash_password, body.password)
+    rt.passwords.spend(_client(request).ip, interaction.id)
+    password_hash = await rt.passwords.hash(body.password)
 
     def work(conn: Connection) -> str:
         current = flows.load(conn, interaction.id)
@@ -274,9 +282,9 @@ async def verify_code(body: CodeVerifyBody, request: Request, rt: RuntimeDep) ->
         record = flows.code_record(interaction, body.verificationId, identifier)
         error = flows.check_code(conn, record, body.code)
         policy = sie.sentinel_policy(sie.load(conn))
-        until = sentinel.report(
-            conn, "VerificationCode", identifier["value"], error is not None, policy
-        )
+        user = flows.user_by_identifier(conn, identifier["type"], identifier["value"])
+        lockout = sentinel.lockout_target(identifier, user["id"] if user else None)
+        until = sentinel.report(conn, "VerificationCode", lockout, error is not None, policy)
         if until is not None:
             _lockout(conn, interaction, _client(request), identifier)
         elif error is None:
@@ -317,7 +325,8 @@ async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Re
         user = await rt.read(lambda conn: flows.identified_user(conn, interaction))
         info = flows.user_info(interaction.state["profile"], user)
         sie.check_password(settings, body.value, info)
-        password_hash = await run_in_threadpool(hash_password, body.value)
+        rt.passwords.spend(_client(request).ip, interaction.id)
+        password_hash = await rt.passwords.hash(body.value)
     interaction_id = _interaction_id(request)
 
     def work(conn: Connection) -> None:
@@ -337,12 +346,11 @@ async def reset_password(body: NewPasswordBody, request: Request, rt: RuntimeDep
         lambda conn: flows.forgot_password_user(conn, interaction)
     )
     sie.check_password(settings, body.password, flows.user_info({}, user))
-    same = user["password_hash"] and await run_in_threadpool(
-        verify_password, user["password_hash"], body.password
-    )
+    rt.passwords.spend(_client(request).ip, interaction.id)
+    same = user["password_hash"] and await rt.passwords.verify(user["password_hash"], body.password)
     if same:
         raise flows.same_password()
-    password_hash = await run_in_threadpool(hash_password, body.password)
+    password_hash = await rt.passwords.hash(body.password)
 
     def work(conn: Connection) -> None:
         current = flows.load(conn, interaction.id)

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change
@@ -15,7 +14,7 @@ from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truth
 from hookline.api.responses import JSON
 from hookline.errors import ApiError, invalid_input
 from hookline.identity import users as service
-from hookline.identity.passwords import hash_password, is_argon2_digest
+from hookline.identity.passwords import is_argon2_digest
 from hookline.identity.roles import role_json
 from hookline.identity.users import user_projection, user_response
 
@@ -129,7 +128,7 @@ def _fields(body: BaseModel) -> dict[str, Any]:
 
 
 @router.post("/users")
-async def create_user(body: UserCreate, request: Request) -> Any:
+async def create_user(body: UserCreate, request: Request, rt: RuntimeDep) -> Any:
     if body.password and body.passwordDigest:
         raise ApiError(
             400,
@@ -144,7 +143,7 @@ async def create_user(body: UserCreate, request: Request) -> Any:
             raise invalid_input("hookline imports only encoded Argon2 password digests")
         password_hash = body.passwordDigest
     elif body.password:
-        password_hash = await run_in_threadpool(hash_password, body.password)
+        password_hash = await rt.passwords.hash(body.password)
     answer = await change(
         request,
         200,
@@ -209,8 +208,8 @@ async def patch_profile(userId: str, body: ProfilePatch, request: Request) -> An
 
 
 @router.patch("/users/{userId}/password")
-async def set_password(userId: str, body: PasswordPatch, request: Request) -> Any:
-    password_hash = await run_in_threadpool(hash_password, body.password)
+async def set_password(userId: str, body: PasswordPatch, request: Request, rt: RuntimeDep) -> Any:
+    password_hash = await rt.passwords.hash(body.password)
     answer = await change(
         request, 200, lambda conn: user_response(service.set_password(conn, userId, password_hash))
     )

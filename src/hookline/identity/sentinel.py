@@ -1,7 +1,9 @@
 """Brute-force protection and the code-send rate limit, on `sentinel_activities`.
 
-Identifiers are stored as SHA-256 hex (as Logto's `targetHash`). Logto keeps a decision and
-its expiry per activity; hookline folds them into `result`:
+Attempts count against the identity an identifier resolves to (`lockout_target`), so that
+no other spelling of an address gets a budget of its own; targets are stored as SHA-256 hex
+(as Logto's `targetHash`). Logto keeps a decision and its expiry per activity; hookline
+folds them into `result`:
 
 - `Success` / `Failed`: an allowed attempt and its outcome;
 - `Blocked`: the failed attempt that started a lockout (the lockout ends `lockoutDuration`
@@ -31,12 +33,22 @@ def target_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def lockout_target(identifier: dict[str, str], user_id: str | None) -> str:
+    """Who a verification attempt counts against: the user the identifier finds, else the
+    identifier as users are matched (an email in any case, a phone by its digits)."""
+    if user_id is not None:
+        return f"user:{user_id}"
+    kind, value = identifier["type"], identifier["value"]
+    return f"{kind}:{value if kind == 'username' else normalize_recipient(value)}"
+
+
 def report(
-    conn: Connection, action: str, identifier: str, failed: bool, policy: dict[str, int]
+    conn: Connection, action: str, lockout: str, failed: bool, policy: dict[str, int]
 ) -> int | None:
-    """Record one verification attempt; return when the lockout ends if it is blocked."""
+    """Record one verification attempt against `lockout` (see `lockout_target`); return when
+    the lockout ends if it is blocked."""
     now = now_ms()
-    target = target_hash(identifier)
+    target = target_hash(lockout)
     duration = policy["lockoutDuration"] * 60_000
     mine = (
         activities.c.target_type == "User",

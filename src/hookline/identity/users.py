@@ -209,6 +209,16 @@ def set_password(conn: Connection, user_id: str, password_hash: str) -> Mapping[
     return _update(conn, user_id, {"password_hash": password_hash})
 
 
+def upgrade_password_hash(conn: Connection, user_id: str, old: str, new: str) -> None:
+    """Swap a hash of the same password for one made with today's parameters; nothing a user
+    sees changes (not even `updatedAt`), and a password changed meanwhile is left alone."""
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id, users.c.password_hash == old)
+        .values(password_hash=new)
+    )
+
+
 def set_suspended(conn: Connection, user_id: str, suspended: bool) -> Mapping[str, Any]:
     find_user(conn, user_id)
     return _update(conn, user_id, {"is_suspended": suspended})
