@@ -4,13 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Logto's Management API client for Node, which the tests run against hookline.
+LOGTO_CLIENT := tests/logto_client
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOGTO_CLIENT)/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	npm ci --prefix $(LOGTO_CLIENT) --no-audit --no-fund
 	touch $(STAMP)
 
 # Local development: webhooks may reach this machine (loopback), which the SSRF guard refuses otherwise.
