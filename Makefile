@@ -9,12 +9,18 @@ LOGTO_CLIENT := tests/logto_client
 
 .PHONY: run test bench clean
 
-$(STAMP): pyproject.toml $(LOGTO_CLIENT)/package-lock.json
+LOGTO_CLIENT_STAMP := $(LOGTO_CLIENT)/node_modules/.installed
+
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	npm ci --prefix $(LOGTO_CLIENT) --no-audit --no-fund
 	touch $(STAMP)
+
+# Only the tests need Node.js: `make run` does not.
+$(LOGTO_CLIENT_STAMP): $(LOGTO_CLIENT)/package-lock.json
+	npm ci --prefix $(LOGTO_CLIENT) --no-audit --no-fund
+	touch $(LOGTO_CLIENT_STAMP)
 
 # Local development: webhooks may reach this machine (loopback), which the SSRF guard refuses otherwise.
 run: $(STAMP)
@@ -23,7 +29,7 @@ run: $(STAMP)
 		$(BIN)/hookline serve
 
 # Servers run on SQLite, then on PostgreSQL; the storage tests cover both in the first pass.
-test: $(STAMP)
+test: $(STAMP) $(LOGTO_CLIENT_STAMP)
 	$(BIN)/pytest -q
 	$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity
 
