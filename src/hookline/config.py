@@ -6,6 +6,7 @@ import ipaddress
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./data/hookline.db"
     admin_client_id: str | None = None
     admin_client_secret: str | None = None
+    # The URL clients reach hookline at (behind a load balancer, its address): the issuer
+    # of every token, so that a token from one process is good on all of them.
+    public_url: str | None = None
     # CIDRs that webhook URLs may reach despite the SSRF guard.
     allow_private_networks: str = ""
     message_outbox: Path = Path("./data/messages.jsonl")
@@ -73,6 +77,16 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("public_url must be an http(s) URL without a query")
+        return value.rstrip("/")
 
     @field_validator("allow_private_networks", "trusted_proxies")
     @classmethod

@@ -236,6 +236,21 @@ def test_a_token_issued_on_another_origin_is_refused(server: Server) -> None:
     assert code_of(response) == (401, "auth.unauthorized")
 
 
+def test_with_a_public_url_every_origin_shares_one_issuer(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    public = "https://hooks.example.com"
+    srv = Server(tmp_path_factory.mktemp("public"), HOOKLINE_PUBLIC_URL=public + "/").start()
+    try:
+        token = srv.token()
+        assert jwt.decode(token, options={"verify_signature": False})["iss"] == f"{public}/oidc"
+        for host in (f"127.0.0.1:{srv.port}", "elsewhere.example"):
+            response = httpx.get(f"{srv.base}/api/hooks", headers={**bearer(token), "Host": host})
+            assert response.status_code == 200, (host, response.text)
+    finally:
+        srv.stop()
+
+
 def test_tokens_for_other_resources_carry_their_scopes_and_stay_off_the_api(
     api: httpx.Client, server: Server
 ) -> None:

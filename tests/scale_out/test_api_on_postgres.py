@@ -68,7 +68,12 @@ def test_access_taken_back_through_one_process_stops_at_the_next_request_on_anot
     """Each process remembers who may use the Management API until the access revision moves:
     a change made through one process counts at once on the others."""
     servers = [
-        Server(tmp_path / name, HOOKLINE_DATABASE_URL=postgres_url, HOOKLINE_DISPATCH="false")
+        Server(
+            tmp_path / name,
+            HOOKLINE_DATABASE_URL=postgres_url,
+            HOOKLINE_DISPATCH="false",
+            HOOKLINE_PUBLIC_URL="https://hooks.example.com",
+        )
         for name in ("a", "b")
     ]
     for server in servers:

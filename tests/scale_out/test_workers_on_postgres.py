@@ -66,7 +66,13 @@ def test_api_processes_started_together_share_the_database(
     tmp_path: Path, postgres_url: str, receiver: Receiver
 ) -> None:
     apis = [
-        Server(tmp_path / f"api{n}", HOOKLINE_DATABASE_URL=postgres_url, HOOKLINE_DISPATCH="false")
+        Server(
+            tmp_path / f"api{n}",
+            HOOKLINE_DATABASE_URL=postgres_url,
+            HOOKLINE_DISPATCH="false",
+            # One address in front of them all: a token from one is good on every one.
+            HOOKLINE_PUBLIC_URL="https://hooks.example.com",
+        )
         for n in range(3)
     ]
     workers = Workers(apis[0].env)

@@ -70,9 +70,15 @@ def check_token(request: Request) -> dict[str, Any]:
         claims = request.app.state.runtime.verifier.verify(token.strip())
     except InvalidToken as exc:
         raise unauthorized() from exc
-    if claims["iss"] != issuer(str(request.base_url)):
+    if claims["iss"] != token_issuer(request):
         raise unauthorized()
     return claims
+
+
+def token_issuer(request: Request) -> str:
+    """HOOKLINE_PUBLIC_URL's issuer, shared by every process behind it; without it, the
+    origin the request came to (a token is then good on the origin that issued it)."""
+    return issuer(request.app.state.runtime.settings.public_url or str(request.base_url))
 
 
 def unauthorized() -> ApiError:

@@ -10,11 +10,11 @@ from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Request
 
-from hookline.api.deps import RuntimeDep
+from hookline.api.deps import RuntimeDep, token_issuer
 from hookline.api.responses import JSON
 from hookline.auth import access
 from hookline.auth.applications import verify_secret
-from hookline.auth.tokens import issue, issuer
+from hookline.auth.tokens import issue
 from hookline.config import MANAGEMENT_API_RESOURCE
 
 router = APIRouter(prefix="/oidc", tags=["OIDC"])
@@ -65,7 +65,7 @@ async def token(request: Request, rt: RuntimeDep) -> Any:
     scope = " ".join(name for name in wanted if name in held.scopes)
     # The Management API's tokens live HOOKLINE_TOKEN_TTL; others as their resource says.
     ttl = rt.settings.token_ttl if resource == MANAGEMENT_API_RESOURCE else held.ttl
-    access_token = issue(rt.key, issuer(str(request.base_url)), client_id, resource, scope, ttl)
+    access_token = issue(rt.key, token_issuer(request), client_id, resource, scope, ttl)
     body = {"access_token": access_token, "expires_in": ttl, "token_type": "Bearer"}
     if scope:  # none granted: no `scope`, as Logto answers
         body["scope"] = scope
