@@ -22,6 +22,7 @@ import pytest
 
 from hookline.app import create_app
 from hookline.config import Settings
+from tests.support.objects import COLLECTION_KINDS, PARAM_KINDS, one_of_each
 from tests.support.server import Server
 
 DOCUMENT = create_app(Settings(database_url="sqlite:////nonexistent/never-opened.db")).openapi()
@@ -264,29 +265,6 @@ TABLES = sorted(
 )
 ACCEPTED: dict[str, int] = dict.fromkeys(TABLES, 0)  # 2xx answers to each table's create route
 
-# Which resource a path parameter names: by its own name, else (`id`) by the collection.
-PARAM_KINDS = {
-    "userId": "user",
-    "roleId": "role",
-    "scopeId": "scope",
-    "resourceId": "resource",
-    "applicationId": "application",
-    "organizationRoleId": "organization-role",
-    "organizationScopeId": "organization-scope",
-}
-COLLECTION_KINDS = {
-    "hooks": "hook",
-    "users": "user",
-    "roles": "role",
-    "resources": "resource",
-    "applications": "application",
-    "organizations": "organization",
-    "organization-roles": "organization-role",
-    "organization-scopes": "organization-scope",
-    "organization-invitations": "invitation",
-}
-
-
 # ---- the document ------------------------------------------------------------------------------
 
 
@@ -527,62 +505,10 @@ def browser(server: Server) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def ids(admin: httpx.Client) -> dict[str, str]:
+def ids(server: Server) -> dict[str, str]:
     """One of each resource, so that routes with a real id get bad bodies, not just 404s."""
-
-    def made(method: str, path: str, body: dict[str, Any]) -> str:
-        response = admin.request(method, path, json=body)
-        assert response.status_code in (200, 201), response.text
-        return response.json()["id"]
-
-    ids = {
-        "user": made("POST", "/api/users", {"username": unique("member")}),
-        "role": made("POST", "/api/roles", {"name": unique("role"), "description": "r"}),
-        "m2m-role": made(
-            "POST",
-            "/api/roles",
-            {"name": unique("m2m"), "description": "r", "type": "MachineToMachine"},
-        ),
-        "resource": made(
-            "POST", "/api/resources", {"name": "r", "indicator": f"https://{unique('r')}.test"}
-        ),
-        "application": made(
-            "POST", "/api/applications", {"name": "m2m", "type": "MachineToMachine"}
-        ),
-        "organization": made("POST", "/api/organizations", {"name": unique("org")}),
-        "organization-role": made("POST", "/api/organization-roles", {"name": unique("orgrole")}),
-        "organization-scope": made(
-            "POST", "/api/organization-scopes", {"name": unique("orgscope")}
-        ),
-        "hook": made(
-            "POST",
-            "/api/hooks",
-            {"name": "bad input", "events": ["User.Created"], "config": {"url": URL}},
-        ),
-    }
-    ids["scope"] = made("POST", f"/api/resources/{ids['resource']}/scopes", {"name": "read"})
-    org = ids["organization"]
-    ids["invitation"] = made(
-        "POST",
-        "/api/organization-invitations",
-        {
-            "organizationId": org,
-            "invitee": "invitee@example.com",
-            "expiresAt": int(time.time() * 1000) + WEEK_MS,
-        },
-    )
-    for path, body in (
-        (f"/api/organizations/{org}/users", {"userIds": [ids["user"]]}),
-        (
-            f"/api/organizations/{org}/users/{ids['user']}/roles",
-            {"organizationRoleIds": [ids["organization-role"]]},
-        ),
-    ):
-        response = admin.post(path, json=body)
-        assert response.status_code == 201, response.text
-    disabled = admin.patch(f"/api/hooks/{ids['hook']}", json={"enabled": False})
-    assert disabled.status_code == 200, disabled.text
-    return ids
+    with server.client() as api:
+        return one_of_each(api)
 
 
 def row_counts(server: Server) -> dict[str, int]:

@@ -15,41 +15,18 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.objects import COLLECTION_KINDS, PARAM_KINDS, one_of_each
 from tests.support.server import Server
 
 EXAMPLES_PER_OPERATION = 20
 # How often a route's id is one that exists rather than one Schemathesis makes up.
 REAL_ID = 0.8
-DAY_MS = 24 * 3600 * 1000
-
-# Which kind of thing a path parameter names: by its own name, else (`id`) by the collection.
-PARAM_KINDS = {
-    "userId": "user",
-    "roleId": "role",
-    "scopeId": "scope",
-    "resourceId": "resource",
-    "applicationId": "application",
-    "organizationRoleId": "organization-role",
-    "organizationScopeId": "organization-scope",
-}
-COLLECTION_KINDS = {
-    "hooks": "hook",
-    "users": "user",
-    "roles": "role",
-    "resources": "resource",
-    "applications": "application",
-    "organizations": "organization",
-    "organization-roles": "organization-role",
-    "organization-scopes": "organization-scope",
-    "organization-invitations": "invitation",
-}
 
 # Everything but the ids, which exist only once the server runs. `${HOOKLINE_TOKEN}` is read
 # from the environment, so the token is in no file and no command line.
@@ -91,51 +68,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.stop()
 
 
-def existing(api: httpx.Client) -> dict[str, str]:
-    """One of each kind of thing, the user a member of the organization with a role, and so on,
-    so that the routes on a relation find it too."""
-
-    def made(path: str, body: dict[str, object]) -> str:
-        response = api.post(path, json=body)
-        assert response.status_code in (200, 201), response.text
-        return response.json()["id"]
-
-    def linked(path: str, body: dict[str, object]) -> None:
-        response = api.post(path, json=body)
-        assert response.status_code in (200, 201), response.text
-
-    url = "http://127.0.0.1:9/never-delivered"
-    ids = {
-        "hook": made("/hooks", {"events": ["User.Created"], "config": {"url": url}}),
-        "user": made("/users", {"username": "existing_member"}),
-        "role": made("/roles", {"name": "existing", "description": "a role"}),
-        "resource": made("/resources", {"name": "r", "indicator": "https://existing.test"}),
-        "application": made("/applications", {"name": "m2m", "type": "MachineToMachine"}),
-        "organization": made("/organizations", {"name": "existing"}),
-        "organization-role": made("/organization-roles", {"name": "existing"}),
-        "organization-scope": made("/organization-scopes", {"name": "existing"}),
-    }
-    ids["scope"] = made(f"/resources/{ids['resource']}/scopes", {"name": "read"})
-    org, user, org_role = ids["organization"], ids["user"], ids["organization-role"]
-    ids["invitation"] = made(
-        "/organization-invitations",
-        {
-            "organizationId": org,
-            "invitee": "invitee@example.com",
-            "expiresAt": int(time.time() * 1000) + DAY_MS,
-        },
-    )
-    linked(f"/users/{user}/roles", {"roleIds": [ids["role"]]})
-    linked(f"/roles/{ids['role']}/scopes", {"scopeIds": [ids["scope"]]})
-    linked(f"/organizations/{org}/users", {"userIds": [user]})
-    linked(f"/organizations/{org}/users/{user}/roles", {"organizationRoleIds": [org_role]})
-    linked(f"/organizations/{org}/applications", {"applicationIds": [ids["application"]]})
-    scopes = {"organizationScopeIds": [ids["organization-scope"]]}
-    linked(f"/organization-roles/{org_role}/scopes", scopes)
-    linked(f"/organization-roles/{org_role}/resource-scopes", {"scopeIds": [ids["scope"]]})
-    return ids
-
-
 def config(ids: dict[str, str]) -> str:
     """SETTINGS, and each path parameter bound to the id of something that exists."""
 
@@ -157,7 +89,7 @@ def config(ids: dict[str, str]) -> str:
 
 def test_no_route_answers_a_server_error(server: Server, api: httpx.Client, tmp_path: Path) -> None:
     settings = tmp_path / "schemathesis.toml"
-    settings.write_text(config(existing(api)))
+    settings.write_text(config(one_of_each(api)))
     users_before = server.sql("SELECT COUNT(*) FROM users")[0][0]
 
     # In its own directory: Schemathesis and Hypothesis keep their caches in the working one.
