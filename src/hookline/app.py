@@ -81,7 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     errors.install(app)
-    app.add_middleware(BodyLimits, ingest_limit=settings.max_payload_bytes)
+    app.add_middleware(
+        BodyLimits,
+        ingest_limit=settings.max_payload_bytes,
+        idle_timeout=settings.body_timeout,
+    )
     management = APIRouter(prefix="/api", dependencies=[Depends(require_token), Depends(no_nul)])
     # Routes are matched in order: the hot ones (ingest, user creation) come first.
     for resource in (

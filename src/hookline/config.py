@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     message_http_url: str | None = None
     # The largest body `POST /api/hook-events` accepts; larger ones are answered 413.
     max_payload_bytes: int = Field(default=256 * 1024, gt=0)
+    # A request body from which nothing has come for this long is answered 408.
+    body_timeout: float = Field(default=10.0, gt=0)
     # Addresses and CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed. Empty:
     # nobody's, so that a client cannot choose the `ip` its events carry.
     trusted_proxies: str = ""

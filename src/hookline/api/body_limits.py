@@ -2,9 +2,9 @@
 
 A body larger than its route allows is answered 413 as soon as its `Content-Length` says
 so, or, sent in chunks, as soon as the bytes received pass the limit: the rest is never
-read. A body that stops arriving is answered 408 once nothing has come for `IDLE_TIMEOUT`
-seconds. Either way the connection is closed, so that the rest of the body is not read (and
-thrown away) for as long as the client goes on sending it.
+read. A body that stops arriving is answered 408 once nothing has come for
+`HOOKLINE_BODY_TIMEOUT` seconds. Either way the connection is closed, so that the rest of the
+body is not read (and thrown away) for as long as the client goes on sending it.
 
 Limits: `HOOKLINE_MAX_PAYLOAD_BYTES` for ingest (`POST /api/hook-events`), a few KiB for
 what end users send (the Experience API, `/oidc/token`), and 1 MiB, the default of Logto's
@@ -26,15 +26,13 @@ END_USER_LIMIT = 16 * 1024
 END_USER_PATHS = ("/api/experience",)
 END_USER_PREFIXES = ("/api/experience/", "/oidc/")
 MANAGEMENT_LIMIT = 1024 * 1024
-# A client that sends nothing for this long is gone, or holding the connection on purpose.
-IDLE_TIMEOUT = 10.0
 
 
 class BodyLimits:
     """Pure ASGI, and cheap on the hot path: a counter per read of the body, one timer for
     all the bodies being waited for (not one per read), nothing per response."""
 
-    def __init__(self, app: ASGIApp, ingest_limit: int, idle_timeout: float = IDLE_TIMEOUT) -> None:
+    def __init__(self, app: ASGIApp, ingest_limit: int, idle_timeout: float) -> None:
         self.app = app
         self.ingest_limit = ingest_limit
         self.watch = _IdleWatch(idle_timeout)
