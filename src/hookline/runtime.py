@@ -61,7 +61,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             read=read,
-            gate=Gate(read),
+            gate=Gate(engine, read),
             key=key,
             verifier=Verifier(key, MANAGEMENT_API_RESOURCE),
             waker=waker,
@@ -73,6 +73,7 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        await self.gate.close()
         await self.transport.close()
         self.passwords.close()
         self.waker.close()

@@ -7,19 +7,14 @@ process."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select
 
+from hookline.db import revisions
 from hookline.db.reader import Reader
-from hookline.db.tables import (
-    applications,
-    applications_roles,
-    resources,
-    revisions,
-    roles,
-    roles_scopes,
-)
+from hookline.db.tables import applications, applications_roles, resources, roles, roles_scopes
 from hookline.db.tables import scopes as scopes_table
 from hookline.ids import now_ms, random_id
 
@@ -73,23 +68,22 @@ def may_manage(conn: Connection, client_id: str) -> bool:
 def access_changed(conn: Connection) -> None:
     """Call in a transaction that may change who holds what (applications, their roles, the
     roles' scopes): every process's Gate then forgets what it knew."""
-    conn.execute(
-        update(revisions).where(revisions.c.name == "access").values(value=revisions.c.value + 1)
-    )
+    revisions.bump(conn, "access")
 
 
 class Gate:
     """Which applications hold `all` on the Management API, remembered per process until the
-    `access` revision moves. The revision is read at every request (a few µs on SQLite), the
-    holders only after a change."""
+    `access` revision moves. Whether it moved is looked at every request (a few µs: see
+    RevisionWatch), the holders read again only after a change."""
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, engine: Engine, read: Reader) -> None:
         self._read = read
-        self._revision = -1
+        self._watch = revisions.RevisionWatch(engine, read, "access")
+        self._revision: Hashable = None
         self._known: dict[str, bool] = {}
 
     async def may_manage(self, client_id: str) -> bool:
-        revision = await self._read.revision("access")
+        revision = await self._watch.current()
         if revision != self._revision:
             # Read before the holders: a change in between makes the next request read again.
             self._known, self._revision = {}, revision
@@ -99,6 +93,9 @@ class Gate:
             if len(self._known) < 10_000:  # tokens of unknown clients cannot fill memory
                 self._known[client_id] = known
         return known
+
+    async def close(self) -> None:
+        await self._watch.close()
 
 
 def exists(conn: Connection, client_id: str) -> bool:

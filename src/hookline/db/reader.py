@@ -7,10 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
-from hookline.db.engine import POOL_SIZE, connect_raw, read
-from hookline.db.tables import revisions
+from hookline.db.engine import POOL_SIZE, read
 
 T = TypeVar("T")
 
@@ -26,33 +25,21 @@ class Reader:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        postgres = engine.dialect.name == "postgresql"
         self._threads = (
-            ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="hookline-read") if postgres else None
+            ThreadPoolExecutor(POOL_SIZE, thread_name_prefix="hookline-read")
+            if engine.dialect.name == "postgresql"
+            else None
         )
-        # Revisions are read at every guarded request: on SQLite, from a plain connection
-        # of their own (a few µs, against ~60 µs through the pool and a transaction).
-        self._revisions = None if postgres else connect_raw(engine.url.render_as_string(False))
 
     async def __call__(self, work: Callable[[Connection], T]) -> T:
         if self._threads is None:
             return self._run(work)
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._run, work)
 
-    async def revision(self, name: str) -> int:
-        """The current value of a revision counter (hookline.db.tables.revisions)."""
-        if self._revisions is not None:
-            row = self._revisions.execute("SELECT value FROM revisions WHERE name = ?", (name,))
-            return row.fetchone()[0]
-        query = select(revisions.c.value).where(revisions.c.name == name)
-        return await self(lambda conn: conn.execute(query).scalar_one())
-
     def _run(self, work: Callable[[Connection], T]) -> T:
         with read(self._engine) as conn:
             return work(conn)
 
     def close(self) -> None:
-        if self._revisions is not None:
-            self._revisions.close()
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
