@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.types import Scope
 
 from hookline.auth import access
 from hookline.auth.tokens import InvalidToken, issuer
@@ -78,7 +79,18 @@ def check_token(request: Request) -> dict[str, Any]:
 def token_issuer(request: Request) -> str:
     """HOOKLINE_PUBLIC_URL's issuer, shared by every process behind it; without it, the
     origin the request came to (a token is then good on the origin that issued it)."""
-    return issuer(request.app.state.runtime.settings.public_url or str(request.base_url))
+    public_url = request.app.state.runtime.settings.public_url
+    return issuer(public_url or _origin(request.scope))
+
+
+def _origin(scope: Scope) -> str:
+    """`scheme://host` as the client named it; read from the scope, since building
+    `request.base_url` costs more than the rest of the guard."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is not None:
+        return f"{scope['scheme']}://{host.decode('latin-1')}"
+    server = scope.get("server")  # no Host header: HTTP/1.0, or a Unix socket
+    return f"{scope['scheme']}://{server[0]}:{server[1]}" if server else f"{scope['scheme']}://"
 
 
 def unauthorized() -> ApiError:
