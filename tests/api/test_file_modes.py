@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hookline.outbox.wakeup import wake_directory
 from tests.support.server import Server
 
 # The files' kind is the point, not the database's: SQLite in both passes.
@@ -51,7 +52,12 @@ def test_database_and_outbox_are_created_owner_only(serve: Server, tmp_path: Pat
     outbox = tmp_path / "messages" / "messages.jsonl"
     assert "erin@example.com" in outbox.read_text()
     database = tmp_path / "db" / "hookline.db"
-    made = [tmp_path / "db", tmp_path / "messages"]
+    # Where the dispatcher's wake-up socket is, too: no other user can reach it.
+    made = [
+        tmp_path / "db",
+        tmp_path / "messages",
+        wake_directory(server.env["HOOKLINE_DATABASE_URL"]),
+    ]
     files = [database, Path(f"{database}-wal"), Path(f"{database}-shm"), outbox]
     assert {path.name: mode(path) for path in made + files} == {
         **{path.name: "0o700" for path in made},

@@ -70,7 +70,7 @@ class WakeListener:
     """A dispatcher's end: sets `event` whenever a wake-up datagram arrives."""
 
     def __init__(self, directory: Path, event: asyncio.Event) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # its owner's alone
         self.path = directory / f"{os.getpid()}-{os.urandom(4).hex()}.sock"
         self._event = event
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
