@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
+import pytest
 
 from tests.support.server import Server
 
@@ -63,16 +66,36 @@ def test_a_write_behind_a_lock_held_too_long_is_a_503_not_a_hang(
         server.stop()
 
 
-def test_access_taken_back_through_one_process_stops_at_the_next_request_on_another(
-    tmp_path: Path, postgres_url: str
-) -> None:
-    """Each process remembers who may use the Management API until the access revision moves:
-    a change made through one process counts at once on the others."""
+@dataclass
+class Access:
+    """Two API processes on one database, and a machine-to-machine application given the
+    Management API role through the first (`api`), holding a token from the second."""
+
+    api: httpx.Client
+    b: Server
+    app: dict[str, Any]
+    role: dict[str, Any]
+    on_b: Callable[[], int]  # the status of a Management API request to the second process
+
+    def revoke(self) -> None:
+        response = self.api.delete(f"/applications/{self.app['id']}/roles/{self.role['id']}")
+        assert response.status_code == 204, response.text
+
+    def grant(self) -> None:
+        response = self.api.post(
+            f"/applications/{self.app['id']}/roles", json={"roleIds": [self.role["id"]]}
+        )
+        assert response.status_code == 201, response.text
+
+
+@pytest.fixture
+def access(tmp_path: Path, postgres_url: str) -> Iterator[Access]:
     servers = [
         Server(
             tmp_path / name,
             HOOKLINE_DATABASE_URL=postgres_url,
             HOOKLINE_DISPATCH="false",
+            # One address in front of both: a token from one is good on the other.
             HOOKLINE_PUBLIC_URL="https://hooks.example.com",
         )
         for name in ("a", "b")
@@ -92,12 +115,27 @@ def test_access_taken_back_through_one_process_stops_at_the_next_request_on_anot
                 auth=(app["id"], app["secret"]),
             ).json()["access_token"]
             on_b = {"Authorization": f"Bearer {token}"}
-            assert httpx.get(f"{b.base}/api/hooks", headers=on_b).status_code == 200  # remembered
-            assert api.delete(f"/applications/{app['id']}/roles/{role['id']}").status_code == 204
-            assert httpx.get(f"{b.base}/api/hooks", headers=on_b).status_code == 403
+            granted = Access(
+                api,
+                b,
+                app,
+                role,
+                lambda: httpx.get(f"{b.base}/api/hooks", headers=on_b).status_code,
+            )
+            yield granted
     finally:
         for server in servers:
             server.stop()
+
+
+def test_access_taken_back_through_one_process_stops_at_the_next_request_on_another(
+    access: Access,
+) -> None:
+    """Each process remembers who may use the Management API until the access revision moves:
+    a change made through one process counts at once on the others."""
+    assert access.on_b() == 200  # remembered by the second process
+    access.revoke()
+    assert access.on_b() == 403
 
 
 def listeners(postgres_url: str) -> list[int]:
@@ -117,60 +155,28 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 15) -> Non
 
 
 def test_a_process_that_lost_its_revision_channel_reads_until_it_listens_again(
-    tmp_path: Path, postgres_url: str
+    access: Access, postgres_url: str
 ) -> None:
     """While its LISTEN connection is down, a process reads the access revision at every
     request instead: a change made elsewhere meanwhile still counts at once."""
-    servers = [
-        Server(
-            tmp_path / name,
-            HOOKLINE_DATABASE_URL=postgres_url,
-            HOOKLINE_DISPATCH="false",
-            HOOKLINE_PUBLIC_URL="https://hooks.example.com",
-        )
-        for name in ("a", "b")
-    ]
-    for server in servers:
-        server.start()
-    a, b = servers
-    try:
-        with a.client() as api:
-            app = api.post("/applications", json={"name": "m", "type": "MachineToMachine"}).json()
-            roles = api.get("/roles", params={"type": "MachineToMachine"}).json()
-            (role,) = [r for r in roles if r["name"] == "Logto Management API access"]
-            grant = {"roleIds": [role["id"]]}
-            api.post(f"/applications/{app['id']}/roles", json=grant)
-            token = httpx.post(
-                f"{b.base}/oidc/token",
-                data={"grant_type": "client_credentials", "scope": "all"},
-                auth=(app["id"], app["secret"]),
-            ).json()["access_token"]
-            on_b = {"Authorization": f"Bearer {token}"}
+    assert access.on_b() == 200
+    wait_until(lambda: len(listeners(postgres_url)) == 2, "both processes to listen")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for pid in listeners(postgres_url):
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    b_log = access.b.log
+    wait_until(lambda: "revision channel lost" in b_log.read_text(), "the second to notice")
 
-            def b_answers() -> int:
-                return httpx.get(f"{b.base}/api/hooks", headers=on_b).status_code
+    access.revoke()
+    assert access.on_b() == 403
+    access.grant()
+    assert access.on_b() == 200
 
-            assert b_answers() == 200
-            wait_until(lambda: len(listeners(postgres_url)) == 2, "both processes to listen")
-            with psycopg.connect(postgres_url, autocommit=True) as conn:
-                for pid in listeners(postgres_url):
-                    conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            wait_until(lambda: "revision channel lost" in b.log.read_text(), "b to notice")
+    def listening_again() -> bool:
+        # A process listens again at a request, a second or more after it lost it.
+        assert access.api.get("/hooks").status_code == access.on_b() == 200
+        return len(listeners(postgres_url)) == 2
 
-            revoke = f"/applications/{app['id']}/roles/{role['id']}"
-            assert api.delete(revoke).status_code == 204
-            assert b_answers() == 403
-            api.post(f"/applications/{app['id']}/roles", json=grant)
-            assert b_answers() == 200
-
-            def listening_again() -> bool:
-                # A process listens again at a request, a second or more after it lost it.
-                assert api.get("/hooks").status_code == b_answers() == 200
-                return len(listeners(postgres_url)) == 2
-
-            wait_until(listening_again, "both to listen again")
-            assert api.delete(revoke).status_code == 204
-            assert b_answers() == 403
-    finally:
-        for server in servers:
-            server.stop()
+    wait_until(listening_again, "both to listen again")
+    access.revoke()
+    assert access.on_b() == 403
