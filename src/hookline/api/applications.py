@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.deps import RuntimeDep
+from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.errors import invalid_query
@@ -65,15 +66,11 @@ def _types(request: Request) -> list[str] | None:
 
 
 @router.get("/applications")
-async def list_applications(
-    request: Request, rt: RuntimeDep, page: str | None = None, page_size: str | None = None
-) -> Any:
+async def list_applications(request: Request, rt: RuntimeDep, page: MaybePaged) -> Any:
     """Applications, newest first; paginated only when `page` or `page_size` is given."""
     types = _types(request)
-    paging = page_params(page, page_size, required=False)
-    items, total = await rt.read(lambda conn: applications.list_applications(conn, types, paging))
-    headers = pagination_headers(request, *paging, total) if paging else None
-    return JSON(items, headers=headers)
+    items, total = await rt.read(lambda conn: applications.list_applications(conn, types, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/applications")
@@ -121,15 +118,10 @@ class RoleIds(Body):
 
 
 @router.get("/applications/{id}/roles")
-async def list_application_roles(
-    id: str, request: Request, rt: RuntimeDep, page: str | None = None, page_size: str | None = None
-) -> Any:
+async def list_application_roles(id: str, request: Request, rt: RuntimeDep, page: Paged) -> Any:
     """The application's machine-to-machine roles, newest first, always paginated."""
-    number, size = page_params(page, page_size, required=True) or (1, 20)
-    items, total = await rt.read(
-        lambda conn: applications.list_application_roles(conn, id, number, size)
-    )
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: applications.list_application_roles(conn, id, *page))
+    return paged(request, items, total, page)
 
 
 @router.post("/applications/{id}/roles", status_code=201)

@@ -1,4 +1,5 @@
-"""Management API changes and the data events they fire, in one transaction."""
+"""Management API writes: the request as a `Context`, the write and its events committed
+together with concurrent requests' (group commit)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from fastapi import Request
 from sqlalchemy import Connection
 
 from hookline.events.catalog import MANAGEMENT_API_EVENTS
-from hookline.events.payloads import NO_DATA, management_payload
-from hookline.outbox.emit import emit
+from hookline.events.context import Context
+from hookline.events.payloads import NO_DATA
+from hookline.identity import changes
 
 T = TypeVar("T")
 
@@ -24,24 +26,34 @@ def matched_route(request: Request) -> str:
     return _PARAM.sub(r":\1", template.removeprefix("/api"))
 
 
-def context(request: Request, status: int) -> dict[str, Any]:
-    """The request half of a Management API payload."""
-    return {
-        "user_agent": request.headers.get("user-agent"),
-        "ip": request.client.host if request.client else None,
-        "path": request.url.path.removeprefix("/api"),
-        "method": request.method,
-        "status": status,
-        "params": dict(request.path_params),
-        "matched_route": matched_route(request),
-    }
+def context(request: Request, status: int) -> Context:
+    """The request half of the data events a write fires, answered with `status`."""
+    return Context(
+        path=request.url.path.removeprefix("/api"),
+        method=request.method,
+        status=status,
+        matched_route=matched_route(request),
+        params=dict(request.path_params),
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+async def commit(request: Request, status: int, write: Callable[[Connection, Context], T]) -> T:
+    """Run `write(conn, context)` in a transaction shared with concurrent requests; the
+    caller is answered once it has committed. Raising inside `write` rolls it back, with
+    every event it emitted."""
+    ctx = context(request, status)
+    return await request.app.state.runtime.committer.run(lambda conn: write(conn, ctx))
+
+
+# Until every router writes through identity/: the route table picks the event here.
 
 
 def route_event(conn: Connection, request: Request, status: int, data: Any = NO_DATA) -> None:
-    """Emit the event Logto's route table lists for this route, if any, with `data`."""
     event = MANAGEMENT_API_EVENTS.get(f"{request.method} {matched_route(request)}")
     if event is not None:
-        emit(conn, event, management_payload(**context(request, status), data=data))
+        emit_change(conn, request, status, event, data)
 
 
 def emit_change(
@@ -53,19 +65,10 @@ def emit_change(
     data_first: bool = False,
     **extra: Any,
 ) -> None:
-    """Emit a hand-made data event (not in the route table) with the request's context."""
-    payload = management_payload(
-        **context(request, status), data=data, data_first=data_first, **extra
-    )
-    emit(conn, event, payload)
+    changes.emit_change(conn, context(request, status), event, data, data_first, **extra)
 
 
 async def change(request: Request, status: int, work: Callable[[Connection], T]) -> T:
-    """Run `work` and fire the route's event in one transaction, shared with concurrent
-    requests (group commit); its result is the `data`: none for a 204 or a `work` that
-    returns nothing, as Logto sends none for a response without a body. Raising inside
-    `work` rolls both back."""
-
     def unit(conn: Connection) -> T:
         result = work(conn)
         route_event(conn, request, status, NO_DATA if status == 204 or result is None else result)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import Depends, Request
 from starlette.types import Scope
@@ -146,36 +145,3 @@ def query_int(value: str) -> int:
     if not _INTEGER.fullmatch(value):
         raise ValueError(value)
     return int(value)
-
-
-def page_params(page: str | None, page_size: str | None, required: bool) -> tuple[int, int] | None:
-    if not required and page is None and page_size is None:
-        return None
-    try:
-        number = query_int(page) if page is not None else 1
-        size = query_int(page_size) if page_size is not None else 20
-    except ValueError as exc:
-        raise invalid_query("page and page_size must be integers") from exc
-    if not 1 <= number <= 2**31 or not 1 <= size <= 100:
-        raise invalid_query("page must be between 1 and 2³¹ and page_size between 1 and 100")
-    return number, size
-
-
-def pagination_headers(request: Request, page: int, size: int, total: int) -> dict[str, str]:
-    """`Total-Number` and a `Link` header with first/prev/next/last, as Logto sends them."""
-    last = max(1, -(-total // size))
-    # The path as sent, still percent-encoded: decoded, an id in it may hold characters a
-    # header cannot (non-Latin-1 text, say).
-    raw = request.scope.get("raw_path")
-    url = request.url.replace(path=raw.decode("latin-1") if raw else quote(request.url.path))
-
-    def link(number: int, rel: str) -> str:
-        return f'<{url.include_query_params(page=number)}>; rel="{rel}"'
-
-    links = [link(1, "first")]
-    if page > 1:
-        links.append(link(min(page - 1, last), "prev"))
-    links.append(link(last, "last"))
-    if page < last:
-        links.append(link(page + 1, "next"))
-    return {"Total-Number": str(total), "Link": ", ".join(links)}

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers, query_int, truthy
+from hookline.api.deps import RuntimeDep, query_int, truthy
+from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
 from hookline.errors import ApiError, invalid_query
@@ -22,17 +23,14 @@ router = APIRouter(prefix="/hooks", tags=["Hooks"], route_class=JSONRoute)
 async def list_hooks(
     request: Request,
     rt: RuntimeDep,
+    page: MaybePaged,
     includeExecutionStats: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
     """List hooks, newest first; paginated only when `page` or `page_size` is given."""
-    paging = page_params(page, page_size, required=False)
     items, total = await rt.read(
-        lambda conn: service.list_hooks(conn, truthy(includeExecutionStats), paging)
+        lambda conn: service.list_hooks(conn, truthy(includeExecutionStats), page)
     )
-    headers = pagination_headers(request, *paging, total) if paging else None
-    return JSON(items, headers=headers)
+    return paged(request, items, total, page)
 
 
 @router.post("", status_code=201)
@@ -79,23 +77,19 @@ async def hook_recent_logs(
     id: str,
     request: Request,
     rt: RuntimeDep,
+    page: Paged,
     logKey: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
     start_time: str | None = None,
     end_time: str | None = None,
 ) -> Any:
     """Delivery attempts of a hook, newest first (default window: the last 24 hours)."""
-    number, size = page_params(page, page_size, required=True) or (1, 20)
     start, end = _epoch_ms(start_time), _epoch_ms(end_time)
     if start is not None and end is not None and start > end:
         raise ApiError(
             400, "log.invalid_time_window", "The start time must not be after the end time."
         )
-    entries, total = await rt.read(
-        lambda conn: recent_logs(conn, id, number, size, logKey, start, end)
-    )
-    return JSON(entries, headers=pagination_headers(request, number, size, total))
+    entries, total = await rt.read(lambda conn: recent_logs(conn, id, *page, logKey, start, end))
+    return paged(request, entries, total, page)
 
 
 def _epoch_ms(value: str | None) -> int | None:

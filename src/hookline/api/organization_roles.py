@@ -11,7 +11,8 @@ from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change, route_event
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.deps import RuntimeDep
+from hookline.api.paging import Paged, paged
 from hookline.api.responses import JSON
 from hookline.identity import organization_roles as service
 
@@ -74,14 +75,12 @@ class ResourceScopeIdsReplace(BaseModel):
 async def list_roles(
     request: Request,
     rt: RuntimeDep,
+    page: Paged,
     q: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
     """Roles with the scopes and resource scopes they grant."""
-    number, size = page_params(page, page_size, required=True) or (1, 20)
-    items, total = await rt.read(lambda conn: service.list_roles(conn, q, (number, size)))
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: service.list_roles(conn, q, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organization-roles", status_code=201)
@@ -125,12 +124,10 @@ async def list_role_scopes(
     id: str,
     request: Request,
     rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
+    page: Paged,
 ) -> Any:
-    number, size = page_params(page, page_size, required=True) or (1, 20)
-    items, total = await rt.read(lambda conn: service.list_scopes(conn, id, (number, size)))
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: service.list_scopes(conn, id, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organization-roles/{id}/scopes", status_code=201)
@@ -163,14 +160,10 @@ async def list_role_resource_scopes(
     id: str,
     request: Request,
     rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
+    page: Paged,
 ) -> Any:
-    number, size = page_params(page, page_size, required=True) or (1, 20)
-    items, total = await rt.read(
-        lambda conn: service.list_resource_scopes(conn, id, (number, size))
-    )
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: service.list_resource_scopes(conn, id, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organization-roles/{id}/resource-scopes", status_code=201)

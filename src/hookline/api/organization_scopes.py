@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.deps import RuntimeDep
+from hookline.api.paging import Paged, paged
 from hookline.api.responses import JSON
 from hookline.identity import organization_scopes as service
 
@@ -37,13 +38,11 @@ class ScopeUpdate(BaseModel):
 async def list_scopes(
     request: Request,
     rt: RuntimeDep,
+    page: Paged,
     q: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
-    number, size = page_params(page, page_size, required=True) or (1, 20)
-    items, total = await rt.read(lambda conn: service.list_scopes(conn, q, (number, size)))
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: service.list_scopes(conn, q, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organization-scopes", status_code=201)

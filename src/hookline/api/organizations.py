@@ -10,8 +10,9 @@ from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.deps import RuntimeDep, truthy
 from hookline.api.organization_roles import created
+from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.responses import JSON
 from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
@@ -85,10 +86,6 @@ class MemberRoles(BaseModel):
     organizationRoleNames: list[Id] = Field(default_factory=list)
 
 
-def _paged(request: Request, page: str | None, page_size: str | None) -> tuple[int, int]:
-    return page_params(page, page_size, required=True) or (1, 20)
-
-
 # ---- organizations ----------------------------------------------------------------------------
 
 
@@ -96,17 +93,15 @@ def _paged(request: Request, page: str | None, page_size: str | None) -> tuple[i
 async def list_organizations(
     request: Request,
     rt: RuntimeDep,
+    page: Paged,
     q: str | None = None,
     showFeatured: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
     """Newest first; `showFeatured` adds `usersCount` and up to three `featuredUsers`."""
-    number, size = _paged(request, page, page_size)
     items, total = await rt.read(
-        lambda conn: service.list_organizations(conn, q, (number, size), truthy(showFeatured))
+        lambda conn: service.list_organizations(conn, q, page, truthy(showFeatured))
     )
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    return paged(request, items, total, page)
 
 
 @router.post("/organizations", status_code=201)
@@ -144,14 +139,12 @@ async def list_members(
     id: str,
     request: Request,
     rt: RuntimeDep,
+    page: Paged,
     q: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
     """Members with their `organizationRoles` (`{id, name}`)."""
-    number, size = _paged(request, page, page_size)
-    items, total = await rt.read(lambda conn: members.list_users(conn, id, q, (number, size)))
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: members.list_users(conn, id, q, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organizations/{id}/users", status_code=201)
@@ -193,12 +186,10 @@ async def list_applications(
     id: str,
     request: Request,
     rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
+    page: Paged,
 ) -> Any:
-    number, size = _paged(request, page, page_size)
-    items, total = await rt.read(lambda conn: members.list_applications(conn, id, (number, size)))
-    return JSON(items, headers=pagination_headers(request, number, size, total))
+    items, total = await rt.read(lambda conn: members.list_applications(conn, id, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organizations/{id}/applications", status_code=201)
@@ -265,14 +256,11 @@ async def list_member_roles(
     userId: str,
     request: Request,
     rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
+    page: MaybePaged,
 ) -> Any:
     """Paginated only when `page` or `page_size` is given, as in Logto."""
-    paging = page_params(page, page_size, required=False)
-    items, total = await rt.read(lambda conn: member_roles.list_roles(conn, id, userId, paging))
-    headers = pagination_headers(request, *paging, total) if paging else None
-    return JSON(items, headers=headers)
+    items, total = await rt.read(lambda conn: member_roles.list_roles(conn, id, userId, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/organizations/{id}/users/{userId}/roles", status_code=201)

@@ -17,7 +17,8 @@ from pydantic import (
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.deps import RuntimeDep, truthy
+from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.responses import JSON
 from hookline.identity import resources
 
@@ -88,17 +89,14 @@ SCOPE_COLUMNS = {"name": "name", "description": "description"}
 async def list_resources(
     request: Request,
     rt: RuntimeDep,
+    page: MaybePaged,
     includeScopes: str | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
     """All resources, paginated only when `page` or `page_size` is given."""
-    paging = page_params(page, page_size, required=False)
     items, total = await rt.read(
-        lambda conn: resources.list_resources(conn, truthy(includeScopes), paging)
+        lambda conn: resources.list_resources(conn, truthy(includeScopes), page)
     )
-    headers = pagination_headers(request, *paging, total) if paging else None
-    return JSON(items, headers=headers)
+    return paged(request, items, total, page)
 
 
 @router.post("/resources", status_code=201)
@@ -142,14 +140,11 @@ async def list_scopes(
     resourceId: str,
     request: Request,
     rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
+    page: Paged,
 ) -> Any:
     """A resource's scopes, always paginated (20 a page unless told), as Logto."""
-    paging = page_params(page, page_size, required=True)
-    assert paging is not None
-    items, total = await rt.read(lambda conn: resources.list_scopes(conn, resourceId, paging))
-    return JSON(items, headers=pagination_headers(request, *paging, total))
+    items, total = await rt.read(lambda conn: resources.list_scopes(conn, resourceId, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/resources/{resourceId}/scopes", status_code=201)

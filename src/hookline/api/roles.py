@@ -10,7 +10,8 @@ from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import change, emit_change
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers
+from hookline.api.deps import RuntimeDep
+from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.identity import roles
@@ -48,15 +49,12 @@ class RoleScopes(Body):
 async def list_roles(
     request: Request,
     rt: RuntimeDep,
+    page: Paged,
     type: RoleType | None = None,
-    page: str | None = None,
-    page_size: str | None = None,
 ) -> Any:
     """Roles, newest first, always paginated (20 a page unless told), as Logto."""
-    paging = page_params(page, page_size, required=True)
-    assert paging is not None
-    items, total = await rt.read(lambda conn: roles.list_roles(conn, type, paging))
-    return JSON(items, headers=pagination_headers(request, *paging, total))
+    items, total = await rt.read(lambda conn: roles.list_roles(conn, type, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/roles")
@@ -102,14 +100,11 @@ async def list_role_scopes(
     id: str,
     request: Request,
     rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
+    page: MaybePaged,
 ) -> Any:
     """The role's scopes with their resources; paginated only when asked."""
-    paging = page_params(page, page_size, required=False)
-    items, total = await rt.read(lambda conn: roles.list_role_scopes(conn, id, paging))
-    headers = pagination_headers(request, *paging, total) if paging else None
-    return JSON(items, headers=headers)
+    items, total = await rt.read(lambda conn: roles.list_role_scopes(conn, id, page))
+    return paged(request, items, total, page)
 
 
 @router.post("/roles/{id}/scopes", status_code=201)

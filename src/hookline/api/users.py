@@ -6,17 +6,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
-from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import change, emit_change
-from hookline.api.deps import RuntimeDep, page_params, pagination_headers, truthy
+from hookline.api.changes import commit
+from hookline.api.deps import RuntimeDep, truthy
+from hookline.api.paging import Paged, paged
 from hookline.api.responses import JSON
 from hookline.errors import ApiError, invalid_input
-from hookline.identity import users as service
+from hookline.identity import users
 from hookline.identity.passwords import is_argon2_digest
 from hookline.identity.roles import role_json
-from hookline.identity.users import user_projection, user_response
+from hookline.identity.users import user_detail_json, user_json
 
 router = APIRouter(tags=["users"], route_class=JSONRoute)
 
@@ -120,7 +120,7 @@ _IDENTIFIERS = ("username", "primaryEmail", "primaryPhone")
 
 def _fields(body: BaseModel) -> dict[str, Any]:
     """The given fields, by API name; an emptied identifier is stored as null."""
-    fields = body.model_dump(exclude_unset=True, include=set(service.COLUMNS))
+    fields = body.model_dump(exclude_unset=True, include=set(users.COLUMNS))
     for key in _IDENTIFIERS:
         if fields.get(key) == "":
             fields[key] = None
@@ -144,35 +144,27 @@ async def create_user(body: UserCreate, request: Request, rt: RuntimeDep) -> Any
         password_hash = body.passwordDigest
     elif body.password:
         password_hash = await rt.passwords.hash(body.password)
-    answer = await change(
-        request,
-        200,
-        lambda conn: user_response(service.create_user(conn, _fields(body), password_hash)),
+    fields = _fields(body)
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: users.create_user(conn, ctx, fields, password_hash)
+        )
     )
-    return JSON(answer)
 
 
 @router.get("/users")
 async def list_users(
-    request: Request,
-    rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
-    excludeRoleId: str | None = None,
+    request: Request, rt: RuntimeDep, page: Paged, excludeRoleId: str | None = None
 ) -> Any:
     """Users, newest first, always paginated; Logto's `search` parameters filter them."""
-    number, size = page_params(page, page_size, required=True) or (1, 20)
     params = request.query_params.multi_items()
-    rows, total = await rt.read(
-        lambda conn: service.list_users(conn, params, number, size, excludeRoleId)
-    )
-    headers = pagination_headers(request, number, size, total)
-    return JSON([user_projection(row) for row in rows], headers=headers)
+    rows, total = await rt.read(lambda conn: users.list_users(conn, params, *page, excludeRoleId))
+    return paged(request, [user_json(row) for row in rows], total, page)
 
 
 @router.get("/users/{userId}")
 async def get_user(userId: str, rt: RuntimeDep, includeSsoIdentities: str | None = None) -> Any:
-    answer = await rt.read(lambda conn: user_response(service.find_user(conn, userId)))
+    answer = await rt.read(lambda conn: user_detail_json(users.get_user(conn, userId)))
     if truthy(includeSsoIdentities):
         answer["ssoIdentities"] = []  # hookline has no enterprise SSO connectors
     return JSON(answer)
@@ -180,118 +172,89 @@ async def get_user(userId: str, rt: RuntimeDep, includeSsoIdentities: str | None
 
 @router.patch("/users/{userId}")
 async def update_user(userId: str, body: UserUpdate, request: Request) -> Any:
-    answer = await change(
-        request, 200, lambda conn: user_response(service.update_user(conn, userId, _fields(body)))
+    fields = _fields(body)
+    return JSON(
+        await commit(request, 200, lambda conn, ctx: users.update_user(conn, ctx, userId, fields))
     )
-    return JSON(answer)
 
 
 @router.patch("/users/{userId}/custom-data")
 async def patch_custom_data(userId: str, body: CustomDataPatch, request: Request) -> Any:
     """Merge top-level keys into the custom data; answers the whole custom data."""
-
-    def work(conn: Connection) -> Any:
-        return service.merge_json(conn, userId, "custom_data", body.customData)["custom_data"]
-
-    return JSON(await change(request, 200, work))
+    data = body.customData
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: users.merge_json(conn, ctx, userId, "custom_data", data)
+        )
+    )
 
 
 @router.patch("/users/{userId}/profile")
 async def patch_profile(userId: str, body: ProfilePatch, request: Request) -> Any:
     """Merge top-level claims into the profile; answers the whole profile."""
     claims = body.profile.model_dump(exclude_unset=True)
-
-    def work(conn: Connection) -> Any:
-        return service.merge_json(conn, userId, "profile", claims)["profile"]
-
-    return JSON(await change(request, 200, work))
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: users.merge_json(conn, ctx, userId, "profile", claims)
+        )
+    )
 
 
 @router.patch("/users/{userId}/password")
 async def set_password(userId: str, body: PasswordPatch, request: Request, rt: RuntimeDep) -> Any:
     password_hash = await rt.passwords.hash(body.password)
-    answer = await change(
-        request, 200, lambda conn: user_response(service.set_password(conn, userId, password_hash))
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: users.set_password(conn, ctx, userId, password_hash)
+        )
     )
-    return JSON(answer)
 
 
 @router.patch("/users/{userId}/is-suspended")
 async def set_suspended(userId: str, body: SuspensionPatch, request: Request) -> Any:
-    answer = await change(
-        request,
-        200,
-        lambda conn: user_response(service.set_suspended(conn, userId, body.isSuspended)),
+    suspended = body.isSuspended
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: users.set_suspended(conn, ctx, userId, suspended)
+        )
     )
-    return JSON(answer)
 
 
 @router.delete("/users/{userId}", status_code=204)
-async def delete_user(userId: str, request: Request, rt: RuntimeDep) -> Response:
-    """Fires Logto's hand-made `User.Deleted`: the user as it was, before the context."""
-
-    def work(conn: Connection) -> None:
-        row = service.delete_user(conn, userId)
-        emit_change(conn, request, 204, "User.Deleted", data=user_projection(row), data_first=True)
-
-    await rt.committer.run(work)
+async def delete_user(userId: str, request: Request) -> Response:
+    await commit(request, 204, lambda conn, ctx: users.delete_user(conn, ctx, userId))
     return Response(status_code=204)
 
 
 # Role assignment. Logto fires nothing for these; hookline fires `User.Roles.Updated`.
 
 
-def _roles_changed(
-    conn: Connection, request: Request, status: int, user_id: str, added: list, removed: list
-) -> None:
-    delta = {"addedRoleIds": added, "removedRoleIds": removed}
-    extra = {key: ids for key, ids in delta.items() if ids}
-    emit_change(conn, request, status, "User.Roles.Updated", userId=user_id, **extra)
-
-
 @router.get("/users/{userId}/roles")
-async def list_user_roles(
-    userId: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: str | None = None,
-    page_size: str | None = None,
-) -> Any:
-    number, size = page_params(page, page_size, required=True) or (1, 20)
+async def list_user_roles(userId: str, request: Request, rt: RuntimeDep, page: Paged) -> Any:
     params = request.query_params.multi_items()
-    rows, total = await rt.read(
-        lambda conn: service.list_user_roles(conn, userId, params, number, size)
-    )
-    headers = pagination_headers(request, number, size, total)
-    return JSON([role_json(row) for row in rows], headers=headers)
+    rows, total = await rt.read(lambda conn: users.list_user_roles(conn, userId, params, *page))
+    return paged(request, [role_json(row) for row in rows], total, page)
 
 
 @router.post("/users/{userId}/roles", status_code=201)
-async def add_user_roles(userId: str, body: RoleIds, request: Request, rt: RuntimeDep) -> Any:
-    def work(conn: Connection) -> list[str]:
-        added = service.add_user_roles(conn, userId, body.roleIds)
-        _roles_changed(conn, request, 201, userId, added, [])
-        return added
-
-    added = await rt.committer.run(work)
-    return JSON({"roleIds": body.roleIds, "addedRoleIds": added}, status_code=201)
+async def add_user_roles(userId: str, body: RoleIds, request: Request) -> Any:
+    role_ids = body.roleIds
+    added = await commit(
+        request, 201, lambda conn, ctx: users.add_user_roles(conn, ctx, userId, role_ids)
+    )
+    return JSON({"roleIds": role_ids, "addedRoleIds": added}, status_code=201)
 
 
 @router.put("/users/{userId}/roles")
-async def replace_user_roles(userId: str, body: RoleIds, request: Request, rt: RuntimeDep) -> Any:
-    def work(conn: Connection) -> None:
-        added, removed = service.replace_user_roles(conn, userId, body.roleIds)
-        _roles_changed(conn, request, 200, userId, added, removed)
-
-    await rt.committer.run(work)
-    return JSON({"roleIds": body.roleIds})
+async def replace_user_roles(userId: str, body: RoleIds, request: Request) -> Any:
+    role_ids = body.roleIds
+    await commit(
+        request, 200, lambda conn, ctx: users.replace_user_roles(conn, ctx, userId, role_ids)
+    )
+    return JSON({"roleIds": role_ids})
 
 
 @router.delete("/users/{userId}/roles/{roleId}", status_code=204)
-async def remove_user_role(userId: str, roleId: str, request: Request, rt: RuntimeDep) -> Response:
-    def work(conn: Connection) -> None:
-        service.remove_user_role(conn, userId, roleId)
-        _roles_changed(conn, request, 204, userId, [], [roleId])
-
-    await rt.committer.run(work)
+async def remove_user_role(userId: str, roleId: str, request: Request) -> Response:
+    await commit(request, 204, lambda conn, ctx: users.remove_user_role(conn, ctx, userId, roleId))
     return Response(status_code=204)

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from hookline.events.catalog import is_interaction
+from hookline.events.context import Context
 
 
 def iso_now() -> str:
@@ -38,34 +39,16 @@ NO_DATA: Any = object()
 
 
 def management_payload(
-    user_agent: str | None,
-    ip: str | None,
-    path: str,
-    method: str,
-    status: int,
-    params: dict[str, str],
-    matched_route: str,
-    data: Any = NO_DATA,
-    data_first: bool = False,
-    **extra: Any,
+    context: Context, data: Any = NO_DATA, data_first: bool = False, **extra: Any
 ) -> dict[str, Any]:
     """A data event from the Management API, keys in Logto's order (hookId comes later).
 
     `data_first` puts `data` before the request context, as Logto's hand-made `User.Deleted`.
     """
-    payload: dict[str, Any] = {}
-    if user_agent is not None:
-        payload["userAgent"] = user_agent
-    payload["ip"] = ip
+    payload = context.fields()
     if data_first and data is not NO_DATA:
         payload["data"] = data
-    payload |= {
-        "path": path,
-        "method": method,
-        "status": status,
-        "params": params,
-        "matchedRoute": matched_route,
-    }
+    payload |= context.route_fields()
     payload |= extra
     if not data_first and data is not NO_DATA:
         payload["data"] = data

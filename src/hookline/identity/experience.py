@@ -22,11 +22,11 @@ from hookline.errors import ApiError, invalid_input, not_exists_with_id
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.users import (
     IN_USE,
-    create_user,
-    find_user,
-    set_password,
-    update_user,
-    user_projection,
+    get_user,
+    insert_user,
+    user_json,
+    write_fields,
+    write_password,
 )
 from hookline.ids import now_ms, random_id
 
@@ -436,7 +436,7 @@ def guard_not_forgot_password(interaction: Interaction) -> None:
 
 def identified_user(conn: Connection, interaction: Interaction) -> Mapping[str, Any] | None:
     user_id = interaction.state.get("userId")
-    return find_user(conn, user_id) if user_id else None
+    return get_user(conn, user_id) if user_id else None
 
 
 def set_profile(
@@ -514,7 +514,7 @@ def interaction_payload(
     }
     if client.user_agent is not None:
         payload["userAgent"] = client.user_agent
-    payload |= {"userId": user["id"], "userIp": client.ip, "user": user_projection(user)}
+    payload |= {"userId": user["id"], "userIp": client.ip, "user": user_json(user)}
     if app is not None:
         payload["application"] = app
     return payload
@@ -548,9 +548,9 @@ def submit(conn: Connection, interaction: Interaction, client: Client) -> list[t
         fields = {
             k: profile[k] for k in ("username", "primaryEmail", "primaryPhone") if k in profile
         }
-        user = create_user(conn, fields, profile.get("passwordHash"))
+        user = insert_user(conn, fields, profile.get("passwordHash"))
         events.append(
-            ("User.Created", data_payload(interaction, client, app, data=user_projection(user)))
+            ("User.Created", data_payload(interaction, client, app, data=user_json(user)))
         )
         user = _signed_in(conn, user["id"])
     else:
@@ -566,11 +566,11 @@ def submit(conn: Connection, interaction: Interaction, client: Client) -> list[t
                     "user.new_password_required_in_profile",
                     "You need to set a new password.",
                 )
-            user = set_password(conn, user["id"], profile["passwordHash"])
+            user = write_password(conn, user["id"], profile["passwordHash"])
             events.append(
                 (
                     "User.Data.Updated",
-                    data_payload(interaction, client, app, data=user_projection(user)),
+                    data_payload(interaction, client, app, data=user_json(user)),
                 )
             )
         else:
@@ -598,11 +598,11 @@ def _apply_profile(
     if not fields and "passwordHash" not in profile:
         return user
     if fields:
-        user = update_user(conn, user["id"], fields)
+        user = write_fields(conn, user["id"], fields)
     if "passwordHash" in profile:
-        user = set_password(conn, user["id"], profile["passwordHash"])
+        user = write_password(conn, user["id"], profile["passwordHash"])
     events.append(
-        ("User.Data.Updated", data_payload(interaction, client, app, data=user_projection(user)))
+        ("User.Data.Updated", data_payload(interaction, client, app, data=user_json(user)))
     )
     return user
 
@@ -612,4 +612,4 @@ def _signed_in(conn: Connection, user_id: str) -> Mapping[str, Any]:
     conn.execute(
         update(users).where(users.c.id == user_id).values(last_sign_in_at=now, updated_at=now)
     )
-    return find_user(conn, user_id)
+    return get_user(conn, user_id)

@@ -1,6 +1,7 @@
 """Users: Logto's projection, the Management API's reads and writes, and role assignment.
 
-SQL on the caller's connection; nothing here commits. Errors are Logto's codes.
+SQL on the caller's connection; nothing here commits. Each write emits its events in the
+caller's transaction. Errors are Logto's codes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from hookline.db.sql import Cursor
 from hookline.db.tables import roles, users, users_roles
 from hookline.errors import ApiError, invalid_request, not_exists_with_id
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
 from hookline.identity.role_holders import USERS
 from hookline.ids import now_ms, random_id
 
@@ -46,7 +49,7 @@ COLUMNS = {
 _JSON_COLUMNS = ("custom_data", "identities", "profile")
 
 
-def user_projection(row: Mapping[str, Any]) -> dict[str, Any]:
+def user_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """The user as Logto sends it in webhooks (`userInfoSelectFields`, in that order)."""
     return {
         "id": row["id"],
@@ -66,9 +69,9 @@ def user_projection(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def user_response(row: Mapping[str, Any]) -> dict[str, Any]:
+def user_detail_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """A Management API answer about one user: the projection plus `hasPassword`, no hash."""
-    return {**user_projection(row), "hasPassword": row["password_hash"] is not None}
+    return {**user_json(row), "hasPassword": row["password_hash"] is not None}
 
 
 def jsonb(value: Any) -> Any:
@@ -85,7 +88,7 @@ def jsonb(value: Any) -> Any:
 # Reads.
 
 
-def find_user(conn: Connection, user_id: str) -> Mapping[str, Any]:
+def get_user(conn: Connection, user_id: str) -> Mapping[str, Any]:
     row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     if row is None:
         raise not_exists_with_id("user", user_id)
@@ -119,9 +122,19 @@ def list_users(
 
 
 def create_user(
+    conn: Connection, ctx: Context, fields: dict[str, Any], password_hash: str | None
+) -> dict[str, Any]:
+    """`User.Created`; returns the user as the Management API answers it."""
+    user = user_detail_json(insert_user(conn, fields, password_hash))
+    emit_change(conn, ctx, "User.Created", user)
+    return user
+
+
+def insert_user(
     conn: Connection, fields: dict[str, Any], password_hash: str | None
-) -> Mapping[str, Any]:
-    """Insert a user (API field names in `fields`) and give it the default user roles.
+) -> dict[str, Any]:
+    """Insert a user (API field names in `fields`) and give it the default user roles. No
+    event: the sign-in flows fire theirs (identity.experience).
 
     The hottest write of the identity API, so plain SQL on the driver's cursor (as the
     outbox does): the statement-building layer cost more than the database here.
@@ -190,23 +203,40 @@ def _check_collisions(
             raise ApiError(422, code, message)
 
 
-def update_user(conn: Connection, user_id: str, fields: dict[str, Any]) -> Mapping[str, Any]:
+def update_user(
+    conn: Connection, ctx: Context, user_id: str, fields: dict[str, Any]
+) -> dict[str, Any]:
     """`PATCH /users/:userId`: the given fields replace the stored ones (JSON ones whole)."""
-    find_user(conn, user_id)
+    return _updated(conn, ctx, write_fields(conn, user_id, fields))
+
+
+def write_fields(conn: Connection, user_id: str, fields: dict[str, Any]) -> Mapping[str, Any]:
+    """Store API fields of a user (no event); returns the row."""
+    get_user(conn, user_id)
     _check_collisions(conn, fields, user_id, ("primaryEmail", "primaryPhone", "username"))
     values = {COLUMNS[k]: jsonb(v) if COLUMNS[k] in _JSON_COLUMNS else v for k, v in fields.items()}
-    return _update(conn, user_id, values)
+    return _write(conn, user_id, values)
 
 
-def merge_json(conn: Connection, user_id: str, column: str, value: dict) -> Mapping[str, Any]:
-    """`custom-data` and `profile` patches: top-level keys merge into the stored object."""
-    row = find_user(conn, user_id)
-    return _update(conn, user_id, {column: jsonb({**row[column], **value})})
+def merge_json(
+    conn: Connection, ctx: Context, user_id: str, column: str, value: dict
+) -> dict[str, Any]:
+    """`custom-data` and `profile` patches: top-level keys merge into the stored object,
+    which is returned whole and is the event's data."""
+    merged = jsonb({**get_user(conn, user_id)[column], **value})
+    _write(conn, user_id, {column: merged})
+    emit_change(conn, ctx, "User.Data.Updated", merged)
+    return merged
 
 
-def set_password(conn: Connection, user_id: str, password_hash: str) -> Mapping[str, Any]:
-    find_user(conn, user_id)
-    return _update(conn, user_id, {"password_hash": password_hash})
+def set_password(conn: Connection, ctx: Context, user_id: str, password_hash: str) -> dict:
+    return _updated(conn, ctx, write_password(conn, user_id, password_hash))
+
+
+def write_password(conn: Connection, user_id: str, password_hash: str) -> Mapping[str, Any]:
+    """Store a new password hash (no event); returns the row."""
+    get_user(conn, user_id)
+    return _write(conn, user_id, {"password_hash": password_hash})
 
 
 def upgrade_password_hash(conn: Connection, user_id: str, old: str, new: str) -> None:
@@ -219,21 +249,31 @@ def upgrade_password_hash(conn: Connection, user_id: str, old: str, new: str) ->
     )
 
 
-def set_suspended(conn: Connection, user_id: str, suspended: bool) -> Mapping[str, Any]:
-    find_user(conn, user_id)
-    return _update(conn, user_id, {"is_suspended": suspended})
+def set_suspended(conn: Connection, ctx: Context, user_id: str, suspended: bool) -> dict:
+    get_user(conn, user_id)
+    row = _write(conn, user_id, {"is_suspended": suspended})
+    return _updated(conn, ctx, row, "User.SuspensionStatus.Updated")
 
 
-def delete_user(conn: Connection, user_id: str) -> Mapping[str, Any]:
-    """Delete a user (its role and organization links go with it); return the row as it was."""
-    row = find_user(conn, user_id)
+def delete_user(conn: Connection, ctx: Context, user_id: str) -> None:
+    """Delete a user (its role and organization links go with it): Logto's hand-made
+    `User.Deleted`, the user as it was before the request's fields."""
+    row = get_user(conn, user_id)
     conn.execute(delete(users).where(users.c.id == user_id))
-    return row
+    emit_change(conn, ctx, "User.Deleted", user_json(row), data_first=True)
 
 
-def _update(conn: Connection, user_id: str, values: dict[str, Any]) -> Mapping[str, Any]:
+def _updated(
+    conn: Connection, ctx: Context, row: Mapping[str, Any], event: str = "User.Data.Updated"
+) -> dict[str, Any]:
+    user = user_detail_json(row)
+    emit_change(conn, ctx, event, user)
+    return user
+
+
+def _write(conn: Connection, user_id: str, values: dict[str, Any]) -> Mapping[str, Any]:
     conn.execute(update(users).where(users.c.id == user_id).values(updated_at=now_ms(), **values))
-    return find_user(conn, user_id)
+    return get_user(conn, user_id)
 
 
 def _new_user_id(conn: Connection) -> str:
@@ -267,27 +307,42 @@ def list_user_roles(
     conn: Connection, user_id: str, params: Iterable[tuple[str, str]], page: int, size: int
 ) -> tuple[list[Row], int]:
     """The user's roles (type `User` only, as Logto), filtered by `search`."""
-    find_user(conn, user_id)
+    get_user(conn, user_id)
     return USERS.page(conn, user_id, search_condition(params, _ROLE_SEARCH), page, size)
 
 
-def add_user_roles(conn: Connection, user_id: str, role_ids: list[str]) -> list[str]:
+def add_user_roles(conn: Connection, ctx: Context, user_id: str, role_ids: list[str]) -> list[str]:
     """Assign roles; those already held are skipped. Returns the newly assigned ids."""
-    find_user(conn, user_id)
-    return USERS.add(conn, user_id, role_ids)
+    get_user(conn, user_id)
+    added = USERS.add(conn, user_id, role_ids)
+    _roles_changed(conn, ctx, user_id, added, [])
+    return added
 
 
 def replace_user_roles(
-    conn: Connection, user_id: str, role_ids: list[str]
+    conn: Connection, ctx: Context, user_id: str, role_ids: list[str]
 ) -> tuple[list[str], list[str]]:
     """Make the user's roles exactly `role_ids`; returns (added, removed)."""
-    find_user(conn, user_id)
-    return USERS.replace(conn, user_id, role_ids)
+    get_user(conn, user_id)
+    added, removed = USERS.replace(conn, user_id, role_ids)
+    _roles_changed(conn, ctx, user_id, added, removed)
+    return added, removed
 
 
-def remove_user_role(conn: Connection, user_id: str, role_id: str) -> None:
-    find_user(conn, user_id)
+def remove_user_role(conn: Connection, ctx: Context, user_id: str, role_id: str) -> None:
+    get_user(conn, user_id)
     USERS.remove(conn, user_id, role_id)
+    _roles_changed(conn, ctx, user_id, [], [role_id])
+
+
+def _roles_changed(
+    conn: Connection, ctx: Context, user_id: str, added: list[str], removed: list[str]
+) -> None:
+    """hookline's `User.Roles.Updated` (Logto fires nothing): the ids of either kind, when any."""
+    delta = {"addedRoleIds": added, "removedRoleIds": removed}
+    emit_change(
+        conn, ctx, "User.Roles.Updated", userId=user_id, **{k: v for k, v in delta.items() if v}
+    )
 
 
 # Logto's search query parameters (`search`, `search.<field>`, `mode`, `mode.<field>`,
