@@ -14,17 +14,17 @@ from hookline.api.paging import Paged, paged
 from hookline.api.responses import JSON
 from hookline.errors import ApiError, invalid_input
 from hookline.identity import users
+from hookline.identity.identifiers import EMAIL, IDENTIFIERS, MAX_LENGTH, PHONE, USERNAME
 from hookline.identity.passwords import is_argon2_digest
 from hookline.identity.roles import role_json
 from hookline.identity.users import user_detail_json, user_json
 
 router = APIRouter(tags=["users"], route_class=JSONRoute)
 
-# @logto/core-kit's expressions, with JavaScript's ASCII-only `\w` and `\d` spelled out, and
-# the widths of Logto's columns (SQLite would store a longer value; PostgreSQL would not).
-Username = Annotated[StrictStr, Field(pattern=r"^[A-Z_a-z][0-9A-Z_a-z]*$", max_length=128)]
-Email = Annotated[StrictStr, Field(pattern=r"^\S+@\S+\.\S+$", max_length=128)]
-Phone = Annotated[StrictStr, Field(pattern=r"^[0-9]+$", max_length=128)]
+# The widths of Logto's columns: SQLite would store a longer value; PostgreSQL would not.
+Username = Annotated[StrictStr, Field(pattern=USERNAME, max_length=MAX_LENGTH)]
+Email = Annotated[StrictStr, Field(pattern=EMAIL, max_length=MAX_LENGTH)]
+Phone = Annotated[StrictStr, Field(pattern=PHONE, max_length=MAX_LENGTH)]
 Name = Annotated[StrictStr, Field(max_length=128)]
 # zod's `.url()`: anything `new URL()` accepts, i.e. an absolute URL with a scheme.
 Url = Annotated[StrictStr, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$", max_length=2048)]
@@ -115,13 +115,10 @@ class RoleIds(BaseModel):
     roleIds: list[Annotated[StrictStr, Field(min_length=1)]]
 
 
-_IDENTIFIERS = ("username", "primaryEmail", "primaryPhone")
-
-
 def _fields(body: BaseModel) -> dict[str, Any]:
     """The given fields, by API name; an emptied identifier is stored as null."""
     fields = body.model_dump(exclude_unset=True, include=set(users.COLUMNS))
-    for key in _IDENTIFIERS:
+    for key in IDENTIFIERS:
         if fields.get(key) == "":
             fields[key] = None
     return fields

@@ -33,6 +33,7 @@ from hookline.db.tables import roles, users, users_roles
 from hookline.errors import ApiError, invalid_request, not_exists_with_id
 from hookline.events.context import Context
 from hookline.identity.changes import emit_change
+from hookline.identity.identifiers import IDENTIFIERS
 from hookline.identity.role_holders import USERS
 from hookline.ids import now_ms, random_id
 
@@ -139,7 +140,7 @@ def insert_user(
     The hottest write of the identity API, so plain SQL on the driver's cursor (as the
     outbox does): the statement-building layer cost more than the database here.
     """
-    _check_collisions(conn, fields, None, ("username", "primaryEmail", "primaryPhone"))
+    _check_collisions(conn, fields, None, IDENTIFIERS)
     cursor = Cursor(conn)
     now = now_ms()
     row: dict[str, Any] = {

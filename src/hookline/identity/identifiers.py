@@ -1,0 +1,21 @@
+"""What identifies a user: the three identifier fields and the forms Logto accepts for them.
+
+@logto/core-kit's expressions, with JavaScript's ASCII-only `\\w` and `\\d` spelled out.
+"""
+
+from __future__ import annotations
+
+import re
+
+# API field names, in the order Logto checks them on create.
+IDENTIFIERS = ("username", "primaryEmail", "primaryPhone")
+
+USERNAME = r"^[A-Z_a-z][0-9A-Z_a-z]*$"
+EMAIL = r"^\S+@\S+\.\S+$"
+PHONE = r"^[0-9]+$"
+# The width of the columns identifiers are stored in.
+MAX_LENGTH = 128
+
+USERNAME_RE = re.compile(USERNAME)
+EMAIL_RE = re.compile(EMAIL)
+PHONE_RE = re.compile(PHONE)
