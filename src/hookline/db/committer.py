@@ -11,8 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, exc
 
 from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_locked
-from hookline.db.unit import TransactionState
-from hookline.outbox.wakeup import Waker
+from hookline.db.unit import OnCommit, TransactionState
 
 T = TypeVar("T")
 _IDLE_BEFORE_PING = 1.0  # seconds
@@ -26,7 +25,8 @@ class GroupCommitter:
 
     Each caller is answered only after that transaction commits. If a unit fails, the batch
     runs again with each unit in a savepoint, so that the failing one fails alone. A unit must
-    not await: it runs between BEGIN and COMMIT, and may run twice.
+    not await: it runs between BEGIN and COMMIT, and may run twice. After a commit of a batch
+    that asked for it (`TransactionState.on_commit_due`), `on_commit` runs, on the event loop.
 
     On SQLite the batch runs on the event loop (a few microseconds a statement) and the write
     lock is waited for there, never inside SQLite, so a lock held by another process does not
@@ -34,10 +34,12 @@ class GroupCommitter:
     runs in a thread of its own while the loop goes on reading requests for the next one.
     """
 
-    def __init__(self, engine: Engine, waker: Waker | None, lock_wait: float = 10.0) -> None:
+    def __init__(
+        self, engine: Engine, on_commit: OnCommit | None = None, lock_wait: float = 10.0
+    ) -> None:
         self._engine = engine
         self._lock_wait = lock_wait
-        self._waker = waker
+        self._on_commit = on_commit
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._conn: Connection | None = None
@@ -84,8 +86,8 @@ class GroupCommitter:
                         # Those that queued meanwhile have waited as long: they fail too.
                         batch, self._pending = batch + self._pending, []
                     outcomes, due = [(False, error)] * len(batch), False
-                if due and self._waker is not None:
-                    self._waker.notify()
+                if due and self._on_commit is not None:
+                    self._on_commit()
                 self._answer(batch, outcomes)
                 batch = []
         finally:
@@ -142,7 +144,8 @@ class GroupCommitter:
         self, conn: Connection, works: list[Work], may_collide: bool = True
     ) -> tuple[list[Outcome], bool]:
         """Run `works` in the transaction begun on `conn` and commit it; also tell whether
-        it stored deliveries. Raises `_Collided` (rolled back) if it lost a deadlock."""
+        it asked for the on-commit callback. Raises `_Collided` (rolled back) if it lost a
+        deadlock."""
         state = TransactionState.of(conn)
         try:
             if len(works) == 1:
