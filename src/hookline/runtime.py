@@ -12,11 +12,11 @@ from hookline.auth.applications import ensure_bootstrap
 from hookline.auth.keys import SigningKey, load_or_create
 from hookline.auth.tokens import Verifier
 from hookline.config import MANAGEMENT_API_RESOURCE, Settings
+from hookline.db.committer import GroupCommitter
 from hookline.db.engine import make_engine, write
 from hookline.db.migrate import one_process_at_a_time, upgrade
 from hookline.db.reader import Reader
 from hookline.identity.password_gate import PasswordGate
-from hookline.outbox.committer import GroupCommitter
 from hookline.outbox.wakeup import Waker, wake_directory
 from hookline.sender.transport import Transport
 
@@ -65,7 +65,8 @@ class Runtime:
             key=key,
             verifier=Verifier(key, MANAGEMENT_API_RESOURCE),
             waker=waker,
-            committer=GroupCommitter(engine, waker, settings.lock_wait),
+            # Deliveries committed: the dispatchers need not wait for their next poll.
+            committer=GroupCommitter(engine, waker.notify, settings.lock_wait),
             transport=Transport(
                 settings.private_networks, settings.request_timeout, settings.max_in_flight
             ),

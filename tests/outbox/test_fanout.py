@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, Engine
 
+from hookline.db.committer import GroupCommitter
 from hookline.db.engine import make_engine, write
 from hookline.db.migrate import upgrade
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
-from hookline.outbox.committer import GroupCommitter
 from hookline.outbox.emit import emit
 
 
@@ -42,7 +42,7 @@ def fanned_out(engine: Engine) -> list[str]:
 
 def test_a_hook_created_in_a_batch_run_twice_gets_the_later_events(engine: Engine) -> None:
     async def batch() -> list[object]:
-        committer = GroupCommitter(engine, None)
+        committer = GroupCommitter(engine)
         # One batch: the first run fails on its last unit, rolls back, and runs each again.
         outcomes = await asyncio.gather(
             committer.run(create_hook),

@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 
 from hookline.db.engine import make_engine, write
 from hookline.db.migrate import upgrade
+from hookline.db.unit import unit_of_work
 from hookline.dispatcher.queues import Queue, open_queue
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
-from hookline.outbox.emit import emit, unit_of_work
+from hookline.outbox.emit import emit
 from hookline.outbox.queue import DELIVERED, LEASED, PENDING, Finish
 from hookline.outbox.wakeup import Waker, wake_directory
 
@@ -244,7 +245,7 @@ def test_a_commit_with_deliveries_wakes_a_listening_worker(
         await queue.listen(wake)
         await asyncio.sleep(0.05)
         assert not wake.is_set()
-        with unit_of_work(engine, waker) as conn:
+        with unit_of_work(engine, waker.notify) as conn:
             emit(conn, "User.Created", {})
         await asyncio.wait_for(wake.wait(), 1)
         await queue.close()

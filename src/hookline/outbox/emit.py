@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from hookline.db.sql import Cursor
+from hookline.db.unit import TransactionState
 from hookline.events.payloads import event_body, iso_now
 from hookline.ids import now_ms, sortable_id
-from hookline.outbox.fanout import subscribed_hooks, transaction_memo
-from hookline.outbox.wakeup import Waker
+from hookline.outbox.fanout import subscribed_hooks
 
-_EMITTED = "hookline.emitted"
 WAKE_CHANNEL = "hookline_deliveries"
 _INSERT_EVENT = "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)"
 _INSERT_EVENT_ONCE = (
@@ -46,11 +43,12 @@ def emit(
 
     Runs in the caller's transaction and never commits: the event exists exactly when the
     change that caused it does. A repeated `idempotency_key` returns the first event's id
-    and stores nothing.
+    and stores nothing. Deliveries stored ask the unit of work for its on-commit callback,
+    which wakes the dispatchers.
     """
     cursor = Cursor(conn)
-    memo = transaction_memo(conn)
-    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, memo)
+    transaction = TransactionState.of(conn)
+    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, transaction)
     event_id = sortable_id("evt")
     created_ms = now_ms()
     body = event_body(event, iso_now(), payload)
@@ -81,11 +79,11 @@ def emit(
         cursor.execute(_INSERT_EVENT, (event_id, event, body, created_ms))
         _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
     if hook_ids:
-        if cursor.dialect == "postgresql" and not memo.get("notified"):
+        if cursor.dialect == "postgresql" and not transaction.notified:
             # Sent at commit, to the dispatchers that listen (outbox.pg_queue); once is enough.
             cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
-            memo["notified"] = True
-        conn.info[_EMITTED] = True
+            transaction.notified = True
+        transaction.on_commit_due = True
     return event_id
 
 
@@ -101,19 +99,3 @@ def _fan_out(
     else:
         rows = zip(deliveries, hook_ids, strict=True)
         cursor.executemany(_FAN_OUT, [(d, event_id, h, due, created_ms) for d, h in rows])
-
-
-def took_emitted(conn: Connection) -> bool:
-    """Whether the transaction just ended on `conn` stored deliveries; clears the mark."""
-    return bool(conn.info.pop(_EMITTED, False))
-
-
-@contextmanager
-def unit_of_work(engine: Engine, waker: Waker | None) -> Iterator[Connection]:
-    """One write transaction; dispatchers are woken once it has committed an event."""
-    with engine.connect() as conn:
-        with conn.begin():
-            yield conn
-        emitted = took_emitted(conn)
-    if emitted and waker is not None:
-        waker.notify()

@@ -8,24 +8,25 @@ from sqlalchemy import Connection, update
 
 from hookline.db.sql import json_value
 from hookline.db.tables import revisions
+from hookline.db.unit import TransactionState
 
-_MEMO = "hookline.transaction_memo"
-_HOOKS_WRITTEN = "hooks_written"
 # database → (hooks revision, {event: [hook ids]})
 _cache: dict[str, tuple[int, dict[str, list[str]]]] = {}
 
 
-def subscribed_hooks(cursor: Any, database: str, event: str, memo: dict[str, Any]) -> list[str]:
-    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it. `memo`
-    lives as long as the transaction: the revision is read once per transaction."""
-    if memo.get(_HOOKS_WRITTEN):
+def subscribed_hooks(
+    cursor: Any, database: str, event: str, transaction: TransactionState
+) -> list[str]:
+    """Enabled hooks listing `event`, or legacy hooks whose single `event` is it, as the
+    caller's `transaction` sees them; the revision is read once per transaction."""
+    if transaction.hooks_written:
         # This transaction changed hooks and may yet roll back: what it sees is not for the
         # cache every later transaction trusts.
         return _subscriptions(cursor).get(event, [])
-    revision = memo.get("hooks_revision")
+    revision = transaction.hooks_revision
     if revision is None:
         revision = cursor.execute("SELECT value FROM revisions WHERE name = 'hooks'").fetchone()[0]
-        memo["hooks_revision"] = revision
+        transaction.hooks_revision = revision
     cached = _cache.get(database)
     if cached is None or cached[0] != revision:
         cached = (revision, _subscriptions(cursor))
@@ -49,23 +50,6 @@ def hooks_changed(conn: Connection) -> None:
     conn.execute(
         update(revisions).where(revisions.c.name == "hooks").values(value=revisions.c.value + 1)
     )
-    memo = transaction_memo(conn)
-    memo.pop("hooks_revision", None)
-    memo[_HOOKS_WRITTEN] = True
-
-
-def savepoint_rolled_back(conn: Connection) -> None:
-    """What a rolled-back savepoint undid: a NOTIFY it sent and the revision it read. That
-    the transaction wrote hooks is kept: an earlier savepoint may have done it."""
-    memo = transaction_memo(conn)
-    memo.pop("notified", None)
-    memo.pop("hooks_revision", None)
-
-
-def transaction_memo(conn: Connection) -> dict[str, Any]:
-    """A dict for what holds until the current transaction on `conn` ends."""
-    transaction = conn.get_transaction()
-    held = conn.info.get(_MEMO)
-    if held is None or held[0] is not transaction:
-        held = conn.info[_MEMO] = (transaction, {})
-    return held[1]
+    transaction = TransactionState.of(conn)
+    transaction.hooks_revision = None
+    transaction.hooks_written = True

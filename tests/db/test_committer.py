@@ -1,5 +1,5 @@
 """Group commit on a real SQLite file and a real PostgreSQL database: shared transactions,
-lone failures, a lock held elsewhere."""
+lone failures, a lock held elsewhere, the callback after a commit."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import psycopg
 import pytest
 from sqlalchemy import Connection, Engine, event, text
 
+from hookline.db.committer import GroupCommitter
 from hookline.db.engine import CommitInDoubt, DatabaseBusy, make_engine
-from hookline.outbox.committer import GroupCommitter
+from hookline.db.unit import TransactionState
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def stored(engine: Engine) -> set[str]:
 
 @synchronous
 async def test_concurrent_units_share_one_commit(engine: Engine) -> None:
-    committer, count = GroupCommitter(engine, None), commits(engine)
+    committer, count = GroupCommitter(engine), commits(engine)
     results = await asyncio.gather(*(committer.run(insert(f"n{i}")) for i in range(20)))
     assert results == [f"n{i}" for i in range(20)]
     assert stored(engine) == {f"n{i}" for i in range(20)}
@@ -65,7 +66,7 @@ async def test_concurrent_units_share_one_commit(engine: Engine) -> None:
 
 @synchronous
 async def test_a_failing_unit_fails_alone(engine: Engine) -> None:
-    committer = GroupCommitter(engine, None)
+    committer = GroupCommitter(engine)
     outcomes = await asyncio.gather(
         committer.run(insert("a")),
         committer.run(insert("same")),
@@ -81,7 +82,7 @@ async def test_a_failing_unit_fails_alone(engine: Engine) -> None:
 
 @synchronous
 async def test_a_lone_failing_unit_rolls_back(engine: Engine) -> None:
-    committer = GroupCommitter(engine, None)
+    committer = GroupCommitter(engine)
 
     def half_then_fail(conn: Connection) -> None:
         insert("half")(conn)
@@ -91,6 +92,43 @@ async def test_a_lone_failing_unit_rolls_back(engine: Engine) -> None:
         await committer.run(half_then_fail)
     assert stored(engine) == set()
     assert await committer.run(insert("after")) == "after"
+    committer.close()
+
+
+def asking(work: Callable[[Connection], object]) -> Callable[[Connection], object]:
+    """`work`, in a transaction that asks for the on-commit callback (as storing deliveries
+    does)."""
+
+    def asked(conn: Connection) -> object:
+        TransactionState.of(conn).on_commit_due = True
+        return work(conn)
+
+    return asked
+
+
+def refuse(_conn: Connection) -> None:
+    raise ValueError("refused")
+
+
+@synchronous
+async def test_on_commit_runs_after_a_commit_that_asked_for_it(engine: Engine) -> None:
+    seen: list[set[str]] = []  # what another connection sees when the callback runs
+    committer = GroupCommitter(engine, on_commit=lambda: seen.append(stored(engine)))
+    await committer.run(insert("quiet"))
+    assert seen == []
+    await committer.run(asking(insert("asked")))
+    assert seen == [{"quiet", "asked"}]  # committed by then
+    with pytest.raises(ValueError):
+        await committer.run(asking(refuse))  # rolled back
+    # In one batch: the one that asked fails alone, the other commits without asking.
+    outcomes = await asyncio.gather(
+        committer.run(insert("other")), committer.run(asking(refuse)), return_exceptions=True
+    )
+    assert outcomes[0] == "other" and isinstance(outcomes[1], ValueError)
+    assert seen == [{"quiet", "asked"}]
+    # The transaction after a rollback starts afresh: it has not asked.
+    await committer.run(insert("after"))
+    assert seen == [{"quiet", "asked"}]
     committer.close()
 
 
@@ -104,7 +142,7 @@ def test_a_sqlite_lock_held_elsewhere_is_awaited_without_blocking_the_loop(
 
 
 async def _awaits_the_lock(engine: Engine) -> None:
-    committer = GroupCommitter(engine, None)
+    committer = GroupCommitter(engine)
     other = sqlite3.connect(engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     ticks = 0
@@ -136,7 +174,7 @@ def test_a_sqlite_lock_held_too_long_fails_the_write_instead_of_hanging(tmp_path
 
 
 async def _gives_up_on_the_lock(engine: Engine) -> None:
-    committer = GroupCommitter(engine, None, lock_wait=0.3)
+    committer = GroupCommitter(engine, lock_wait=0.3)
     other = sqlite3.connect(engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(DatabaseBusy):
@@ -154,7 +192,7 @@ def test_a_postgresql_connection_lost_between_batches_is_replaced(postgres_url: 
         conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
 
     async def test() -> None:
-        committer = GroupCommitter(engine, None)
+        committer = GroupCommitter(engine)
         assert await committer.run(insert("before")) == "before"
         with engine.begin() as conn:  # as a server restart would, to the committer's session
             conn.exec_driver_sql(
@@ -188,7 +226,7 @@ def test_a_batch_that_loses_a_deadlock_runs_again(postgres_url: str) -> None:
         return "done"
 
     async def test() -> None:
-        committer = GroupCommitter(engine, None)
+        committer = GroupCommitter(engine)
         other.execute("UPDATE notes SET text = 'other 1' WHERE id = 1")  # holds row 1
         running = asyncio.ensure_future(committer.run(two_then_one))
         await asyncio.sleep(0.3)  # the batch holds row 2 and waits for row 1
@@ -213,7 +251,7 @@ def test_a_batch_that_loses_a_deadlock_runs_again(postgres_url: str) -> None:
 async def test_the_failing_unit_of_a_batch_runs_once(engine: Engine) -> None:
     """The others run again, each in a savepoint; the one that failed is not run twice (a
     second run would fail the same way, after a second lock wait, say)."""
-    committer = GroupCommitter(engine, None)
+    committer = GroupCommitter(engine)
     runs = []
 
     def refused(conn: Connection) -> None:
@@ -244,7 +282,7 @@ def test_a_connection_lost_during_commit_is_in_doubt_not_failed(postgres_url: st
             other.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
     async def test() -> None:
-        committer = GroupCommitter(engine, None)
+        committer = GroupCommitter(engine)
         event.listen(engine, "commit", cut)
         with pytest.raises(CommitInDoubt):
             await asyncio.wait_for(committer.run(insert("cut")), 10)

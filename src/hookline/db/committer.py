@@ -11,9 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, exc
 
 from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_locked
-from hookline.outbox.emit import took_emitted
-from hookline.outbox.fanout import savepoint_rolled_back
-from hookline.outbox.wakeup import Waker
+from hookline.db.unit import OnCommit, TransactionState
 
 T = TypeVar("T")
 _IDLE_BEFORE_PING = 1.0  # seconds
@@ -27,7 +25,8 @@ class GroupCommitter:
 
     Each caller is answered only after that transaction commits. If a unit fails, the batch
     runs again with each unit in a savepoint, so that the failing one fails alone. A unit must
-    not await: it runs between BEGIN and COMMIT, and may run twice.
+    not await: it runs between BEGIN and COMMIT, and may run twice. After a commit of a batch
+    that asked for it (`TransactionState.on_commit_due`), `on_commit` runs, on the event loop.
 
     On SQLite the batch runs on the event loop (a few microseconds a statement) and the write
     lock is waited for there, never inside SQLite, so a lock held by another process does not
@@ -35,10 +34,12 @@ class GroupCommitter:
     runs in a thread of its own while the loop goes on reading requests for the next one.
     """
 
-    def __init__(self, engine: Engine, waker: Waker | None, lock_wait: float = 10.0) -> None:
+    def __init__(
+        self, engine: Engine, on_commit: OnCommit | None = None, lock_wait: float = 10.0
+    ) -> None:
         self._engine = engine
         self._lock_wait = lock_wait
-        self._waker = waker
+        self._on_commit = on_commit
         self._pending: list[tuple[Work, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._conn: Connection | None = None
@@ -74,19 +75,19 @@ class GroupCommitter:
                     if self._thread is None:
                         conn = await self._begin_sqlite()
                         batch, self._pending = batch + self._pending, []  # came meanwhile
-                        outcomes, emitted = self._transact(conn, [work for work, _ in batch])
+                        outcomes, due = self._transact(conn, [work for work, _ in batch])
                     else:
                         works = [work for work, _ in batch]
-                        outcomes, emitted = await loop.run_in_executor(
+                        outcomes, due = await loop.run_in_executor(
                             self._thread, self._begin_and_transact, works
                         )
                 except Exception as error:  # no transaction at all: the database is away
                     if isinstance(error, DatabaseBusy):
                         # Those that queued meanwhile have waited as long: they fail too.
                         batch, self._pending = batch + self._pending, []
-                    outcomes, emitted = [(False, error)] * len(batch), False
-                if emitted and self._waker is not None:
-                    self._waker.notify()
+                    outcomes, due = [(False, error)] * len(batch), False
+                if due and self._on_commit is not None:
+                    self._on_commit()
                 self._answer(batch, outcomes)
                 batch = []
         finally:
@@ -143,7 +144,9 @@ class GroupCommitter:
         self, conn: Connection, works: list[Work], may_collide: bool = True
     ) -> tuple[list[Outcome], bool]:
         """Run `works` in the transaction begun on `conn` and commit it; also tell whether
-        it stored deliveries. Raises `_Collided` (rolled back) if it lost a deadlock."""
+        it asked for the on-commit callback. Raises `_Collided` (rolled back) if it lost a
+        deadlock."""
+        state = TransactionState.of(conn)
         try:
             if len(works) == 1:
                 outcomes: list[Outcome] = [(True, works[0](conn))]
@@ -163,13 +166,12 @@ class GroupCommitter:
         except BaseException as error:
             # Even on an interrupt: a transaction left open would hold SQLite's lock for good.
             conn.rollback()
-            took_emitted(conn)
             if may_collide and _collided(error):
                 raise _Collided from error
             if not isinstance(error, Exception) or isinstance(error, _Collided):
                 raise
             return [(False, error)] * len(works), False
-        return outcomes, took_emitted(conn)
+        return outcomes, state.on_commit_due
 
     @staticmethod
     def _all_or_each(conn: Connection, works: list[Work]) -> list[Outcome]:
@@ -182,8 +184,9 @@ class GroupCommitter:
             return outcomes
         except Exception as error:
             batch.rollback()
-            took_emitted(conn)
-            savepoint_rolled_back(conn)
+            state = TransactionState.of(conn)
+            state.savepoint_rolled_back()
+            state.on_commit_due = False  # this savepoint held all the transaction had done
             culprit, failure = len(outcomes), error
         # The others again, each in a savepoint; not the one that failed, whose second run
         # would fail the same way (after another lock wait, say).
@@ -229,7 +232,7 @@ def _in_savepoint(conn: Connection, work: Work) -> Outcome:
         result = work(conn)
     except Exception as error:
         savepoint.rollback()
-        savepoint_rolled_back(conn)
+        TransactionState.of(conn).savepoint_rolled_back()
         return False, error
     savepoint.commit()
     return True, result
