@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 
 from hookline.db.engine import make_engine
+from hookline.db.unit import unit_of_work
 from hookline.events.context import Context
 from hookline.identity import users
-from hookline.outbox.emit import unit_of_work
 from hookline.outbox.wakeup import Waker, wake_directory
 from tests.support.receiver import Receiver
 from tests.support.server import Server
@@ -78,7 +78,7 @@ def test_a_user_created_from_python_fires_the_body_http_does(
     http_body = json.loads(receiver.wait_for(1)[0].body)
 
     context = same_request(http_body, "POST /users", 200)
-    with unit_of_work(engine, waker) as conn:
+    with unit_of_work(engine, waker.notify) as conn:
         from_python = users.create_user(conn, context, {"username": "from_py", "name": "Ada"}, None)
     python_body = json.loads(receiver.wait_for(2)[1].body)
 
