@@ -1,5 +1,6 @@
-# hookline: `make run` serves on http://127.0.0.1:3001, `make test` runs the whole suite
-# on SQLite and the server-level tests again on PostgreSQL.
+# hookline: `make run` serves on http://127.0.0.1:3001, `make check` runs the linters, the type
+# checker and the import contracts, `make test` runs the whole suite on SQLite and the
+# server-level tests again on PostgreSQL.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Logto's Management API client for Node, which the tests run against hookline.
 LOGTO_CLIENT := tests/logto_client
 
-.PHONY: run test bench clean
+.PHONY: run check test bench clean
 
 LOGTO_CLIENT_STAMP := $(LOGTO_CLIENT)/node_modules/.installed
 
@@ -27,6 +28,13 @@ run: $(STAMP)
 	@echo "make run: allowing webhooks to loopback (HOOKLINE_ALLOW_PRIVATE_NETWORKS=127.0.0.0/8,::1/128)"
 	HOOKLINE_ALLOW_PRIVATE_NETWORKS=$${HOOKLINE_ALLOW_PRIVATE_NETWORKS-127.0.0.0/8,::1/128} \
 		$(BIN)/hookline serve
+
+# Lint and format, types, and the boundaries of DESIGN.md as import contracts (pyproject.toml).
+check: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 # Servers run on SQLite, then on PostgreSQL; the storage tests cover both in the first pass.
 test: $(STAMP) $(LOGTO_CLIENT_STAMP)

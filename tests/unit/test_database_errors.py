@@ -10,7 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from hookline.db.engine import DatabaseBusy, is_unavailable
+from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_unavailable
+from hookline.db.errors import Kind, kind_of
 
 
 def sqlite_error(path: Path, statement: str, hold_lock: bool = False) -> sqlite3.Error:
@@ -49,3 +50,17 @@ def test_postgres_lock_timeout_is_unavailable_and_bad_sql_is_not(postgres_url: s
         assert not is_unavailable(missing.value)
         conn.rollback()
         holder.rollback()
+
+
+def test_each_kind_of_error_is_told_from_the_drivers_own_exceptions(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.executescript("CREATE TABLE u (x UNIQUE); INSERT INTO u VALUES (1)")
+    assert kind_of(sqlite_error(path, "INSERT INTO u VALUES (1)")) is Kind.REFUSED
+    assert kind_of(sqlite_error(path, "INSERT INTO t VALUES (1)", hold_lock=True)) is (
+        Kind.UNAVAILABLE
+    )
+    assert kind_of(sqlite_error(path, "SELECT * FROM missing")) is None
+    assert kind_of(DatabaseBusy("stuck")) is Kind.UNAVAILABLE
+    assert kind_of(CommitInDoubt("lost")) is Kind.IN_DOUBT
+    assert kind_of(ValueError("not the database's")) is None

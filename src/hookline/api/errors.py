@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
-import psycopg
-import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from hookline.api.deps import needs_token, require_token
 from hookline.api.responses import JSON
-from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_unavailable
+from hookline.db.errors import KNOWN_ERRORS, Kind, driver_message, kind_of
 from hookline.errors import ApiError, constraint_violated, invalid_input
 
 log = logging.getLogger("hookline.api")
@@ -59,53 +56,40 @@ def install(app: FastAPI) -> None:
             status_code=400,
         )
 
-    async def _constraint(_request: Request, exc: Exception) -> JSON:
-        # What a check before the write could not see: another process wrote first.
-        refused = constraint_violated(str(getattr(exc, "orig", None) or exc))
-        return JSON(refused.body(), status_code=refused.status)
-
-    async def _unstorable(_request: Request, _exc: Exception) -> JSON:
-        # A value the database cannot hold (a NUL character for PostgreSQL, say).
-        refused = invalid_input("A value cannot be stored as given.")
-        return JSON(refused.body(), status_code=refused.status)
-
-    for data_error in (sqlalchemy.exc.DataError, psycopg.DataError):
-        app.add_exception_handler(data_error, _unstorable)
-
-    for integrity_error in (
-        sqlalchemy.exc.IntegrityError,
-        sqlite3.IntegrityError,
-        psycopg.IntegrityError,
-    ):
-        app.add_exception_handler(integrity_error, _constraint)
-
     async def _database(request: Request, exc: Exception) -> JSON:
-        if isinstance(exc, CommitInDoubt):
-            log.error("commit in doubt", exc_info=exc, extra={"path": request.url.path})
-            # No Retry-After: the change may be there already.
-            return JSON({"code": "database.commit_in_doubt", "message": str(exc)}, status_code=500)
-        if not is_unavailable(exc):
-            raise exc  # a fault of the code: a 500, and its traceback in the log
-        # The database is away, full, or locked by a stuck process: nothing was written, and
-        # the caller may try again. The driver's own words only, not the statement.
-        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
-        log.error(
-            "database unavailable",
-            extra={"action": "request", "path": request.url.path, "reason": reason},
-        )
-        return JSON(
-            {"code": "database.unavailable", "message": "The database is unavailable; try again."},
-            status_code=503,
-            headers={"retry-after": "1"},
-        )
+        match kind_of(exc):
+            case Kind.REFUSED:
+                # What a check before the write could not see: another process wrote first.
+                refused = constraint_violated(driver_message(exc))
+                return JSON(refused.body(), status_code=refused.status)
+            case Kind.UNSTORABLE:
+                refused = invalid_input("A value cannot be stored as given.")
+                return JSON(refused.body(), status_code=refused.status)
+            case Kind.IN_DOUBT:
+                log.error("commit in doubt", exc_info=exc, extra={"path": request.url.path})
+                # No Retry-After: the change may be there already.
+                return JSON(
+                    {"code": "database.commit_in_doubt", "message": str(exc)}, status_code=500
+                )
+            case Kind.UNAVAILABLE:
+                # The database is away, full, or locked by a stuck process: nothing was
+                # written, and the caller may try again. The driver's words, not the statement.
+                reason = (driver_message(exc).splitlines() or [type(exc).__name__])[0]
+                log.error(
+                    "database unavailable",
+                    extra={"action": "request", "path": request.url.path, "reason": reason},
+                )
+                return JSON(
+                    {
+                        "code": "database.unavailable",
+                        "message": "The database is unavailable; try again.",
+                    },
+                    status_code=503,
+                    headers={"retry-after": "1"},
+                )
+        raise exc  # a fault of the code: a 500, and its traceback in the log
 
-    for database_error in (
-        DatabaseBusy,
-        CommitInDoubt,
-        sqlalchemy.exc.OperationalError,
-        sqlite3.OperationalError,
-        psycopg.OperationalError,
-    ):
+    for database_error in KNOWN_ERRORS:
         app.add_exception_handler(database_error, _database)
 
     @app.exception_handler(HTTPException)

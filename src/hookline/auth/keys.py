@@ -16,7 +16,10 @@ KEY_NAME = "oidc.private_key"
 
 class SigningKey:
     def __init__(self, pem: str) -> None:
-        self.private = serialization.load_pem_private_key(pem.encode(), password=None)
+        private = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise ValueError(f"{KEY_NAME} is not an RSA key: tokens are signed with RS256")
+        self.private = private
         public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
         self.kid = jwt.PyJWK(public_jwk).key_id or _thumbprint(public_jwk)
         self.jwk = {**public_jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -43,7 +44,7 @@ class Cursor:
     def fetchone(self) -> Any:
         return self._cursor.fetchone()
 
-    def fetchall(self) -> list[Any]:
+    def fetchall(self) -> Sequence[Any]:
         return self._cursor.fetchall()
 
     @property

@@ -3,7 +3,8 @@
 - `FileConnector` (the default) appends one JSON line per message to a file
   (HOOKLINE_MESSAGE_OUTBOX), for development and tests.
 - `HttpConnector` POSTs the same JSON object to a URL (HOOKLINE_MESSAGE_HTTP_URL), where a
-  real email or SMS sender takes over. Sent with aiohttp; any non-2xx answer is a failure.
+  real email or SMS sender takes over. Sent as webhooks are (the SSRF guard lets through
+  HOOKLINE_ALLOW_PRIVATE_NETWORKS); any non-2xx answer is a failure.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import aiohttp
 import orjson
 
 from hookline.config import Settings
 from hookline.events.payloads import iso_now
+from hookline.sender.guard import Network
+from hookline.sender.post import post_json
 
 
 class MessageError(Exception):
@@ -75,27 +78,24 @@ class FileConnector:
 
 
 class HttpConnector:
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, allowed: Sequence[Network], timeout: float = 10.0) -> None:
         self.url = url
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.allowed = list(allowed)
+        self.timeout = timeout
 
     async def send(self, message: Message) -> None:
-        try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                async with session.post(
-                    self.url,
-                    data=orjson.dumps(message.json()),
-                    headers={"content-type": "application/json"},
-                    allow_redirects=False,
-                ) as response:
-                    await response.read()
-                    if not 200 <= response.status < 300:
-                        raise MessageError(f"{self.url} answered {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise MessageError(f"{self.url}: {exc}") from exc
+        body = orjson.dumps(message.json())
+        outcome = await post_json(self.url, body, self.allowed, self.timeout)
+        if outcome.ok:
+            return
+        if outcome.status is not None:
+            raise MessageError(f"{self.url} answered {outcome.status}")
+        raise MessageError(f"{self.url}: {outcome.message}")
 
 
 def connector(settings: Settings) -> Connector:
     if settings.message_http_url:
-        return HttpConnector(settings.message_http_url, settings.request_timeout)
+        return HttpConnector(
+            settings.message_http_url, settings.private_networks, settings.request_timeout
+        )
     return FileConnector(settings.message_outbox)
