@@ -121,7 +121,9 @@ class GroupCommitter:
             # The server may have restarted while nothing was written: find out before the
             # batch rather than fail it. Back-to-back batches skip the round trip.
             try:
-                conn.dialect.do_ping(conn.connection.dbapi_connection)
+                driver = conn.connection.dbapi_connection
+                assert driver is not None  # an open connection has one
+                conn.dialect.do_ping(driver)
             except Exception:
                 conn.invalidate()
                 conn = self._connection()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import threading
 from collections.abc import Sequence
@@ -93,9 +94,12 @@ class HttpConnector:
         raise MessageError(f"{self.url}: {outcome.message}")
 
 
+# The provider's URL is the operator's own setting, not a hook's: it may be on any network
+# (an SMS gateway on the LAN, say) without opening private networks to webhooks.
+EVERY_NETWORK = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
 def connector(settings: Settings) -> Connector:
     if settings.message_http_url:
-        return HttpConnector(
-            settings.message_http_url, settings.private_networks, settings.request_timeout
-        )
+        return HttpConnector(settings.message_http_url, EVERY_NETWORK, settings.request_timeout)
     return FileConnector(settings.message_outbox)

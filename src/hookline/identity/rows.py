@@ -42,7 +42,7 @@ def delete_row(conn: Connection, table: Table, row_id: str, entity: str | None =
         raise not_exists_with_id(entity or table.name, row_id)
 
 
-def page(conn: Connection, query: Select, paging: Paging) -> tuple[list[Any], int]:
+def page(conn: Connection, query: Select, paging: Paging) -> tuple[Sequence[Any], int]:
     """Rows of `query` (one page of them if `paging`), and how many rows there are in all."""
     if paging is None:
         rows = conn.execute(query).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -48,9 +48,11 @@ COLUMNS = {
     "profile": "profile",
 }
 _JSON_COLUMNS = ("custom_data", "identities", "profile")
+# A user as stored: a row read back, or the values just inserted.
+UserRow = Mapping[Any, Any]
 
 
-def user_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def user_json(row: UserRow) -> dict[str, Any]:
     """The user as Logto sends it in webhooks (`userInfoSelectFields`, in that order)."""
     return {
         "id": row["id"],
@@ -70,7 +72,7 @@ def user_json(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def user_detail_json(row: Mapping[str, Any]) -> dict[str, Any]:
+def user_detail_json(row: UserRow) -> dict[str, Any]:
     """A Management API answer about one user: the projection plus `hasPassword`, no hash."""
     return {**user_json(row), "hasPassword": row["password_hash"] is not None}
 
@@ -89,7 +91,7 @@ def jsonb(value: Any) -> Any:
 # Reads.
 
 
-def get_user(conn: Connection, user_id: str) -> Mapping[str, Any]:
+def get_user(conn: Connection, user_id: str) -> UserRow:
     row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     if row is None:
         raise not_exists_with_id("user", user_id)
@@ -102,7 +104,7 @@ def list_users(
     page: int,
     size: int,
     exclude_role_id: str | None = None,
-) -> tuple[list[Mapping[str, Any]], int]:
+) -> tuple[Sequence[UserRow], int]:
     """Newest first, filtered by Logto's `search` query parameters."""
     condition = search_condition(params, _USER_SEARCH)
     if exclude_role_id:
@@ -116,7 +118,7 @@ def list_users(
         .limit(size)
         .offset((page - 1) * size)
     ).mappings()
-    return list(rows), total
+    return rows.all(), total
 
 
 # Writes.
@@ -211,7 +213,7 @@ def update_user(
     return _updated(conn, ctx, write_fields(conn, user_id, fields))
 
 
-def write_fields(conn: Connection, user_id: str, fields: dict[str, Any]) -> Mapping[str, Any]:
+def write_fields(conn: Connection, user_id: str, fields: dict[str, Any]) -> UserRow:
     """Store API fields of a user (no event); returns the row."""
     get_user(conn, user_id)
     _check_collisions(conn, fields, user_id, ("primaryEmail", "primaryPhone", "username"))
@@ -234,7 +236,7 @@ def set_password(conn: Connection, ctx: Context, user_id: str, password_hash: st
     return _updated(conn, ctx, write_password(conn, user_id, password_hash))
 
 
-def write_password(conn: Connection, user_id: str, password_hash: str) -> Mapping[str, Any]:
+def write_password(conn: Connection, user_id: str, password_hash: str) -> UserRow:
     """Store a new password hash (no event); returns the row."""
     get_user(conn, user_id)
     return _write(conn, user_id, {"password_hash": password_hash})
@@ -265,14 +267,14 @@ def delete_user(conn: Connection, ctx: Context, user_id: str) -> None:
 
 
 def _updated(
-    conn: Connection, ctx: Context, row: Mapping[str, Any], event: str = "User.Data.Updated"
+    conn: Connection, ctx: Context, row: UserRow, event: str = "User.Data.Updated"
 ) -> dict[str, Any]:
     user = user_detail_json(row)
     emit_change(conn, ctx, event, user)
     return user
 
 
-def _write(conn: Connection, user_id: str, values: dict[str, Any]) -> Mapping[str, Any]:
+def _write(conn: Connection, user_id: str, values: dict[str, Any]) -> UserRow:
     conn.execute(update(users).where(users.c.id == user_id).values(updated_at=now_ms(), **values))
     return get_user(conn, user_id)
 
@@ -341,9 +343,8 @@ def _roles_changed(
 ) -> None:
     """hookline's `User.Roles.Updated` (Logto fires nothing): the ids of either kind, when any."""
     delta = {"addedRoleIds": added, "removedRoleIds": removed}
-    emit_change(
-        conn, ctx, "User.Roles.Updated", userId=user_id, **{k: v for k, v in delta.items() if v}
-    )
+    ids: dict[str, Any] = {key: value for key, value in delta.items() if value}
+    emit_change(conn, ctx, "User.Roles.Updated", userId=user_id, **ids)
 
 
 # Logto's search query parameters (`search`, `search.<field>`, `mode`, `mode.<field>`,
