@@ -8,8 +8,8 @@ from sqlalchemy import Connection, delete, insert, select
 
 from hookline.db.tables import organization_roles, organization_user_roles
 from hookline.errors import ApiError
-from hookline.identity import organization_roles as roles
 from hookline.identity.organization_members import is_member
+from hookline.identity.organization_roles import organization_role_json
 from hookline.identity.organizations import Paging, integrity, page, relation_not_found, unique
 
 _LINK = organization_user_roles
@@ -44,7 +44,7 @@ def list_roles(
         .order_by(organization_roles.c.name, organization_roles.c.id)
     )
     rows, total = page(conn, query, paging)
-    return [roles.to_api(row) for row in rows], total
+    return [organization_role_json(row) for row in rows], total
 
 
 def resolve(conn: Connection, role_ids: list[str], role_names: list[str]) -> list[str]:
