@@ -6,15 +6,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
-from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import emit_change
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.resources import MAX_SAFE_INT
 from hookline.api.responses import JSON
-from hookline.identity import invitations as service
-from hookline.identity import organization_members as members
+from hookline.identity import invitations
 
 router = APIRouter(tags=["organization invitations"], route_class=JSONRoute)
 
@@ -51,54 +49,47 @@ async def list_invitations(
     invitee: str | None = None,
 ) -> Any:
     filters = {"organizationId": organizationId, "inviterId": inviterId, "invitee": invitee}
-    return JSON(await rt.read(lambda conn: service.list_invitations(conn, filters)))
+    return JSON(await rt.read(lambda conn: invitations.list_invitations(conn, filters)))
 
 
 @router.post("/organization-invitations", status_code=201)
-async def create_invitation(body: InvitationCreate, rt: RuntimeDep) -> Any:
+async def create_invitation(body: InvitationCreate, request: Request) -> Any:
     """A Pending invitation; Logto fires no event for it (§2.6)."""
-
-    def work(conn: Connection) -> Any:
-        return service.create(
+    invitation = await commit(
+        request,
+        201,
+        lambda conn, ctx: invitations.create_invitation(
             conn,
+            ctx,
             body.organizationId,
             body.invitee,
             body.expiresAt,
             body.inviterId,
             body.organizationRoleIds,
-        )
-
-    return JSON(await rt.committer.run(work), status_code=201)
+        ),
+    )
+    return JSON(invitation, status_code=201)
 
 
 @router.get("/organization-invitations/{id}")
 async def get_invitation(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: service.get(conn, id)))
+    return JSON(await rt.read(lambda conn: invitations.get_invitation(conn, id)))
 
 
 @router.delete("/organization-invitations/{id}", status_code=204)
-async def delete_invitation(id: str, rt: RuntimeDep) -> Response:
-    await rt.committer.run(lambda conn: service.remove(conn, id))
+async def delete_invitation(id: str, request: Request) -> Response:
+    await commit(request, 204, lambda conn, ctx: invitations.delete_invitation(conn, ctx, id))
     return Response(status_code=204)
 
 
 @router.put("/organization-invitations/{id}/status")
-async def set_invitation_status(
-    id: str, body: InvitationStatus, request: Request, rt: RuntimeDep
-) -> Any:
+async def set_invitation_status(id: str, body: InvitationStatus, request: Request) -> Any:
     """Accepting makes the user a member with the invitation's roles, and says so."""
-
-    def work(conn: Connection) -> Any:
-        invitation, added = service.set_status(conn, id, body.status, body.acceptedUserId)
-        if body.status == "Accepted":
-            emit_change(
-                conn,
-                request,
-                200,
-                "Organization.Membership.Updated",
-                organizationId=invitation["organizationId"],
-                **members.delta(addedUserIds=added),
-            )
-        return invitation
-
-    return JSON(await rt.committer.run(work))
+    status, user_id = body.status, body.acceptedUserId
+    return JSON(
+        await commit(
+            request,
+            200,
+            lambda conn, ctx: invitations.set_invitation_status(conn, ctx, id, status, user_id),
+        )
+    )

@@ -7,14 +7,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
-from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import change, emit_change, route_event
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import Paged, paged
 from hookline.api.responses import JSON
-from hookline.identity import organization_roles as service
+from hookline.identity import organization_roles as roles
 
 router = APIRouter(tags=["organization roles"], route_class=JSONRoute)
 
@@ -72,106 +71,93 @@ class ResourceScopeIdsReplace(BaseModel):
 
 
 @router.get("/organization-roles")
-async def list_roles(
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-    q: str | None = None,
-) -> Any:
+async def list_roles(request: Request, rt: RuntimeDep, page: Paged, q: str | None = None) -> Any:
     """Roles with the scopes and resource scopes they grant."""
-    items, total = await rt.read(lambda conn: service.list_roles(conn, q, page))
+    items, total = await rt.read(lambda conn: roles.list_organization_roles(conn, q, page))
     return paged(request, items, total, page)
 
 
 @router.post("/organization-roles", status_code=201)
-async def create_role(body: RoleCreate, request: Request, rt: RuntimeDep) -> Any:
-    """Logto adds `OrganizationRole.Scopes.Updated` by hand when the role starts with scopes."""
+async def create_role(body: RoleCreate, request: Request) -> Any:
     fields = body.model_dump(include={"name", "description", "type"})
-
-    def work(conn: Connection) -> dict[str, Any]:
-        role = service.create(conn, fields, body.organizationScopeIds, body.resourceScopeIds)
-        route_event(conn, request, 201, role)
-        if body.organizationScopeIds or body.resourceScopeIds:
-            emit_change(
-                conn, request, 201, "OrganizationRole.Scopes.Updated", organizationRoleId=role["id"]
-            )
-        return role
-
-    return JSON(await rt.committer.run(work), status_code=201)
+    scope_ids, resource_scope_ids = body.organizationScopeIds, body.resourceScopeIds
+    role = await commit(
+        request,
+        201,
+        lambda conn, ctx: roles.create_organization_role(
+            conn, ctx, fields, scope_ids, resource_scope_ids
+        ),
+    )
+    return JSON(role, status_code=201)
 
 
 @router.get("/organization-roles/{id}")
 async def get_role(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: service.get(conn, id)))
+    return JSON(await rt.read(lambda conn: roles.get_organization_role(conn, id)))
 
 
 @router.patch("/organization-roles/{id}")
 async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
-    role = await change(
-        request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
+    fields = body.model_dump(exclude_unset=True)
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: roles.update_organization_role(conn, ctx, id, fields)
+        )
     )
-    return JSON(role)
 
 
 @router.delete("/organization-roles/{id}", status_code=204)
 async def delete_role(id: str, request: Request) -> Response:
-    await change(request, 204, lambda conn: service.remove(conn, id))
+    await commit(request, 204, lambda conn, ctx: roles.delete_organization_role(conn, ctx, id))
     return Response(status_code=204)
 
 
 @router.get("/organization-roles/{id}/scopes")
-async def list_role_scopes(
-    id: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-) -> Any:
-    items, total = await rt.read(lambda conn: service.list_scopes(conn, id, page))
+async def list_role_scopes(id: str, request: Request, rt: RuntimeDep, page: Paged) -> Any:
+    items, total = await rt.read(lambda conn: roles.list_role_scopes(conn, id, page))
     return paged(request, items, total, page)
 
 
 @router.post("/organization-roles/{id}/scopes", status_code=201)
 async def add_role_scopes(id: str, body: ScopeIds, request: Request) -> Response:
     """Grant scopes (already granted ones are kept); the event carries no data."""
-    await change(request, 201, lambda conn: service.add_scopes(conn, id, body.organizationScopeIds))
+    scope_ids = body.organizationScopeIds
+    await commit(request, 201, lambda conn, ctx: roles.add_role_scopes(conn, ctx, id, scope_ids))
     return created()
 
 
 @router.put("/organization-roles/{id}/scopes", status_code=204)
 async def replace_role_scopes(id: str, body: ScopeIdsReplace, request: Request) -> Response:
-    await change(
-        request, 204, lambda conn: service.replace_scopes(conn, id, body.organizationScopeIds)
+    scope_ids = body.organizationScopeIds
+    await commit(
+        request, 204, lambda conn, ctx: roles.replace_role_scopes(conn, ctx, id, scope_ids)
     )
     return Response(status_code=204)
 
 
 @router.delete("/organization-roles/{id}/scopes/{organizationScopeId}", status_code=204)
 async def remove_role_scope(id: str, organizationScopeId: str, request: Request) -> Response:
-    await change(request, 204, lambda conn: service.remove_scope(conn, id, organizationScopeId))
+    await commit(
+        request,
+        204,
+        lambda conn, ctx: roles.remove_role_scope(conn, ctx, id, organizationScopeId),
+    )
     return Response(status_code=204)
 
 
-# Resource scopes: Logto's relation routes for them are not in its event table, so they fire
-# nothing (`change` looks the route up and finds no event).
-
-
 @router.get("/organization-roles/{id}/resource-scopes")
-async def list_role_resource_scopes(
-    id: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-) -> Any:
-    items, total = await rt.read(lambda conn: service.list_resource_scopes(conn, id, page))
+async def list_role_resource_scopes(id: str, request: Request, rt: RuntimeDep, page: Paged) -> Any:
+    items, total = await rt.read(lambda conn: roles.list_role_resource_scopes(conn, id, page))
     return paged(request, items, total, page)
 
 
 @router.post("/organization-roles/{id}/resource-scopes", status_code=201)
 async def add_role_resource_scopes(id: str, body: ResourceScopeIds, request: Request) -> Response:
-    await change(
+    scope_ids = body.scopeIds
+    await commit(
         request,
         201,
-        lambda conn: service.add_scopes(conn, id, body.scopeIds, service.RESOURCE_SCOPES),
+        lambda conn, ctx: roles.add_role_resource_scopes(conn, ctx, id, scope_ids),
     )
     return created()
 
@@ -180,19 +166,20 @@ async def add_role_resource_scopes(id: str, body: ResourceScopeIds, request: Req
 async def replace_role_resource_scopes(
     id: str, body: ResourceScopeIdsReplace, request: Request
 ) -> Response:
-    await change(
+    scope_ids = body.scopeIds
+    await commit(
         request,
         204,
-        lambda conn: service.replace_scopes(conn, id, body.scopeIds, service.RESOURCE_SCOPES),
+        lambda conn, ctx: roles.replace_role_resource_scopes(conn, ctx, id, scope_ids),
     )
     return Response(status_code=204)
 
 
 @router.delete("/organization-roles/{id}/resource-scopes/{scopeId}", status_code=204)
 async def remove_role_resource_scope(id: str, scopeId: str, request: Request) -> Response:
-    await change(
+    await commit(
         request,
         204,
-        lambda conn: service.remove_scope(conn, id, scopeId, service.RESOURCE_SCOPES),
+        lambda conn, ctx: roles.remove_role_resource_scope(conn, ctx, id, scopeId),
     )
     return Response(status_code=204)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import change
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import Paged, paged
 from hookline.api.responses import JSON
-from hookline.identity import organization_scopes as service
+from hookline.identity import organization_scopes as scopes
 
 router = APIRouter(tags=["organization scopes"], route_class=JSONRoute)
 
@@ -35,38 +35,36 @@ class ScopeUpdate(BaseModel):
 
 
 @router.get("/organization-scopes")
-async def list_scopes(
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-    q: str | None = None,
-) -> Any:
-    items, total = await rt.read(lambda conn: service.list_scopes(conn, q, page))
+async def list_scopes(request: Request, rt: RuntimeDep, page: Paged, q: str | None = None) -> Any:
+    items, total = await rt.read(lambda conn: scopes.list_organization_scopes(conn, q, page))
     return paged(request, items, total, page)
 
 
 @router.post("/organization-scopes", status_code=201)
 async def create_scope(body: ScopeCreate, request: Request) -> Any:
-    scope = await change(
-        request, 201, lambda conn: service.create(conn, body.model_dump(exclude_unset=True))
+    fields = body.model_dump(exclude_unset=True)
+    scope = await commit(
+        request, 201, lambda conn, ctx: scopes.create_organization_scope(conn, ctx, fields)
     )
     return JSON(scope, status_code=201)
 
 
 @router.get("/organization-scopes/{id}")
 async def get_scope(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: service.get(conn, id)))
+    return JSON(await rt.read(lambda conn: scopes.get_organization_scope(conn, id)))
 
 
 @router.patch("/organization-scopes/{id}")
 async def update_scope(id: str, body: ScopeUpdate, request: Request) -> Any:
-    scope = await change(
-        request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
+    fields = body.model_dump(exclude_unset=True)
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: scopes.update_organization_scope(conn, ctx, id, fields)
+        )
     )
-    return JSON(scope)
 
 
 @router.delete("/organization-scopes/{id}", status_code=204)
 async def delete_scope(id: str, request: Request) -> Response:
-    await change(request, 204, lambda conn: service.remove(conn, id))
+    await commit(request, 204, lambda conn, ctx: scopes.delete_organization_scope(conn, ctx, id))
     return Response(status_code=204)

@@ -6,23 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
-from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import change, emit_change
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep, truthy
 from hookline.api.organization_roles import created
 from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.responses import JSON
 from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
-from hookline.identity import organizations as service
-from hookline.identity.organizations import unique
+from hookline.identity import organizations
+from hookline.identity.organization_members import APPLICATIONS, USERS
 
 router = APIRouter(tags=["organizations"], route_class=JSONRoute)
-
-MEMBERSHIP = "Organization.Membership.Updated"
-MEMBER_ROLES = "Organization.Membership.Roles.Updated"  # hookline's; Logto fires nothing
 
 Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 Description = Annotated[StrictStr, Field(max_length=256)] | None
@@ -98,49 +94,49 @@ async def list_organizations(
     showFeatured: str | None = None,
 ) -> Any:
     """Newest first; `showFeatured` adds `usersCount` and up to three `featuredUsers`."""
+    featured = truthy(showFeatured)
     items, total = await rt.read(
-        lambda conn: service.list_organizations(conn, q, page, truthy(showFeatured))
+        lambda conn: organizations.list_organizations(conn, q, page, featured)
     )
     return paged(request, items, total, page)
 
 
 @router.post("/organizations", status_code=201)
 async def create_organization(body: OrganizationCreate, request: Request) -> Any:
-    organization = await change(
-        request, 201, lambda conn: service.create(conn, body.model_dump(exclude_unset=True))
+    fields = body.model_dump(exclude_unset=True)
+    organization = await commit(
+        request, 201, lambda conn, ctx: organizations.create_organization(conn, ctx, fields)
     )
     return JSON(organization, status_code=201)
 
 
 @router.get("/organizations/{id}")
 async def get_organization(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: service.get(conn, id)))
+    return JSON(await rt.read(lambda conn: organizations.get_organization(conn, id)))
 
 
 @router.patch("/organizations/{id}")
 async def update_organization(id: str, body: OrganizationUpdate, request: Request) -> Any:
-    organization = await change(
-        request, 200, lambda conn: service.patch(conn, id, body.model_dump(exclude_unset=True))
+    fields = body.model_dump(exclude_unset=True)
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: organizations.update_organization(conn, ctx, id, fields)
+        )
     )
-    return JSON(organization)
 
 
 @router.delete("/organizations/{id}", status_code=204)
 async def delete_organization(id: str, request: Request) -> Response:
-    await change(request, 204, lambda conn: service.remove(conn, id))
+    await commit(request, 204, lambda conn, ctx: organizations.delete_organization(conn, ctx, id))
     return Response(status_code=204)
 
 
-# ---- members: users and applications ----------------------------------------------------------
+# ---- members: users and applications (Logto's hand-made `Organization.Membership.Updated`) ----
 
 
 @router.get("/organizations/{id}/users")
 async def list_members(
-    id: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-    q: str | None = None,
+    id: str, request: Request, rt: RuntimeDep, page: Paged, q: str | None = None
 ) -> Any:
     """Members with their `organizationRoles` (`{id, name}`)."""
     items, total = await rt.read(lambda conn: members.list_users(conn, id, q, page))
@@ -148,179 +144,127 @@ async def list_members(
 
 
 @router.post("/organizations/{id}/users", status_code=201)
-async def add_members(id: str, body: UserIds, request: Request, rt: RuntimeDep) -> Response:
+async def add_members(id: str, body: UserIds, request: Request) -> Response:
     """Add users; the event lists only those who were not members yet."""
-
-    def work(conn: Connection) -> None:
-        added = members.add(conn, members.USERS, id, body.userIds)
-        _membership(conn, request, 201, id, addedUserIds=added)
-
-    await rt.committer.run(work)
+    user_ids = body.userIds
+    await commit(
+        request, 201, lambda conn, ctx: members.add_members(conn, ctx, USERS, id, user_ids)
+    )
     return created()
 
 
 @router.put("/organizations/{id}/users", status_code=204)
-async def replace_members(
-    id: str, body: UserIdsReplace, request: Request, rt: RuntimeDep
-) -> Response:
-    def work(conn: Connection) -> None:
-        added, removed = members.replace(conn, members.USERS, id, body.userIds)
-        _membership(conn, request, 204, id, addedUserIds=added, removedUserIds=removed)
-
-    await rt.committer.run(work)
+async def replace_members(id: str, body: UserIdsReplace, request: Request) -> Response:
+    user_ids = body.userIds
+    await commit(
+        request, 204, lambda conn, ctx: members.replace_members(conn, ctx, USERS, id, user_ids)
+    )
     return Response(status_code=204)
 
 
 @router.delete("/organizations/{id}/users/{userId}", status_code=204)
-async def remove_member(id: str, userId: str, request: Request, rt: RuntimeDep) -> Response:
-    def work(conn: Connection) -> None:
-        members.remove(conn, members.USERS, id, userId)
-        _membership(conn, request, 204, id, removedUserIds=[userId])
-
-    await rt.committer.run(work)
+async def remove_member(id: str, userId: str, request: Request) -> Response:
+    await commit(
+        request, 204, lambda conn, ctx: members.remove_member(conn, ctx, USERS, id, userId)
+    )
     return Response(status_code=204)
 
 
 @router.get("/organizations/{id}/applications")
-async def list_applications(
-    id: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-) -> Any:
+async def list_applications(id: str, request: Request, rt: RuntimeDep, page: Paged) -> Any:
     items, total = await rt.read(lambda conn: members.list_applications(conn, id, page))
     return paged(request, items, total, page)
 
 
 @router.post("/organizations/{id}/applications", status_code=201)
-async def add_applications(
-    id: str, body: ApplicationIds, request: Request, rt: RuntimeDep
-) -> Response:
-    def work(conn: Connection) -> None:
-        added = members.add(conn, members.APPLICATIONS, id, body.applicationIds)
-        _membership(conn, request, 201, id, addedApplicationIds=added)
-
-    await rt.committer.run(work)
+async def add_applications(id: str, body: ApplicationIds, request: Request) -> Response:
+    app_ids = body.applicationIds
+    await commit(
+        request, 201, lambda conn, ctx: members.add_members(conn, ctx, APPLICATIONS, id, app_ids)
+    )
     return created()
 
 
 @router.put("/organizations/{id}/applications", status_code=204)
-async def replace_applications(
-    id: str, body: ApplicationIdsReplace, request: Request, rt: RuntimeDep
-) -> Response:
-    def work(conn: Connection) -> None:
-        added, removed = members.replace(conn, members.APPLICATIONS, id, body.applicationIds)
-        _membership(
-            conn, request, 204, id, addedApplicationIds=added, removedApplicationIds=removed
-        )
-
-    await rt.committer.run(work)
+async def replace_applications(id: str, body: ApplicationIdsReplace, request: Request) -> Response:
+    app_ids = body.applicationIds
+    await commit(
+        request,
+        204,
+        lambda conn, ctx: members.replace_members(conn, ctx, APPLICATIONS, id, app_ids),
+    )
     return Response(status_code=204)
 
 
 @router.delete("/organizations/{id}/applications/{applicationId}", status_code=204)
-async def remove_application(
-    id: str, applicationId: str, request: Request, rt: RuntimeDep
-) -> Response:
-    def work(conn: Connection) -> None:
-        members.remove(conn, members.APPLICATIONS, id, applicationId)
-        _membership(conn, request, 204, id, removedApplicationIds=[applicationId])
-
-    await rt.committer.run(work)
+async def remove_application(id: str, applicationId: str, request: Request) -> Response:
+    await commit(
+        request,
+        204,
+        lambda conn, ctx: members.remove_member(conn, ctx, APPLICATIONS, id, applicationId),
+    )
     return Response(status_code=204)
 
 
-def _membership(conn: Any, request: Request, status: int, org_id: str, **ids: list[str]) -> None:
-    """Logto's hand-added event: the true delta, no `data`; a no-op still sends `organizationId`."""
-    emit_change(conn, request, status, MEMBERSHIP, organizationId=org_id, **members.delta(**ids))
-
-
-# ---- members' organization roles (hookline's extension event) ---------------------------------
+# ---- members' organization roles (hookline's `Organization.Membership.Roles.Updated`) ---------
 
 
 @router.post("/organizations/{id}/users/roles", status_code=201)
-async def assign_roles(id: str, body: UsersRoles, request: Request, rt: RuntimeDep) -> Response:
+async def add_users_roles(id: str, body: UsersRoles, request: Request) -> Response:
     """Give every listed member every listed role."""
-
-    def work(conn: Connection) -> None:
-        added = member_roles.assign(conn, id, body.userIds, body.organizationRoleIds)
-        _member_roles(conn, request, 201, id, userIds=unique(body.userIds), added=added)
-
-    await rt.committer.run(work)
+    user_ids, role_ids = body.userIds, body.organizationRoleIds
+    await commit(
+        request,
+        201,
+        lambda conn, ctx: member_roles.add_users_roles(conn, ctx, id, user_ids, role_ids),
+    )
     return created()
 
 
 @router.get("/organizations/{id}/users/{userId}/roles")
 async def list_member_roles(
-    id: str,
-    userId: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: MaybePaged,
+    id: str, userId: str, request: Request, rt: RuntimeDep, page: MaybePaged
 ) -> Any:
     """Paginated only when `page` or `page_size` is given, as in Logto."""
-    items, total = await rt.read(lambda conn: member_roles.list_roles(conn, id, userId, page))
+    items, total = await rt.read(
+        lambda conn: member_roles.list_member_roles(conn, id, userId, page)
+    )
     return paged(request, items, total, page)
 
 
 @router.post("/organizations/{id}/users/{userId}/roles", status_code=201)
-async def add_member_roles(
-    id: str, userId: str, body: MemberRoles, request: Request, rt: RuntimeDep
-) -> Any:
-    def work(conn: Connection) -> list[str]:
-        member_roles.require_membership(conn, id, userId)
-        role_ids = member_roles.resolve(conn, body.organizationRoleIds, body.organizationRoleNames)
-        added = member_roles.add_roles(conn, id, userId, role_ids)
-        _member_roles(conn, request, 201, id, userId=userId, added=added)
-        return role_ids
-
-    role_ids = await rt.committer.run(work)
+async def add_member_roles(id: str, userId: str, body: MemberRoles, request: Request) -> Any:
+    ids, names = body.organizationRoleIds, body.organizationRoleNames
+    role_ids = await commit(
+        request,
+        201,
+        lambda conn, ctx: member_roles.add_member_roles(conn, ctx, id, userId, ids, names),
+    )
     return JSON({"organizationRoleIds": role_ids}, status_code=201)
 
 
 @router.put("/organizations/{id}/users/{userId}/roles", status_code=204)
 async def replace_member_roles(
-    id: str, userId: str, body: MemberRoles, request: Request, rt: RuntimeDep
+    id: str, userId: str, body: MemberRoles, request: Request
 ) -> Response:
-    def work(conn: Connection) -> None:
-        member_roles.require_membership(conn, id, userId)
-        role_ids = member_roles.resolve(conn, body.organizationRoleIds, body.organizationRoleNames)
-        added, removed = member_roles.replace_roles(conn, id, userId, role_ids)
-        _member_roles(conn, request, 204, id, userId=userId, added=added, removed=removed)
-
-    await rt.committer.run(work)
+    ids, names = body.organizationRoleIds, body.organizationRoleNames
+    await commit(
+        request,
+        204,
+        lambda conn, ctx: member_roles.replace_member_roles(conn, ctx, id, userId, ids, names),
+    )
     return Response(status_code=204)
 
 
 @router.delete("/organizations/{id}/users/{userId}/roles/{organizationRoleId}", status_code=204)
 async def remove_member_role(
-    id: str, userId: str, organizationRoleId: str, request: Request, rt: RuntimeDep
+    id: str, userId: str, organizationRoleId: str, request: Request
 ) -> Response:
-    def work(conn: Connection) -> None:
-        member_roles.remove_role(conn, id, userId, organizationRoleId)
-        _member_roles(conn, request, 204, id, userId=userId, removed=[organizationRoleId])
-
-    await rt.committer.run(work)
-    return Response(status_code=204)
-
-
-def _member_roles(
-    conn: Any,
-    request: Request,
-    status: int,
-    org_id: str,
-    added: list[str] = (),  # type: ignore[assignment]
-    removed: list[str] = (),  # type: ignore[assignment]
-    **who: Any,
-) -> None:
-    """`organizationId`, `userId` or `userIds`, then the role delta (empty sides left out)."""
-    change = {"addedOrganizationRoleIds": list(added), "removedOrganizationRoleIds": list(removed)}
-    emit_change(
-        conn,
+    await commit(
         request,
-        status,
-        MEMBER_ROLES,
-        organizationId=org_id,
-        **who,
-        **{key: ids for key, ids in change.items() if ids},
+        204,
+        lambda conn, ctx: member_roles.remove_member_role(
+            conn, ctx, id, userId, organizationRoleId
+        ),
     )
+    return Response(status_code=204)

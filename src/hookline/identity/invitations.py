@@ -1,10 +1,13 @@
-"""Organization invitations (Logto's RFC 0003): invite by email, accept or revoke once."""
+"""Organization invitations (Logto's RFC 0003): invite by email, accept or revoke once.
+
+Logto fires no event for an invitation itself; accepting one fires the membership change.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from hookline.db.tables import (
     organization_invitations,
@@ -14,12 +17,12 @@ from hookline.db.tables import (
     users,
 )
 from hookline.errors import ApiError, foreign_key_not_found, invalid_request, not_exists_with_id
-from hookline.identity import organization_member_roles as member_roles
-from hookline.identity import organization_members as members
-from hookline.identity.organizations import unique
+from hookline.events.context import Context
+from hookline.identity.organization_member_roles import insert_member_roles
+from hookline.identity.organization_members import USERS, add_members
+from hookline.identity.rows import delete_row, get_row, unique
 from hookline.ids import now_ms, random_id
 
-TABLE = "organization_invitations"
 _INV = organization_invitations
 PENDING, ACCEPTED, EXPIRED, REVOKED = "Pending", "Accepted", "Expired", "Revoked"
 
@@ -29,7 +32,7 @@ def _status(row: Any, now: int) -> str:
     return EXPIRED if row.status == PENDING and row.expires_at <= now else row.status
 
 
-def to_api(conn: Connection, row: Any) -> dict[str, Any]:
+def invitation_json(conn: Connection, row: Any) -> dict[str, Any]:
     role_ids = list(row.organization_role_ids or [])
     named = {
         r.id: r.name
@@ -54,15 +57,8 @@ def to_api(conn: Connection, row: Any) -> dict[str, Any]:
     }
 
 
-def _row(conn: Connection, invitation_id: str) -> Any:
-    row = conn.execute(select(_INV).where(_INV.c.id == invitation_id)).first()
-    if row is None:
-        raise not_exists_with_id(TABLE, invitation_id)
-    return row
-
-
-def get(conn: Connection, invitation_id: str) -> dict[str, Any]:
-    return to_api(conn, _row(conn, invitation_id))
+def get_invitation(conn: Connection, invitation_id: str) -> dict[str, Any]:
+    return invitation_json(conn, get_row(conn, _INV, invitation_id))
 
 
 def list_invitations(conn: Connection, filters: dict[str, str]) -> list[dict[str, Any]]:
@@ -74,7 +70,7 @@ def list_invitations(conn: Connection, filters: dict[str, str]) -> list[dict[str
     ):
         if filters.get(key) is not None:
             query = query.where(column == filters[key])
-    return [to_api(conn, row) for row in conn.execute(query)]
+    return [invitation_json(conn, row) for row in conn.execute(query)]
 
 
 def _exists(conn: Connection, table: Any, ids: list[str]) -> bool:
@@ -84,8 +80,9 @@ def _exists(conn: Connection, table: Any, ids: list[str]) -> bool:
     return count == len(ids)
 
 
-def create(
+def create_invitation(
     conn: Connection,
+    ctx: Context,
     organization_id: str,
     invitee: str,
     expires_at: int,
@@ -140,25 +137,23 @@ def create(
             expires_at=expires_at,
         )
     )
-    return get(conn, invitation_id)
+    return get_invitation(conn, invitation_id)
 
 
-def remove(conn: Connection, invitation_id: str) -> None:
-    result = conn.execute(delete(_INV).where(_INV.c.id == invitation_id))
-    if result.rowcount == 0:
-        raise not_exists_with_id(TABLE, invitation_id)
+def delete_invitation(conn: Connection, ctx: Context, invitation_id: str) -> None:
+    delete_row(conn, _INV, invitation_id)
 
 
-def set_status(
-    conn: Connection, invitation_id: str, status: str, accepted_user_id: str | None
-) -> tuple[dict[str, Any], list[str]]:
-    """Accept or revoke a pending invitation; return it and the users it made members."""
-    row = _row(conn, invitation_id)
+def set_invitation_status(
+    conn: Connection, ctx: Context, invitation_id: str, status: str, accepted_user_id: str | None
+) -> dict[str, Any]:
+    """Accept or revoke a pending invitation; returns it. Accepting makes the user a member
+    with the invitation's roles, and fires `Organization.Membership.Updated` (only)."""
+    row = get_row(conn, _INV, invitation_id)
     if _status(row, now_ms()) != PENDING:
         raise invalid_request(422, "The status of the invitation cannot be changed anymore.")
-    added: list[str] = []
     if status == ACCEPTED:
-        added = _accept(conn, row, accepted_user_id)
+        _accept(conn, ctx, row, accepted_user_id)
     conn.execute(
         update(_INV)
         .where(_INV.c.id == invitation_id)
@@ -168,10 +163,10 @@ def set_status(
             updated_at=now_ms(),
         )
     )
-    return get(conn, invitation_id), added
+    return get_invitation(conn, invitation_id)
 
 
-def _accept(conn: Connection, row: Any, user_id: str | None) -> list[str]:
+def _accept(conn: Connection, ctx: Context, row: Any, user_id: str | None) -> None:
     if not user_id:
         raise invalid_request(422, "The `acceptedUserId` is required when accepting an invitation.")
     user = conn.execute(select(users.c.primary_email).where(users.c.id == user_id)).first()
@@ -179,11 +174,10 @@ def _accept(conn: Connection, row: Any, user_id: str | None) -> list[str]:
         raise not_exists_with_id("users", user_id)
     if (user.primary_email or "").lower() != row.invitee.lower():
         raise invalid_request(422, "The accepted user must have the same email as the invitee.")
-    added = members.add(conn, members.USERS, row.organization_id, [user_id])
+    add_members(conn, ctx, USERS, row.organization_id, [user_id])
     live_roles = conn.execute(
         select(organization_roles.c.id).where(
             organization_roles.c.id.in_(list(row.organization_role_ids or []))
         )
     )
-    member_roles.add_roles(conn, row.organization_id, user_id, [r.id for r in live_roles])
-    return added
+    insert_member_roles(conn, row.organization_id, user_id, [r.id for r in live_roles])

@@ -1,7 +1,11 @@
-"""Who belongs to an organization: its users and its applications, changed by true deltas."""
+"""Who belongs to an organization: its users and its applications, changed by true deltas.
+
+Each change fires Logto's hand-made `Organization.Membership.Updated`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +21,18 @@ from hookline.db.tables import (
     users,
 )
 from hookline.errors import foreign_key_not_found
-from hookline.identity.organizations import (
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
+from hookline.identity.rows import (
     Paging,
     integrity,
     page,
     relation_not_found,
-    require_existing,
+    require_row,
     search,
     unique,
 )
+from hookline.identity.users import user_detail_json
 
 # Logto cuts each delta array of `Organization.Membership.Updated` to its first 5000 ids.
 DELTA_LIMIT = 5000
@@ -33,23 +40,19 @@ DELTA_LIMIT = 5000
 
 @dataclass(frozen=True)
 class Members:
-    """One kind of member: the link table, its member column and the member table."""
+    """One kind of member: the link table, its member column and the noun the event's delta
+    keys use (`addedUserIds`, `removedApplicationIds`)."""
 
     link: Table
     column: str
-    table: Table
+    noun: str
 
 
-USERS = Members(organization_users, "user_id", users)
-APPLICATIONS = Members(organization_applications, "application_id", applications)
+USERS = Members(organization_users, "user_id", "User")
+APPLICATIONS = Members(organization_applications, "application_id", "Application")
 
 
-def delta(**arrays: list[str]) -> dict[str, list[str]]:
-    """The membership delta fields: empty arrays left out, each cut to its first 5000 ids."""
-    return {key: ids[:DELTA_LIMIT] for key, ids in arrays.items() if ids}
-
-
-def member_ids(conn: Connection, kind: Members, org_id: str) -> list[str]:
+def _member_ids(conn: Connection, kind: Members, org_id: str) -> list[str]:
     link = kind.link
     rows = conn.execute(
         select(link.c[kind.column])
@@ -57,6 +60,62 @@ def member_ids(conn: Connection, kind: Members, org_id: str) -> list[str]:
         .order_by(link.c[kind.column])
     )
     return [row[0] for row in rows]
+
+
+def is_member(conn: Connection, org_id: str, user_id: str) -> bool:
+    row = conn.execute(
+        select(organization_users.c.user_id).where(
+            organization_users.c.organization_id == org_id,
+            organization_users.c.user_id == user_id,
+        )
+    ).first()
+    return row is not None
+
+
+# ---- writes -----------------------------------------------------------------------------------
+
+
+def add_members(
+    conn: Connection, ctx: Context, kind: Members, org_id: str, ids: list[str]
+) -> list[str]:
+    """Add members; returns, and the event lists, those that were not members yet, in the
+    order given."""
+    _require_organization(conn, org_id)
+    current = set(_member_ids(conn, kind, org_id))
+    added = [member_id for member_id in unique(ids) if member_id not in current]
+    _insert(conn, kind, org_id, added)
+    _membership_changed(conn, ctx, kind, org_id, added=added)
+    return added
+
+
+def replace_members(
+    conn: Connection, ctx: Context, kind: Members, org_id: str, ids: list[str]
+) -> None:
+    """Make `ids` the members."""
+    _require_organization(conn, org_id)
+    wanted = unique(ids)
+    current = _member_ids(conn, kind, org_id)
+    added = [member_id for member_id in wanted if member_id not in set(current)]
+    removed = [member_id for member_id in current if member_id not in set(wanted)]
+    if removed:
+        link = kind.link
+        conn.execute(
+            delete(link).where(link.c.organization_id == org_id, link.c[kind.column].in_(removed))
+        )
+    _insert(conn, kind, org_id, added)
+    _membership_changed(conn, ctx, kind, org_id, added=added, removed=removed)
+
+
+def remove_member(
+    conn: Connection, ctx: Context, kind: Members, org_id: str, member_id: str
+) -> None:
+    link = kind.link
+    result = conn.execute(
+        delete(link).where(link.c.organization_id == org_id, link.c[kind.column] == member_id)
+    )
+    if result.rowcount == 0:
+        raise relation_not_found()
+    _membership_changed(conn, ctx, kind, org_id, removed=[member_id])
 
 
 def _require_organization(conn: Connection, org_id: str) -> None:
@@ -75,80 +134,34 @@ def _insert(conn: Connection, kind: Members, org_id: str, ids: list[str]) -> Non
             )
 
 
-def add(conn: Connection, kind: Members, org_id: str, ids: list[str]) -> list[str]:
-    """Add members; return those that were not members before, in the order given."""
-    _require_organization(conn, org_id)
-    current = set(member_ids(conn, kind, org_id))
-    added = [member_id for member_id in unique(ids) if member_id not in current]
-    _insert(conn, kind, org_id, added)
-    return added
-
-
-def replace(
-    conn: Connection, kind: Members, org_id: str, ids: list[str]
-) -> tuple[list[str], list[str]]:
-    """Make `ids` the members; return (added, removed)."""
-    _require_organization(conn, org_id)
-    wanted = unique(ids)
-    current = member_ids(conn, kind, org_id)
-    added = [member_id for member_id in wanted if member_id not in set(current)]
-    removed = [member_id for member_id in current if member_id not in set(wanted)]
-    if removed:
-        link = kind.link
-        conn.execute(
-            delete(link).where(link.c.organization_id == org_id, link.c[kind.column].in_(removed))
-        )
-    _insert(conn, kind, org_id, added)
-    return added, removed
-
-
-def remove(conn: Connection, kind: Members, org_id: str, member_id: str) -> None:
-    link = kind.link
-    result = conn.execute(
-        delete(link).where(link.c.organization_id == org_id, link.c[kind.column] == member_id)
+def _membership_changed(
+    conn: Connection,
+    ctx: Context,
+    kind: Members,
+    org_id: str,
+    added: Sequence[str] = (),
+    removed: Sequence[str] = (),
+) -> None:
+    """Logto's hand-added event: no `data`, the true delta (empty sides left out, each cut to
+    its first 5000 ids); a no-op still sends `organizationId`."""
+    delta = {f"added{kind.noun}Ids": added, f"removed{kind.noun}Ids": removed}
+    emit_change(
+        conn,
+        ctx,
+        "Organization.Membership.Updated",
+        organizationId=org_id,
+        **{key: list(ids[:DELTA_LIMIT]) for key, ids in delta.items() if ids},
     )
-    if result.rowcount == 0:
-        raise relation_not_found()
-
-
-def is_member(conn: Connection, org_id: str, user_id: str) -> bool:
-    row = conn.execute(
-        select(organization_users.c.user_id).where(
-            organization_users.c.organization_id == org_id,
-            organization_users.c.user_id == user_id,
-        )
-    ).first()
-    return row is not None
 
 
 # ---- listings ---------------------------------------------------------------------------------
-
-
-def user_to_api(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "username": row.username,
-        "primaryEmail": row.primary_email,
-        "primaryPhone": row.primary_phone,
-        "name": row.name,
-        "avatar": row.avatar,
-        "customData": row.custom_data,
-        "identities": row.identities,
-        "lastSignInAt": row.last_sign_in_at,
-        "createdAt": row.created_at,
-        "updatedAt": row.updated_at,
-        "profile": row.profile,
-        "applicationId": row.application_id,
-        "isSuspended": bool(row.is_suspended),
-        "hasPassword": row.password_hash is not None,
-    }
 
 
 def list_users(
     conn: Connection, org_id: str, q: str | None, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
     """Members with their organization roles (`{id, name}`)."""
-    require_existing(conn, organizations, org_id, "organizations")
+    require_row(conn, organizations, org_id)
     query = (
         select(users)
         .join(organization_users, organization_users.c.user_id == users.c.id)
@@ -160,7 +173,11 @@ def list_users(
         query = query.where(or_(*(search(field, q) for field in (*fields, users.c.name))))
     rows, total = page(conn, query, paging)
     roles = _roles_of(conn, org_id, [row.id for row in rows])
-    return [user_to_api(row) | {"organizationRoles": roles.get(row.id, [])} for row in rows], total
+    items = [
+        user_detail_json(row._mapping) | {"organizationRoles": roles.get(row.id, [])}
+        for row in rows
+    ]
+    return items, total
 
 
 def _roles_of(conn: Connection, org_id: str, user_ids: list[str]) -> dict[str, list[dict]]:
@@ -184,7 +201,7 @@ def _roles_of(conn: Connection, org_id: str, user_ids: list[str]) -> dict[str, l
     return roles
 
 
-def application_to_api(row: Any) -> dict[str, Any]:
+def member_application_json(row: Any) -> dict[str, Any]:
     return {
         "tenantId": row.tenant_id,
         "id": row.id,
@@ -199,7 +216,7 @@ def application_to_api(row: Any) -> dict[str, Any]:
 def list_applications(
     conn: Connection, org_id: str, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
-    require_existing(conn, organizations, org_id, "organizations")
+    require_row(conn, organizations, org_id)
     query = (
         select(applications)
         .join(
@@ -210,4 +227,4 @@ def list_applications(
         .order_by(applications.c.created_at.desc(), applications.c.id)
     )
     rows, total = page(conn, query, paging)
-    return [application_to_api(row) for row in rows], total
+    return [member_application_json(row) for row in rows], total

@@ -1,10 +1,14 @@
-"""Organization roles and the organization scopes (and resource scopes) they grant."""
+"""Organization roles and the organization scopes (and resource scopes) they grant.
+
+SQL on the caller's connection; nothing here commits. Each write emits its events in the
+caller's transaction.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select
 
 from hookline.db.sql import insert_or_ignore
 from hookline.db.tables import (
@@ -15,21 +19,26 @@ from hookline.db.tables import (
     resources,
     scopes,
 )
-from hookline.errors import foreign_key_not_found, not_exists_with_id
-from hookline.identity import organization_scopes as org_scopes
-from hookline.identity.organizations import (
+from hookline.errors import foreign_key_not_found
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
+from hookline.identity.organization_scopes import organization_scope_json
+from hookline.identity.resources import scope_json
+from hookline.identity.rows import (
     Paging,
+    delete_row,
+    get_row,
     integrity,
     page,
     relation_not_found,
-    require_existing,
+    require_row,
     search,
     unique,
+    update_row,
 )
-from hookline.identity.resources import scope_json
 from hookline.ids import now_ms, random_id
 
-TABLE = "organization_roles"
+SCOPES_UPDATED = "OrganizationRole.Scopes.Updated"
 
 # The two scope kinds a role grants: (link table, its scope column). Logto serves both through
 # the same relation routes (`/scopes` and `/resource-scopes`), so they share the code.
@@ -38,7 +47,7 @@ ORGANIZATION_SCOPES: Grant = (organization_role_scopes, "organization_scope_id")
 RESOURCE_SCOPES: Grant = (organization_role_resource_scopes, "scope_id")
 
 
-def to_api(row: Any) -> dict[str, Any]:
+def organization_role_json(row: Any) -> dict[str, Any]:
     return {
         "tenantId": row.tenant_id,
         "id": row.id,
@@ -48,34 +57,13 @@ def to_api(row: Any) -> dict[str, Any]:
     }
 
 
-def create(
-    conn: Connection, fields: dict[str, Any], scope_ids: list[str], resource_scope_ids: list[str]
-) -> dict[str, Any]:
-    """A role, with its initial organization scopes and resource scopes."""
-    role_id = random_id()
-    with integrity():
-        conn.execute(insert(organization_roles).values(id=role_id, created_at=now_ms(), **fields))
-        _link(conn, *ORGANIZATION_SCOPES, role_id, scope_ids)
-        _link(conn, *RESOURCE_SCOPES, role_id, resource_scope_ids)
-    return get(conn, role_id)
+def get_organization_role(conn: Connection, role_id: str) -> dict[str, Any]:
+    return organization_role_json(get_row(conn, organization_roles, role_id))
 
 
-def _link(conn: Connection, link: Any, column: str, role_id: str, ids: list[str]) -> None:
-    if ids:
-        conn.execute(
-            insert_or_ignore(conn, link),
-            [{"organization_role_id": role_id, column: scope_id} for scope_id in unique(ids)],
-        )
-
-
-def get(conn: Connection, role_id: str) -> dict[str, Any]:
-    row = conn.execute(select(organization_roles).where(organization_roles.c.id == role_id)).first()
-    if row is None:
-        raise not_exists_with_id(TABLE, role_id)
-    return to_api(row)
-
-
-def list_roles(conn: Connection, q: str | None, paging: Paging) -> tuple[list[dict[str, Any]], int]:
+def list_organization_roles(
+    conn: Connection, q: str | None, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
     """Roles with their `scopes` and `resourceScopes`, as Logto lists them."""
     query = select(organization_roles).order_by(
         organization_roles.c.created_at, organization_roles.c.id
@@ -118,35 +106,55 @@ def list_roles(conn: Connection, q: str | None, paging: Paging) -> tuple[list[di
             }
         )
     items = [
-        to_api(row) | {"scopes": granted[row.id], "resourceScopes": resource_granted[row.id]}
+        organization_role_json(row)
+        | {"scopes": granted[row.id], "resourceScopes": resource_granted[row.id]}
         for row in rows
     ]
     return items, total
 
 
-def patch(conn: Connection, role_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    get(conn, role_id)
-    if fields:
-        with integrity():
-            conn.execute(
-                update(organization_roles)
-                .where(organization_roles.c.id == role_id)
-                .values(**fields)
-            )
-    return get(conn, role_id)
+def create_organization_role(
+    conn: Connection,
+    ctx: Context,
+    fields: dict[str, Any],
+    scope_ids: list[str],
+    resource_scope_ids: list[str],
+) -> dict[str, Any]:
+    """`OrganizationRole.Created`, and the `OrganizationRole.Scopes.Updated` Logto adds by
+    hand when the role starts with scopes of either kind."""
+    role_id = random_id()
+    with integrity():
+        conn.execute(insert(organization_roles).values(id=role_id, created_at=now_ms(), **fields))
+        _link(conn, *ORGANIZATION_SCOPES, role_id, scope_ids)
+        _link(conn, *RESOURCE_SCOPES, role_id, resource_scope_ids)
+    role = get_organization_role(conn, role_id)
+    emit_change(conn, ctx, "OrganizationRole.Created", role)
+    if scope_ids or resource_scope_ids:
+        emit_change(conn, ctx, SCOPES_UPDATED, organizationRoleId=role_id)
+    return role
 
 
-def remove(conn: Connection, role_id: str) -> None:
-    result = conn.execute(delete(organization_roles).where(organization_roles.c.id == role_id))
-    if result.rowcount == 0:
-        raise not_exists_with_id(TABLE, role_id)
+def update_organization_role(
+    conn: Connection, ctx: Context, role_id: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    with integrity():
+        role = organization_role_json(update_row(conn, organization_roles, role_id, fields))
+    emit_change(conn, ctx, "OrganizationRole.Data.Updated", role)
+    return role
 
 
-# ---- the role's organization scopes and resource scopes --------------------------------------
+def delete_organization_role(conn: Connection, ctx: Context, role_id: str) -> None:
+    delete_row(conn, organization_roles, role_id)
+    emit_change(conn, ctx, "OrganizationRole.Deleted")
 
 
-def list_scopes(conn: Connection, role_id: str, paging: Paging) -> tuple[list[dict[str, Any]], int]:
-    require_existing(conn, organization_roles, role_id, TABLE)
+# ---- the role's organization scopes: `OrganizationRole.Scopes.Updated`, no data -------------
+
+
+def list_role_scopes(
+    conn: Connection, role_id: str, paging: Paging
+) -> tuple[list[dict[str, Any]], int]:
+    require_row(conn, organization_roles, role_id)
     query = (
         select(organization_scopes)
         .join(
@@ -157,15 +165,35 @@ def list_scopes(conn: Connection, role_id: str, paging: Paging) -> tuple[list[di
         .order_by(organization_scopes.c.created_at, organization_scopes.c.id)
     )
     rows, total = page(conn, query, paging)
-    return [org_scopes.to_api(row) for row in rows], total
+    return [organization_scope_json(row) for row in rows], total
 
 
-def list_resource_scopes(
+def add_role_scopes(conn: Connection, ctx: Context, role_id: str, scope_ids: list[str]) -> None:
+    """Grant scopes; ones already granted are kept as they are."""
+    _grant(conn, ORGANIZATION_SCOPES, role_id, scope_ids)
+    emit_change(conn, ctx, SCOPES_UPDATED)
+
+
+def replace_role_scopes(conn: Connection, ctx: Context, role_id: str, scope_ids: list[str]) -> None:
+    _replace(conn, ORGANIZATION_SCOPES, role_id, scope_ids)
+    emit_change(conn, ctx, SCOPES_UPDATED)
+
+
+def remove_role_scope(conn: Connection, ctx: Context, role_id: str, scope_id: str) -> None:
+    _revoke(conn, ORGANIZATION_SCOPES, role_id, scope_id)
+    emit_change(conn, ctx, SCOPES_UPDATED)
+
+
+# ---- the role's resource scopes: Logto's event table has no entry for their routes, so they
+# fire nothing ----------------------------------------------------------------------------------
+
+
+def list_role_resource_scopes(
     conn: Connection, role_id: str, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
     """The resource scopes a role grants, as Logto's scope rows; oldest scope first (the link
     table has no insertion order on PostgreSQL)."""
-    require_existing(conn, organization_roles, role_id, TABLE)
+    require_row(conn, organization_roles, role_id)
     link = organization_role_resource_scopes
     query = (
         select(scopes)
@@ -177,29 +205,49 @@ def list_resource_scopes(
     return [scope_json(row) for row in rows], total
 
 
+def add_role_resource_scopes(
+    conn: Connection, ctx: Context, role_id: str, scope_ids: list[str]
+) -> None:
+    _grant(conn, RESOURCE_SCOPES, role_id, scope_ids)
+
+
+def replace_role_resource_scopes(
+    conn: Connection, ctx: Context, role_id: str, scope_ids: list[str]
+) -> None:
+    _replace(conn, RESOURCE_SCOPES, role_id, scope_ids)
+
+
+def remove_role_resource_scope(conn: Connection, ctx: Context, role_id: str, scope_id: str) -> None:
+    _revoke(conn, RESOURCE_SCOPES, role_id, scope_id)
+
+
+# ---- either kind ------------------------------------------------------------------------------
+
+
+def _link(conn: Connection, link: Any, column: str, role_id: str, ids: list[str]) -> None:
+    if ids:
+        conn.execute(
+            insert_or_ignore(conn, link),
+            [{"organization_role_id": role_id, column: scope_id} for scope_id in unique(ids)],
+        )
+
+
 def _require_role(conn: Connection, role_id: str) -> None:
     """Linking to a missing role breaks a foreign key in Logto: 422."""
-    if (
-        conn.execute(
-            select(organization_roles.c.id).where(organization_roles.c.id == role_id)
-        ).first()
-        is None
-    ):
+    row = conn.execute(
+        select(organization_roles.c.id).where(organization_roles.c.id == role_id)
+    ).first()
+    if row is None:
         raise foreign_key_not_found()
 
 
-def add_scopes(
-    conn: Connection, role_id: str, scope_ids: list[str], grant: Grant = ORGANIZATION_SCOPES
-) -> None:
-    """Grant scopes; ones already granted are kept as they are."""
+def _grant(conn: Connection, grant: Grant, role_id: str, scope_ids: list[str]) -> None:
     _require_role(conn, role_id)
     with integrity():
         _link(conn, *grant, role_id, scope_ids)
 
 
-def replace_scopes(
-    conn: Connection, role_id: str, scope_ids: list[str], grant: Grant = ORGANIZATION_SCOPES
-) -> None:
+def _replace(conn: Connection, grant: Grant, role_id: str, scope_ids: list[str]) -> None:
     link, _ = grant
     _require_role(conn, role_id)
     conn.execute(delete(link).where(link.c.organization_role_id == role_id))
@@ -207,9 +255,7 @@ def replace_scopes(
         _link(conn, *grant, role_id, scope_ids)
 
 
-def remove_scope(
-    conn: Connection, role_id: str, scope_id: str, grant: Grant = ORGANIZATION_SCOPES
-) -> None:
+def _revoke(conn: Connection, grant: Grant, role_id: str, scope_id: str) -> None:
     link, column = grant
     result = conn.execute(
         delete(link).where(link.c.organization_role_id == role_id, link.c[column] == scope_id)

@@ -1,20 +1,23 @@
-"""Organization scopes (permissions of the organization template)."""
+"""Organization scopes (permissions of the organization template).
+
+SQL on the caller's connection; nothing here commits. Each write emits its events in the
+caller's transaction.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from hookline.db.tables import organization_scopes
-from hookline.errors import not_exists_with_id
-from hookline.identity.organizations import Paging, integrity, page, search
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
+from hookline.identity.rows import Paging, delete_row, get_row, integrity, page, search, update_row
 from hookline.ids import now_ms, random_id
 
-TABLE = "organization_scopes"
 
-
-def to_api(row: Any) -> dict[str, Any]:
+def organization_scope_json(row: Any) -> dict[str, Any]:
     return {
         "tenantId": row.tenant_id,
         "id": row.id,
@@ -23,23 +26,11 @@ def to_api(row: Any) -> dict[str, Any]:
     }
 
 
-def create(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
-    scope_id = random_id()
-    with integrity():
-        conn.execute(insert(organization_scopes).values(id=scope_id, created_at=now_ms(), **fields))
-    return get(conn, scope_id)
+def get_organization_scope(conn: Connection, scope_id: str) -> dict[str, Any]:
+    return organization_scope_json(get_row(conn, organization_scopes, scope_id))
 
 
-def get(conn: Connection, scope_id: str) -> dict[str, Any]:
-    row = conn.execute(
-        select(organization_scopes).where(organization_scopes.c.id == scope_id)
-    ).first()
-    if row is None:
-        raise not_exists_with_id(TABLE, scope_id)
-    return to_api(row)
-
-
-def list_scopes(
+def list_organization_scopes(
     conn: Connection, q: str | None, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
     query = select(organization_scopes).order_by(
@@ -48,22 +39,29 @@ def list_scopes(
     if q:
         query = query.where(search(organization_scopes.c.name, q))
     rows, total = page(conn, query, paging)
-    return [to_api(row) for row in rows], total
+    return [organization_scope_json(row) for row in rows], total
 
 
-def patch(conn: Connection, scope_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    get(conn, scope_id)
-    if fields:
-        with integrity():
-            conn.execute(
-                update(organization_scopes)
-                .where(organization_scopes.c.id == scope_id)
-                .values(**fields)
-            )
-    return get(conn, scope_id)
+def create_organization_scope(
+    conn: Connection, ctx: Context, fields: dict[str, Any]
+) -> dict[str, Any]:
+    scope_id = random_id()
+    with integrity():
+        conn.execute(insert(organization_scopes).values(id=scope_id, created_at=now_ms(), **fields))
+    scope = get_organization_scope(conn, scope_id)
+    emit_change(conn, ctx, "OrganizationScope.Created", scope)
+    return scope
 
 
-def remove(conn: Connection, scope_id: str) -> None:
-    result = conn.execute(delete(organization_scopes).where(organization_scopes.c.id == scope_id))
-    if result.rowcount == 0:
-        raise not_exists_with_id(TABLE, scope_id)
+def update_organization_scope(
+    conn: Connection, ctx: Context, scope_id: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    with integrity():
+        scope = organization_scope_json(update_row(conn, organization_scopes, scope_id, fields))
+    emit_change(conn, ctx, "OrganizationScope.Data.Updated", scope)
+    return scope
+
+
+def delete_organization_scope(conn: Connection, ctx: Context, scope_id: str) -> None:
+    delete_row(conn, organization_scopes, scope_id)
+    emit_change(conn, ctx, "OrganizationScope.Deleted")

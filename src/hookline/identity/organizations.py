@@ -1,68 +1,33 @@
-"""Organizations: create, read, update, delete; and the helpers the organization modules share."""
+"""Organizations: Logto's projection, the Management API's reads and writes.
+
+SQL on the caller's connection; nothing here commits. Each write emits its events in the
+caller's transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, Connection, Select, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, func, insert, or_, select
 
 from hookline.db.tables import organization_users, organizations, users
-from hookline.errors import ApiError, constraint_violated, not_exists_with_id
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
+from hookline.identity.rows import Paging, delete_row, get_row, page, search, update_row
 from hookline.ids import now_ms, random_id
 
-Paging = tuple[int, int] | None
+_COLUMNS = {
+    "name": "name",
+    "description": "description",
+    "customData": "custom_data",
+    "isMfaRequired": "is_mfa_required",
+    "color": "color",
+    "branding": "branding",
+    "customCss": "custom_css",
+}
 
 
-# ---- shared by the organization modules -------------------------------------------------------
-
-
-def relation_not_found() -> ApiError:
-    """Logto's answer for removing a relation that does not exist (its `DeletionError`)."""
-    return ApiError(404, "entity.not_found", "The resource does not exist.")
-
-
-@contextmanager
-def integrity() -> Iterator[None]:
-    """Answer constraint violations as Logto's organization routes do (422)."""
-    try:
-        yield
-    except IntegrityError as exc:
-        raise constraint_violated(str(exc.orig)) from exc
-
-
-def unique(ids: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
-
-
-def page(conn: Connection, query: Select, paging: Paging) -> tuple[list[Any], int]:
-    """Rows of `query` on the requested page, and the total count without paging."""
-    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    if paging is not None:
-        number, size = paging
-        query = query.limit(size).offset((number - 1) * size)
-    return list(conn.execute(query)), total
-
-
-def search(column: Column, q: str | None) -> Any:
-    """Logto's `q`: a case-insensitive substring match."""
-    if not q:
-        return None
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
-
-
-def require_existing(conn: Connection, table: Any, entity_id: str, name: str) -> None:
-    if conn.execute(select(table.c.id).where(table.c.id == entity_id)).first() is None:
-        raise not_exists_with_id(name, entity_id)
-
-
-# ---- organizations ----------------------------------------------------------------------------
-
-
-def to_api(row: Any) -> dict[str, Any]:
+def organization_json(row: Any) -> dict[str, Any]:
     return {
         "tenantId": row.tenant_id,
         "id": row.id,
@@ -77,35 +42,8 @@ def to_api(row: Any) -> dict[str, Any]:
     }
 
 
-_COLUMNS = {
-    "name": "name",
-    "description": "description",
-    "customData": "custom_data",
-    "isMfaRequired": "is_mfa_required",
-    "color": "color",
-    "branding": "branding",
-    "customCss": "custom_css",
-}
-
-
-def create(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
-    org_id = random_id(12)
-    values = {"customData": {}, "color": {}, "branding": {}, **fields}
-    conn.execute(
-        insert(organizations).values(
-            id=org_id,
-            created_at=now_ms(),
-            **{_COLUMNS[key]: value for key, value in values.items()},
-        )
-    )
-    return get(conn, org_id)
-
-
-def get(conn: Connection, org_id: str) -> dict[str, Any]:
-    row = conn.execute(select(organizations).where(organizations.c.id == org_id)).first()
-    if row is None:
-        raise not_exists_with_id("organizations", org_id)
-    return to_api(row)
+def get_organization(conn: Connection, org_id: str) -> dict[str, Any]:
+    return organization_json(get_row(conn, organizations, org_id))
 
 
 def list_organizations(
@@ -116,7 +54,7 @@ def list_organizations(
     if q:
         query = query.where(or_(search(organizations.c.id, q), search(organizations.c.name, q)))
     rows, total = page(conn, query, paging)
-    items = [to_api(row) for row in rows]
+    items = [organization_json(row) for row in rows]
     if featured:
         for item in items:
             item |= _featured_users(conn, item["id"])
@@ -137,19 +75,31 @@ def _featured_users(conn: Connection, org_id: str) -> dict[str, Any]:
     }
 
 
-def patch(conn: Connection, org_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-    get(conn, org_id)
-    if fields:
-        conn.execute(
-            update(organizations)
-            .where(organizations.c.id == org_id)
-            .values(**{_COLUMNS[key]: value for key, value in fields.items()})
-        )
-    return get(conn, org_id)
+def create_organization(conn: Connection, ctx: Context, fields: dict[str, Any]) -> dict[str, Any]:
+    """`Organization.Created`; `fields` by API name."""
+    org_id = random_id(12)
+    values = {"customData": {}, "color": {}, "branding": {}, **fields}
+    conn.execute(insert(organizations).values(id=org_id, created_at=now_ms(), **_columns(values)))
+    organization = get_organization(conn, org_id)
+    emit_change(conn, ctx, "Organization.Created", organization)
+    return organization
 
 
-def remove(conn: Connection, org_id: str) -> None:
-    """Members, their roles, applications and invitations go with it (cascades)."""
-    result = conn.execute(delete(organizations).where(organizations.c.id == org_id))
-    if result.rowcount == 0:
-        raise not_exists_with_id("organizations", org_id)
+def update_organization(
+    conn: Connection, ctx: Context, org_id: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """`Organization.Data.Updated`; the given fields replace the stored ones."""
+    organization = organization_json(update_row(conn, organizations, org_id, _columns(fields)))
+    emit_change(conn, ctx, "Organization.Data.Updated", organization)
+    return organization
+
+
+def delete_organization(conn: Connection, ctx: Context, org_id: str) -> None:
+    """`Organization.Deleted`. Members, their roles, applications and invitations go with it
+    (cascades)."""
+    delete_row(conn, organizations, org_id)
+    emit_change(conn, ctx, "Organization.Deleted")
+
+
+def _columns(fields: dict[str, Any]) -> dict[str, Any]:
+    return {_COLUMNS[key]: value for key, value in fields.items()}
