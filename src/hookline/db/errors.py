@@ -4,12 +4,15 @@ instead of knowing sqlite3's, psycopg's and SQLAlchemy's exception types."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 
 import psycopg
 from sqlalchemy import exc
 
 from hookline.db.engine import CommitInDoubt, DatabaseBusy, is_unavailable
+from hookline.errors import constraint_violated
 
 
 class Kind(Enum):
@@ -44,3 +47,13 @@ def kind_of(error: BaseException) -> Kind | None:
 def driver_message(error: BaseException) -> str:
     """The driver's own words, which SQLAlchemy wraps; never the statement or its values."""
     return str(getattr(error, "orig", None) or error)
+
+
+@contextmanager
+def integrity() -> Iterator[None]:
+    """Answer a row a constraint refused as Logto does (422), for writes whose callers are
+    not all behind the API's error handler."""
+    try:
+        yield
+    except _REFUSED as error:
+        raise constraint_violated(driver_message(error)) from error

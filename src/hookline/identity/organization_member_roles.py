@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from hookline.db.errors import integrity
 from hookline.db.tables import organization_roles, organization_user_roles
 from hookline.errors import ApiError
 from hookline.events.context import Context
 from hookline.identity.changes import emit_change
 from hookline.identity.organization_members import is_member
 from hookline.identity.organization_roles import organization_role_json
-from hookline.identity.rows import Paging, integrity, page, relation_not_found, unique
+from hookline.identity.rows import Paging, page, relation_not_found, unique
 
 _LINK = organization_user_roles
 
@@ -197,11 +198,7 @@ def _roles_changed(
 ) -> None:
     """`organizationId`, `userId` or `userIds`, then the role delta (empty sides left out)."""
     delta = {"addedOrganizationRoleIds": added, "removedOrganizationRoleIds": removed}
+    changed: dict[str, Any] = {key: list(ids) for key, ids in delta.items() if ids}
     emit_change(
-        conn,
-        ctx,
-        "Organization.Membership.Roles.Updated",
-        organizationId=org_id,
-        **who,
-        **{key: list(ids) for key, ids in delta.items() if ids},
+        conn, ctx, "Organization.Membership.Roles.Updated", organizationId=org_id, **who, **changed
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, or_, select
 
+from hookline.db.errors import integrity
 from hookline.db.tables import (
     applications,
     organization_applications,
@@ -25,7 +26,6 @@ from hookline.events.context import Context
 from hookline.identity.changes import emit_change
 from hookline.identity.rows import (
     Paging,
-    integrity,
     page,
     relation_not_found,
     require_row,
@@ -145,13 +145,8 @@ def _membership_changed(
     """Logto's hand-added event: no `data`, the true delta (empty sides left out, each cut to
     its first 5000 ids); a no-op still sends `organizationId`."""
     delta = {f"added{kind.noun}Ids": added, f"removed{kind.noun}Ids": removed}
-    emit_change(
-        conn,
-        ctx,
-        "Organization.Membership.Updated",
-        organizationId=org_id,
-        **{key: list(ids[:DELTA_LIMIT]) for key, ids in delta.items() if ids},
-    )
+    changed: dict[str, Any] = {key: list(ids[:DELTA_LIMIT]) for key, ids in delta.items() if ids}
+    emit_change(conn, ctx, "Organization.Membership.Updated", organizationId=org_id, **changed)
 
 
 # ---- listings ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from hookline.db.errors import integrity
 from hookline.db.sql import insert_or_ignore
 from hookline.db.tables import (
     organization_role_resource_scopes,
@@ -28,7 +29,6 @@ from hookline.identity.rows import (
     Paging,
     delete_row,
     get_row,
-    integrity,
     page,
     relation_not_found,
     require_row,

@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from hookline.db.errors import integrity
 from hookline.db.tables import organization_scopes
 from hookline.events.context import Context
 from hookline.identity.changes import emit_change
-from hookline.identity.rows import Paging, delete_row, get_row, integrity, page, search, update_row
+from hookline.identity.rows import Paging, delete_row, get_row, page, search, update_row
 from hookline.ids import now_ms, random_id
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, Row, Select, Table, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 
-from hookline.errors import ApiError, constraint_violated, not_exists_with_id
+from hookline.errors import ApiError, not_exists_with_id
 
 # (page number from 1, page size), or None for every row.
 Paging = tuple[int, int] | None
@@ -55,15 +53,6 @@ def page(conn: Connection, query: Select, paging: Paging) -> tuple[Sequence[Any]
 def relation_not_found() -> ApiError:
     """Logto's answer for removing a relation that does not exist (its `DeletionError`)."""
     return ApiError(404, "entity.not_found", "The resource does not exist.")
-
-
-@contextmanager
-def integrity() -> Iterator[None]:
-    """Answer constraint violations as Logto does (422)."""
-    try:
-        yield
-    except IntegrityError as exc:
-        raise constraint_violated(str(exc.orig)) from exc
 
 
 def unique(ids: Sequence[str]) -> list[str]:
