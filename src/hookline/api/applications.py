@@ -6,15 +6,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
-from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.errors import invalid_query
 from hookline.identity import applications
+from hookline.identity.applications import application_detail_json
 
 router = APIRouter(tags=["applications"], route_class=JSONRoute)
 
@@ -74,38 +75,43 @@ async def list_applications(request: Request, rt: RuntimeDep, page: MaybePaged) 
 
 
 @router.post("/applications")
-async def create_application(body: ApplicationCreate, rt: RuntimeDep) -> Any:
+async def create_application(body: ApplicationCreate, request: Request) -> Any:
     """Create an application (200, as Logto). The answer holds the client secret: the only
     time it is shown, since hookline keeps just its hash."""
     metadata = body.oidcClientMetadata.model_dump() if body.oidcClientMetadata else None
-
-    def work(conn: Connection) -> Any:
-        return applications.create_application(
-            conn, body.name, body.type, body.description, metadata, body.customData
+    return JSON(
+        await commit(
+            request,
+            200,
+            lambda conn, ctx: applications.create_application(
+                conn, ctx, body.name, body.type, body.description, metadata, body.customData
+            ),
         )
-
-    return JSON(await rt.committer.run(work))
+    )
 
 
 @router.get("/applications/{id}")
 async def get_application(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: applications.get_application(conn, id)))
+    return JSON(
+        await rt.read(lambda conn: application_detail_json(applications.get_application(conn, id)))
+    )
 
 
 @router.patch("/applications/{id}")
-async def update_application(id: str, body: ApplicationUpdate, rt: RuntimeDep) -> Any:
+async def update_application(id: str, body: ApplicationUpdate, request: Request) -> Any:
     """Change name, description, OIDC metadata or custom data; JSON fields are replaced."""
     changes = body.changes(APPLICATION_COLUMNS)
-    updated = await rt.committer.run(
-        lambda conn: applications.update_application(conn, id, changes)
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: applications.update_application(conn, ctx, id, changes)
+        )
     )
-    return JSON(updated)
 
 
 @router.delete("/applications/{id}", status_code=204)
-async def delete_application(id: str, rt: RuntimeDep) -> Response:
+async def delete_application(id: str, request: Request) -> Response:
     """Delete an application; its credentials get no new tokens (issued ones run out)."""
-    await rt.committer.run(lambda conn: applications.delete_application(conn, id))
+    await commit(request, 204, lambda conn, ctx: applications.delete_application(conn, ctx, id))
     return Response(status_code=204)
 
 
@@ -125,25 +131,31 @@ async def list_application_roles(id: str, request: Request, rt: RuntimeDep, page
 
 
 @router.post("/applications/{id}/roles", status_code=201)
-async def add_application_roles(id: str, body: RoleIds, rt: RuntimeDep) -> Any:
+async def add_application_roles(id: str, body: RoleIds, request: Request) -> Any:
     """Assign roles (those already held are skipped): 201 with the ids asked for and added."""
-    added = await rt.committer.run(
-        lambda conn: applications.add_application_roles(conn, id, body.roleIds)
+    role_ids = body.roleIds
+    added = await commit(
+        request, 201, lambda conn, ctx: applications.add_application_roles(conn, ctx, id, role_ids)
     )
-    return JSON({"roleIds": body.roleIds, "addedRoleIds": added}, status_code=201)
+    return JSON({"roleIds": role_ids, "addedRoleIds": added}, status_code=201)
 
 
 @router.put("/applications/{id}/roles")
-async def replace_application_roles(id: str, body: RoleIds, rt: RuntimeDep) -> Any:
+async def replace_application_roles(id: str, body: RoleIds, request: Request) -> Response:
     """Make the application's roles exactly `roleIds`. Unlike Logto, which lets this route
     assign a `User` role, the role type is checked as on POST."""
-    await rt.committer.run(
-        lambda conn: applications.replace_application_roles(conn, id, body.roleIds)
+    role_ids = body.roleIds
+    await commit(
+        request,
+        200,
+        lambda conn, ctx: applications.replace_application_roles(conn, ctx, id, role_ids),
     )
     return Response(status_code=200)
 
 
 @router.delete("/applications/{id}/roles/{roleId}", status_code=204)
-async def remove_application_role(id: str, roleId: str, rt: RuntimeDep) -> Response:
-    await rt.committer.run(lambda conn: applications.remove_application_role(conn, id, roleId))
+async def remove_application_role(id: str, roleId: str, request: Request) -> Response:
+    await commit(
+        request, 204, lambda conn, ctx: applications.remove_application_role(conn, ctx, id, roleId)
+    )
     return Response(status_code=204)

@@ -16,11 +16,12 @@ from pydantic import (
 )
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import change
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep, truthy
 from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.responses import JSON
 from hookline.identity import resources
+from hookline.identity.resources import resource_json
 
 router = APIRouter(tags=["resources"], route_class=JSONRoute)
 
@@ -100,38 +101,49 @@ async def list_resources(
 
 
 @router.post("/resources", status_code=201)
-async def create_resource(body: ResourceCreate, rt: RuntimeDep) -> Any:
-    """Create a resource; no event (Logto fires none for resources, only for their scopes)."""
-    created = await rt.committer.run(
-        lambda conn: resources.create_resource(conn, body.name, body.indicator, body.accessTokenTtl)
+async def create_resource(body: ResourceCreate, request: Request) -> Any:
+    """Create a resource (Logto fires no events for resources, only for their scopes)."""
+    created = await commit(
+        request,
+        201,
+        lambda conn, ctx: resources.create_resource(
+            conn, ctx, body.name, body.indicator, body.accessTokenTtl
+        ),
     )
     return JSON(created, status_code=201)
 
 
 @router.get("/resources/{id}")
 async def get_resource(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: resources.get_resource(conn, id)))
+    return JSON(await rt.read(lambda conn: resource_json(resources.get_resource(conn, id))))
 
 
 @router.patch("/resources/{id}")
-async def update_resource(id: str, body: ResourceUpdate, rt: RuntimeDep) -> Any:
+async def update_resource(id: str, body: ResourceUpdate, request: Request) -> Any:
     """Rename a resource or change its token TTL; the indicator cannot change."""
     changes = body.changes(RESOURCE_COLUMNS)
-    return JSON(await rt.committer.run(lambda conn: resources.update_resource(conn, id, changes)))
+    return JSON(
+        await commit(
+            request, 200, lambda conn, ctx: resources.update_resource(conn, ctx, id, changes)
+        )
+    )
 
 
 @router.patch("/resources/{id}/is-default")
 async def set_default_resource(id: str, body: DefaultFlag, request: Request) -> Any:
-    """Make a resource the default one (unsetting any other) or not; fires nothing, as Logto."""
+    """Make a resource the default one (unsetting any other) or not."""
+    is_default = body.isDefault
     return JSON(
-        await change(request, 200, lambda conn: resources.set_default(conn, id, body.isDefault))
+        await commit(
+            request, 200, lambda conn, ctx: resources.set_default(conn, ctx, id, is_default)
+        )
     )
 
 
 @router.delete("/resources/{id}", status_code=204)
-async def delete_resource(id: str, rt: RuntimeDep) -> Response:
-    """Delete a resource and its scopes; fires nothing, as in Logto."""
-    await rt.committer.run(lambda conn: resources.delete_resource(conn, id))
+async def delete_resource(id: str, request: Request) -> Response:
+    """Delete a resource and its scopes."""
+    await commit(request, 204, lambda conn, ctx: resources.delete_resource(conn, ctx, id))
     return Response(status_code=204)
 
 
@@ -149,28 +161,33 @@ async def list_scopes(
 
 @router.post("/resources/{resourceId}/scopes", status_code=201)
 async def create_scope(resourceId: str, body: ScopeCreate, request: Request) -> Any:
-    """Create a scope: `Scope.Created`."""
-    scope = await change(
+    scope = await commit(
         request,
         201,
-        lambda conn: resources.create_scope(conn, resourceId, body.name, body.description),
+        lambda conn, ctx: resources.create_scope(
+            conn, ctx, resourceId, body.name, body.description
+        ),
     )
     return JSON(scope, status_code=201)
 
 
 @router.patch("/resources/{resourceId}/scopes/{scopeId}")
 async def update_scope(resourceId: str, scopeId: str, body: ScopeUpdate, request: Request) -> Any:
-    """Rename or redescribe a scope: `Scope.Data.Updated`."""
-    scope = await change(
-        request,
-        200,
-        lambda conn: resources.update_scope(conn, resourceId, scopeId, body.changes(SCOPE_COLUMNS)),
+    """Rename or redescribe a scope."""
+    changes = body.changes(SCOPE_COLUMNS)
+    return JSON(
+        await commit(
+            request,
+            200,
+            lambda conn, ctx: resources.update_scope(conn, ctx, resourceId, scopeId, changes),
+        )
     )
-    return JSON(scope)
 
 
 @router.delete("/resources/{resourceId}/scopes/{scopeId}", status_code=204)
 async def delete_scope(resourceId: str, scopeId: str, request: Request) -> Response:
-    """Delete a scope (and its role assignments): `Scope.Deleted`, without data."""
-    await change(request, 204, lambda conn: resources.delete_scope(conn, resourceId, scopeId))
+    """Delete a scope and its role assignments."""
+    await commit(
+        request, 204, lambda conn, ctx: resources.delete_scope(conn, ctx, resourceId, scopeId)
+    )
     return Response(status_code=204)

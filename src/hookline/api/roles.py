@@ -6,15 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field, StrictBool, StrictStr
-from sqlalchemy import Connection
 
 from hookline.api.bodies import JSONRoute
-from hookline.api.changes import change, emit_change
+from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import MaybePaged, Paged, paged
 from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.identity import roles
+from hookline.identity.roles import role_json
 
 router = APIRouter(tags=["roles"], route_class=JSONRoute)
 
@@ -59,39 +59,35 @@ async def list_roles(
 
 @router.post("/roles")
 async def create_role(body: RoleCreate, request: Request) -> Any:
-    """Create a role (200, as Logto): `Role.Created`; with `scopeIds` (even empty, as in
-    Logto) also a hand-made `Role.Scopes.Updated` carrying `roleId` and the scopes."""
-
-    def work(conn: Connection) -> Any:
-        role, assigned = roles.create_role(
-            conn, body.name, body.description, body.type, body.isDefault, body.scopeIds
+    """Create a role (200, as Logto)."""
+    return JSON(
+        await commit(
+            request,
+            200,
+            lambda conn, ctx: roles.create_role(
+                conn, ctx, body.name, body.description, body.type, body.isDefault, body.scopeIds
+            ),
         )
-        # Logto appends this one inside the handler, before the route table's Role.Created.
-        if assigned is not None:
-            emit_change(conn, request, 200, "Role.Scopes.Updated", data=assigned, roleId=role["id"])
-        return role
-
-    return JSON(await change(request, 200, work))
+    )
 
 
 @router.get("/roles/{id}")
 async def get_role(id: str, rt: RuntimeDep) -> Any:
-    return JSON(await rt.read(lambda conn: roles.get_role(conn, id)))
+    return JSON(await rt.read(lambda conn: role_json(roles.get_role(conn, id))))
 
 
 @router.patch("/roles/{id}")
 async def update_role(id: str, body: RoleUpdate, request: Request) -> Any:
-    """Change a role's name, description or isDefault: `Role.Data.Updated`."""
-    role = await change(
-        request, 200, lambda conn: roles.update_role(conn, id, body.changes(ROLE_COLUMNS))
+    """Change a role's name, description or isDefault."""
+    changes = body.changes(ROLE_COLUMNS)
+    return JSON(
+        await commit(request, 200, lambda conn, ctx: roles.update_role(conn, ctx, id, changes))
     )
-    return JSON(role)
 
 
 @router.delete("/roles/{id}", status_code=204)
 async def delete_role(id: str, request: Request) -> Response:
-    """Delete a role: `Role.Deleted`, without data."""
-    await change(request, 204, lambda conn: roles.delete_role(conn, id))
+    await commit(request, 204, lambda conn, ctx: roles.delete_role(conn, ctx, id))
     return Response(status_code=204)
 
 
@@ -109,15 +105,15 @@ async def list_role_scopes(
 
 @router.post("/roles/{id}/scopes", status_code=201)
 async def add_role_scopes(id: str, body: RoleScopes, request: Request) -> Any:
-    """Assign scopes: answers (and `Role.Scopes.Updated` carries) all the role's scopes."""
-    all_scopes = await change(
-        request, 201, lambda conn: roles.add_role_scopes(conn, id, body.scopeIds)
+    """Assign scopes: answers all the role's scopes."""
+    scope_ids = body.scopeIds
+    all_scopes = await commit(
+        request, 201, lambda conn, ctx: roles.add_role_scopes(conn, ctx, id, scope_ids)
     )
     return JSON(all_scopes, status_code=201)
 
 
 @router.delete("/roles/{id}/scopes/{scopeId}", status_code=204)
 async def remove_role_scope(id: str, scopeId: str, request: Request) -> Response:
-    """Unassign a scope: `Role.Scopes.Updated`, without data."""
-    await change(request, 204, lambda conn: roles.remove_role_scope(conn, id, scopeId))
+    await commit(request, 204, lambda conn, ctx: roles.remove_role_scope(conn, ctx, id, scopeId))
     return Response(status_code=204)

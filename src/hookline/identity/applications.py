@@ -4,23 +4,25 @@ Only a hash of each client secret is stored (hookline.auth.applications.hash_sec
 secret itself is answered once, on creation. The bootstrap applications stay hidden: the
 Management API can neither see nor change the credentials it was set up with. Machine-to-machine
 applications hold roles, which give them scopes on API resources (the Management API's among
-them: hookline.auth.access).
+them: hookline.auth.access). Logto fires no events for applications: the writes take the
+request's Context as every identity write does, and emit nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, true, update
+from sqlalchemy import Connection, Row, delete, insert, select, true
 
 from hookline.auth.access import access_changed
 from hookline.auth.applications import hash_secret
 from hookline.db.sql import insertion_order
 from hookline.db.tables import applications
 from hookline.errors import ApiError, not_exists_with_id
-from hookline.identity.resources import Paging, paged
+from hookline.events.context import Context
 from hookline.identity.role_holders import APPLICATIONS
 from hookline.identity.roles import role_json
+from hookline.identity.rows import Paging, page, update_row
 from hookline.ids import client_secret, now_ms, random_id
 
 TYPES = ("Native", "SPA", "Traditional", "MachineToMachine")
@@ -45,11 +47,16 @@ def application_json(row: Any, secret: str | None = None) -> dict[str, Any]:
     return body
 
 
+def application_detail_json(row: Any) -> dict[str, Any]:
+    """One application as its own answer: with `isAdmin` (always false here), as Logto."""
+    return {**application_json(row), "isAdmin": False}
+
+
 def _visible() -> Any:
     return applications.c.is_bootstrap.is_(False)
 
 
-def find_application(conn: Connection, app_id: str) -> Any:
+def get_application(conn: Connection, app_id: str) -> Row:
     row = conn.execute(select(applications).where(applications.c.id == app_id, _visible())).first()
     if row is None:
         raise not_exists_with_id("applications", app_id)
@@ -58,6 +65,7 @@ def find_application(conn: Connection, app_id: str) -> Any:
 
 def create_application(
     conn: Connection,
+    ctx: Context,
     name: str,
     app_type: str,
     description: str | None,
@@ -79,7 +87,7 @@ def create_application(
             oidc_client_metadata=metadata,
         )
     )
-    return application_json(find_application(conn, app_id), secret)
+    return application_json(get_application(conn, app_id), secret)
 
 
 def list_applications(
@@ -90,25 +98,20 @@ def list_applications(
     if types:
         query = query.where(applications.c.type.in_(types))
     order = (applications.c.created_at.desc(), insertion_order(applications).desc())
-    rows, total = paged(conn, query.order_by(*order), paging)
+    rows, total = page(conn, query.order_by(*order), paging)
     return [application_json(row) for row in rows], total
 
 
-def get_application(conn: Connection, app_id: str) -> dict[str, Any]:
-    """With `isAdmin`, as Logto's single-application answer (always false here)."""
-    return {**application_json(find_application(conn, app_id)), "isAdmin": False}
-
-
-def update_application(conn: Connection, app_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_application(
+    conn: Connection, ctx: Context, app_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
     """`changes` holds columns; JSON ones replace the stored value whole, as Logto's PATCH."""
-    find_application(conn, app_id)
-    if changes:
-        conn.execute(update(applications).where(applications.c.id == app_id).values(**changes))
-    return application_json(find_application(conn, app_id))
+    get_application(conn, app_id)
+    return application_json(update_row(conn, applications, app_id, changes))
 
 
-def delete_application(conn: Connection, app_id: str) -> None:
-    find_application(conn, app_id)
+def delete_application(conn: Connection, ctx: Context, app_id: str) -> None:
+    get_application(conn, app_id)
     conn.execute(delete(applications).where(applications.c.id == app_id))
     access_changed(conn)
 
@@ -117,7 +120,7 @@ def delete_application(conn: Connection, app_id: str) -> None:
 
 
 def _machine(conn: Connection, app_id: str) -> None:
-    if find_application(conn, app_id).type != "MachineToMachine":
+    if get_application(conn, app_id).type != "MachineToMachine":
         raise ApiError(
             422,
             "application.invalid_type",
@@ -133,19 +136,23 @@ def list_application_roles(
     return [role_json(row) for row in rows], total
 
 
-def add_application_roles(conn: Connection, app_id: str, role_ids: list[str]) -> list[str]:
+def add_application_roles(
+    conn: Connection, ctx: Context, app_id: str, role_ids: list[str]
+) -> list[str]:
     _machine(conn, app_id)
     access_changed(conn)
     return APPLICATIONS.add(conn, app_id, role_ids)
 
 
-def replace_application_roles(conn: Connection, app_id: str, role_ids: list[str]) -> None:
+def replace_application_roles(
+    conn: Connection, ctx: Context, app_id: str, role_ids: list[str]
+) -> None:
     _machine(conn, app_id)
     access_changed(conn)
     APPLICATIONS.replace(conn, app_id, role_ids)
 
 
-def remove_application_role(conn: Connection, app_id: str, role_id: str) -> None:
+def remove_application_role(conn: Connection, ctx: Context, app_id: str, role_id: str) -> None:
     _machine(conn, app_id)
     access_changed(conn)
     APPLICATIONS.remove(conn, app_id, role_id)

@@ -1,21 +1,24 @@
-"""API resources and their scopes, as Logto's Management API shows them."""
+"""API resources and their scopes, as Logto's Management API shows them.
+
+SQL on the caller's connection; nothing here commits. Writes take the request's Context, as
+every identity write does; Logto fires events only for scopes, never for resources.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from hookline.config import MANAGEMENT_API_RESOURCE
 from hookline.db.sql import insertion_order
 from hookline.db.tables import resources, scopes
 from hookline.errors import ApiError, not_exists_with_id
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
+from hookline.identity.rows import Paging, get_row, page, relation_not_found, update_row
 from hookline.ids import now_ms, random_id
-
-Paging = tuple[int, int] | None
-
-# SQLite's insertion order, the tie-break for rows made in the same millisecond.
 
 
 def resource_json(row: Any) -> dict[str, Any]:
@@ -40,24 +43,11 @@ def scope_json(row: Any) -> dict[str, Any]:
     }
 
 
-def paged(conn: Connection, query: Select, paging: Paging) -> tuple[list[Any], int]:
-    """Rows of `query` (one page of them if `paging`), and how many rows there are in all."""
-    if paging is None:
-        rows = conn.execute(query).all()
-        return rows, len(rows)
-    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    number, size = paging
-    return conn.execute(query.limit(size).offset((number - 1) * size)).all(), total
+def get_resource(conn: Connection, resource_id: str) -> Row:
+    return get_row(conn, resources, resource_id)
 
 
-def find_resource(conn: Connection, resource_id: str) -> Any:
-    row = conn.execute(select(resources).where(resources.c.id == resource_id)).first()
-    if row is None:
-        raise not_exists_with_id("resources", resource_id)
-    return row
-
-
-def _changeable(row: Any) -> Any:
+def _changeable(row: Row) -> Row:
     """The Management API's resource and its `all` scope are fixed, as in Logto."""
     if row.indicator == MANAGEMENT_API_RESOURCE:
         raise ApiError(
@@ -67,7 +57,7 @@ def _changeable(row: Any) -> Any:
 
 
 def create_resource(
-    conn: Connection, name: str, indicator: str, access_token_ttl: int | None
+    conn: Connection, ctx: Context, name: str, indicator: str, access_token_ttl: int | None
 ) -> dict[str, Any]:
     """A new resource (never the default one), with `scopes: []` as Logto answers."""
     taken = conn.execute(select(resources.c.id).where(resources.c.indicator == indicator)).first()
@@ -83,13 +73,13 @@ def create_resource(
     if access_token_ttl is not None:
         values["access_token_ttl"] = access_token_ttl
     conn.execute(insert(resources).values(**values))
-    return {**resource_json(find_resource(conn, resource_id)), "scopes": []}
+    return {**resource_json(get_resource(conn, resource_id)), "scopes": []}
 
 
 def list_resources(
     conn: Connection, include_scopes: bool, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
-    rows, total = paged(conn, select(resources).order_by(insertion_order(resources)), paging)
+    rows, total = page(conn, select(resources).order_by(insertion_order(resources)), paging)
     items = [resource_json(row) for row in rows]
     if include_scopes:
         by_resource: dict[str, list[dict[str, Any]]] = {item["id"]: [] for item in items}
@@ -100,20 +90,18 @@ def list_resources(
     return items, total
 
 
-def get_resource(conn: Connection, resource_id: str) -> dict[str, Any]:
-    return resource_json(find_resource(conn, resource_id))
-
-
-def update_resource(conn: Connection, resource_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_resource(
+    conn: Connection, ctx: Context, resource_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
     """`changes` holds `name` and/or `access_token_ttl`; Logto lets neither indicator nor
     isDefault change here (see `set_default`)."""
-    _changeable(find_resource(conn, resource_id))
-    if changes:
-        conn.execute(update(resources).where(resources.c.id == resource_id).values(**changes))
-    return get_resource(conn, resource_id)
+    _changeable(get_resource(conn, resource_id))
+    return resource_json(update_row(conn, resources, resource_id, changes))
 
 
-def set_default(conn: Connection, resource_id: str, is_default: bool) -> dict[str, Any]:
+def set_default(
+    conn: Connection, ctx: Context, resource_id: str, is_default: bool
+) -> dict[str, Any]:
     """Logto allows at most one default resource: making one the default unsets the others, in
     the same transaction."""
     if conn.execute(select(resources.c.id).where(resources.c.id == resource_id)).first() is None:
@@ -126,12 +114,12 @@ def set_default(conn: Connection, resource_id: str, is_default: bool) -> dict[st
     conn.execute(
         update(resources).where(resources.c.id == resource_id).values(is_default=is_default)
     )
-    return get_resource(conn, resource_id)
+    return resource_json(get_resource(conn, resource_id))
 
 
-def delete_resource(conn: Connection, resource_id: str) -> None:
+def delete_resource(conn: Connection, ctx: Context, resource_id: str) -> None:
     """Its scopes, and their role assignments, go with it (foreign keys cascade)."""
-    if find_resource(conn, resource_id).indicator == MANAGEMENT_API_RESOURCE:
+    if get_resource(conn, resource_id).indicator == MANAGEMENT_API_RESOURCE:
         raise ApiError(
             400, "resource.cannot_delete_management_api", "Cannot delete Logto Management API."
         )
@@ -157,26 +145,20 @@ def _check_scope_name(conn: Connection, resource_id: str, name: str, own_id: str
         raise ApiError(422, "scope.name_exists", f"The scope name {name} is already in use")
 
 
-def find_scope(conn: Connection, scope_id: str) -> Any:
-    row = conn.execute(select(scopes).where(scopes.c.id == scope_id)).first()
-    if row is None:
-        raise not_exists_with_id("scopes", scope_id)
-    return row
-
-
 def list_scopes(
     conn: Connection, resource_id: str, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
     """A resource's scopes, oldest first; an unknown resource simply has none (as Logto)."""
     query = select(scopes).where(scopes.c.resource_id == resource_id)
-    rows, total = paged(conn, query.order_by(scopes.c.created_at, insertion_order(scopes)), paging)
+    rows, total = page(conn, query.order_by(scopes.c.created_at, insertion_order(scopes)), paging)
     return [scope_json(row) for row in rows], total
 
 
 def create_scope(
-    conn: Connection, resource_id: str, name: str, description: str | None
+    conn: Connection, ctx: Context, resource_id: str, name: str, description: str | None
 ) -> dict[str, Any]:
-    _changeable(find_resource(conn, resource_id))
+    """`Scope.Created`."""
+    _changeable(get_resource(conn, resource_id))
     _check_scope_name(conn, resource_id, name)
     scope_id = random_id()
     conn.execute(
@@ -188,28 +170,31 @@ def create_scope(
             created_at=now_ms(),
         )
     )
-    return scope_json(find_scope(conn, scope_id))
+    scope = scope_json(get_row(conn, scopes, scope_id))
+    emit_change(conn, ctx, "Scope.Created", scope)
+    return scope
 
 
 def update_scope(
-    conn: Connection, resource_id: str, scope_id: str, changes: dict[str, Any]
+    conn: Connection, ctx: Context, resource_id: str, scope_id: str, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """`changes` holds `name` and/or `description`."""
-    _changeable(find_resource(conn, resource_id))
+    """`changes` holds `name` and/or `description`: `Scope.Data.Updated`."""
+    _changeable(get_resource(conn, resource_id))
     if "name" in changes:
         _check_scope_name(conn, resource_id, changes["name"], scope_id)
-    row = find_scope(conn, scope_id)
-    if row.resource_id != resource_id:
+    if get_row(conn, scopes, scope_id).resource_id != resource_id:
         raise not_exists_with_id("scopes", scope_id)
-    if changes:
-        conn.execute(update(scopes).where(scopes.c.id == scope_id).values(**changes))
-    return scope_json(find_scope(conn, scope_id))
+    scope = scope_json(update_row(conn, scopes, scope_id, changes))
+    emit_change(conn, ctx, "Scope.Data.Updated", scope)
+    return scope
 
 
-def delete_scope(conn: Connection, resource_id: str, scope_id: str) -> None:
-    _changeable(find_resource(conn, resource_id))
+def delete_scope(conn: Connection, ctx: Context, resource_id: str, scope_id: str) -> None:
+    """Its role assignments go with it: `Scope.Deleted`, without data."""
+    _changeable(get_resource(conn, resource_id))
     gone = conn.execute(
         delete(scopes).where(scopes.c.id == scope_id, scopes.c.resource_id == resource_id)
     )
     if gone.rowcount == 0:
-        raise ApiError(404, "entity.not_found", "The resource does not exist.")
+        raise relation_not_found()
+    emit_change(conn, ctx, "Scope.Deleted")

@@ -4,24 +4,14 @@ same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    Column,
-    ColumnElement,
-    Connection,
-    Row,
-    Table,
-    and_,
-    delete,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Column, ColumnElement, Connection, Row, Table, and_, delete, insert, select
 
 from hookline.db.tables import applications_roles, roles, users_roles
 from hookline.errors import ApiError, not_exists_with_id
+from hookline.identity import rows
 
 
 @dataclass(frozen=True)
@@ -44,35 +34,28 @@ class RoleHolders:
         conn: Connection,
         holder_id: str,
         condition: ColumnElement[bool],
-        page: int,
+        number: int,
         size: int,
     ) -> tuple[list[Row], int]:
         """One page of the roles held (of this type only, as Logto), newest first."""
         held = select(self.link.c.role_id).where(self._holder == holder_id)
         where = and_(roles.c.id.in_(held), roles.c.type == self.role_type, condition)
-        total = conn.execute(select(func.count()).select_from(roles).where(where)).scalar_one()
-        rows = conn.execute(
-            select(roles)
-            .where(where)
-            .order_by(roles.c.created_at.desc(), roles.c.id)
-            .limit(size)
-            .offset((page - 1) * size)
-        ).all()
-        return list(rows), total
+        query = select(roles).where(where).order_by(roles.c.created_at.desc(), roles.c.id)
+        return rows.page(conn, query, (number, size))
 
-    def add(self, conn: Connection, holder_id: str, role_ids: Iterable[str]) -> list[str]:
+    def add(self, conn: Connection, holder_id: str, role_ids: Sequence[str]) -> list[str]:
         """Assign roles; those already held are skipped. Returns the newly assigned ids."""
         held = set(self.held(conn, holder_id))
-        added = [r for r in dict.fromkeys(role_ids) if r not in held]
+        added = [r for r in rows.unique(role_ids) if r not in held]
         self._assign(conn, holder_id, added)
         return added
 
     def replace(
-        self, conn: Connection, holder_id: str, role_ids: Iterable[str]
+        self, conn: Connection, holder_id: str, role_ids: Sequence[str]
     ) -> tuple[list[str], list[str]]:
         """Make the roles held exactly `role_ids`; returns (added, removed)."""
         held = self.held(conn, holder_id)
-        wanted = list(dict.fromkeys(role_ids))
+        wanted = rows.unique(role_ids)
         added = [r for r in wanted if r not in held]
         removed = [r for r in held if r not in wanted]
         self._assign(conn, holder_id, added)
@@ -87,7 +70,7 @@ class RoleHolders:
             delete(self.link).where(self._holder == holder_id, self.link.c.role_id == role_id)
         )
         if gone.rowcount == 0:
-            raise ApiError(404, "entity.not_found", "The resource does not exist.")
+            raise rows.relation_not_found()
 
     def _assign(self, conn: Connection, holder_id: str, role_ids: list[str]) -> None:
         """404 for an unknown role, 422 for one of the other type; then insert the links."""

@@ -1,10 +1,14 @@
-"""Roles and the API resource scopes they grant, as Logto's Management API shows them."""
+"""Roles and the API resource scopes they grant, as Logto's Management API shows them.
+
+SQL on the caller's connection; nothing here commits. Each write emits its events in the
+caller's transaction.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, Table, delete, func, insert, select
 
 from hookline.auth.access import access_changed
 from hookline.db.sql import insertion_order
@@ -18,8 +22,20 @@ from hookline.db.tables import (
     users,
     users_roles,
 )
-from hookline.errors import ApiError, not_exists_with_id
-from hookline.identity.resources import Paging, find_scope, paged, resource_json, scope_json
+from hookline.errors import ApiError
+from hookline.events.context import Context
+from hookline.identity.changes import emit_change
+from hookline.identity.resources import resource_json, scope_json
+from hookline.identity.rows import (
+    Paging,
+    delete_row,
+    get_row,
+    page,
+    relation_not_found,
+    require_row,
+    unique,
+    update_row,
+)
 from hookline.ids import now_ms, random_id
 
 # Logto's list features at most this many users (and applications) per role.
@@ -37,11 +53,8 @@ def role_json(row: Any) -> dict[str, Any]:
     }
 
 
-def find_role(conn: Connection, role_id: str) -> Any:
-    row = conn.execute(select(roles).where(roles.c.id == role_id)).first()
-    if row is None:
-        raise not_exists_with_id("roles", role_id)
-    return row
+def get_role(conn: Connection, role_id: str) -> Row:
+    return get_row(conn, roles, role_id)
 
 
 def _check_name(conn: Connection, name: str, own_id: str = "") -> None:
@@ -54,13 +67,16 @@ def _check_name(conn: Connection, name: str, own_id: str = "") -> None:
 
 def create_role(
     conn: Connection,
+    ctx: Context,
     name: str,
     description: str,
     role_type: str,
     is_default: bool,
     scope_ids: list[str] | None,
-) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-    """The new role, and the scopes it was given (None when `scopeIds` was not sent)."""
+) -> dict[str, Any]:
+    """`Role.Created`; with `scope_ids` (even empty, as in Logto) first a hand-made
+    `Role.Scopes.Updated` carrying `roleId` and the scopes given, as Logto's handler adds it
+    before the route's event."""
     _check_name(conn, name)
     role_id = random_id()
     conn.execute(
@@ -73,11 +89,13 @@ def create_role(
             created_at=now_ms(),
         )
     )
-    assigned = None
     if scope_ids is not None:
-        assign_scopes(conn, role_id, scope_ids)
+        _assign_scopes(conn, role_id, scope_ids)
         assigned = _scopes_by_ids(conn, scope_ids)
-    return role_json(find_role(conn, role_id)), assigned
+        emit_change(conn, ctx, "Role.Scopes.Updated", assigned, roleId=role_id)
+    role = role_json(get_role(conn, role_id))
+    emit_change(conn, ctx, "Role.Created", role)
+    return role
 
 
 def list_roles(
@@ -88,7 +106,7 @@ def list_roles(
     query = select(roles)
     if role_type is not None:
         query = query.where(roles.c.type == role_type)
-    rows, total = paged(
+    rows, total = page(
         conn, query.order_by(roles.c.created_at.desc(), insertion_order(roles).desc()), paging
     )
     role_ids = [row.id for row in rows]
@@ -145,25 +163,24 @@ def _holders(
     return counts, featured
 
 
-def get_role(conn: Connection, role_id: str) -> dict[str, Any]:
-    return role_json(find_role(conn, role_id))
-
-
-def update_role(conn: Connection, role_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """`changes` holds `name`, `description` and/or `is_default`."""
-    find_role(conn, role_id)
+def update_role(
+    conn: Connection, ctx: Context, role_id: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """`changes` holds `name`, `description` and/or `is_default`: `Role.Data.Updated`."""
+    require_row(conn, roles, role_id)
     if "name" in changes:
         _check_name(conn, changes["name"], role_id)
-    if changes:
-        conn.execute(update(roles).where(roles.c.id == role_id).values(**changes))
-    return get_role(conn, role_id)
+    role = role_json(update_row(conn, roles, role_id, changes))
+    emit_change(conn, ctx, "Role.Data.Updated", role)
+    return role
 
 
-def delete_role(conn: Connection, role_id: str) -> None:
-    """Its scope and user assignments go with it (foreign keys cascade)."""
-    find_role(conn, role_id)
-    conn.execute(delete(roles).where(roles.c.id == role_id))
+def delete_role(conn: Connection, ctx: Context, role_id: str) -> None:
+    """Its scope and user assignments go with it (foreign keys cascade): `Role.Deleted`,
+    without data."""
+    delete_row(conn, roles, role_id)
     access_changed(conn)
+    emit_change(conn, ctx, "Role.Deleted")
 
 
 # The role's scopes.
@@ -183,7 +200,7 @@ def _scopes_by_ids(conn: Connection, scope_ids: list[str]) -> list[dict[str, Any
     ]
 
 
-def assign_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
+def _assign_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
     """Give the role more scopes: each must exist and not be the role's already."""
     assigned = set(_scope_ids_of(conn, role_id))
     for scope_id in scope_ids:
@@ -194,32 +211,37 @@ def assign_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> None:
                 f"The scope id {scope_id} has already been added to this role",
             )
     for scope_id in scope_ids:
-        find_scope(conn, scope_id)
-    fresh = list(dict.fromkeys(scope_ids))
+        require_row(conn, scopes, scope_id)
+    fresh = unique(scope_ids)
     if fresh:
         conn.execute(insert(roles_scopes), [{"role_id": role_id, "scope_id": sid} for sid in fresh])
         access_changed(conn)
 
 
-def add_role_scopes(conn: Connection, role_id: str, scope_ids: list[str]) -> list[dict[str, Any]]:
-    """Assign scopes; answer all of the role's scopes, as Logto does."""
-    find_role(conn, role_id)
-    assign_scopes(conn, role_id, scope_ids)
-    return _scopes_by_ids(conn, _scope_ids_of(conn, role_id))
+def add_role_scopes(
+    conn: Connection, ctx: Context, role_id: str, scope_ids: list[str]
+) -> list[dict[str, Any]]:
+    """Assign scopes: answers (and `Role.Scopes.Updated` carries) all of the role's scopes,
+    as Logto does."""
+    require_row(conn, roles, role_id)
+    _assign_scopes(conn, role_id, scope_ids)
+    role_scopes = _scopes_by_ids(conn, _scope_ids_of(conn, role_id))
+    emit_change(conn, ctx, "Role.Scopes.Updated", role_scopes)
+    return role_scopes
 
 
 def list_role_scopes(
     conn: Connection, role_id: str, paging: Paging
 ) -> tuple[list[dict[str, Any]], int]:
     """The role's scopes, each with its `resource`, oldest first."""
-    find_role(conn, role_id)
+    require_row(conn, roles, role_id)
     query = (
         select(scopes)
         .join(roles_scopes, roles_scopes.c.scope_id == scopes.c.id)
         .where(roles_scopes.c.role_id == role_id)
         .order_by(scopes.c.created_at, scopes.c.id)
     )
-    rows, total = paged(conn, query, paging)
+    rows, total = page(conn, query, paging)
     owners = conn.execute(
         select(resources).where(resources.c.id.in_({row.resource_id for row in rows}))
     )
@@ -227,13 +249,15 @@ def list_role_scopes(
     return [{**scope_json(row), "resource": by_id[row.resource_id]} for row in rows], total
 
 
-def remove_role_scope(conn: Connection, role_id: str, scope_id: str) -> None:
-    """Logto checks neither the role nor the scope: a missing pair is `entity.not_found`."""
+def remove_role_scope(conn: Connection, ctx: Context, role_id: str, scope_id: str) -> None:
+    """`Role.Scopes.Updated`, without data. Logto checks neither the role nor the scope: a
+    missing pair is `entity.not_found`."""
     gone = conn.execute(
         delete(roles_scopes).where(
             roles_scopes.c.role_id == role_id, roles_scopes.c.scope_id == scope_id
         )
     )
     if gone.rowcount == 0:
-        raise ApiError(404, "entity.not_found", "The resource does not exist.")
+        raise relation_not_found()
     access_changed(conn)
+    emit_change(conn, ctx, "Role.Scopes.Updated")
