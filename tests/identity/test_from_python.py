@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from hookline.db.engine import make_engine
 from hookline.db.unit import unit_of_work
 from hookline.events.context import Context
-from hookline.identity import users
+from hookline.identity import organizations, roles, users
 from hookline.outbox.wakeup import Waker, wake_directory
-from tests.support.receiver import Receiver
+from tests.support.receiver import Received, Receiver
 from tests.support.server import Server
 
-EVENTS = ["User.Created"]
+EVENTS = ["User.Created", "Role.Created", "Organization.Created"]
 
 
 @pytest.fixture
@@ -47,10 +47,10 @@ def hook(api: httpx.Client, receiver: Receiver) -> Iterator[None]:
     api.delete(f"/hooks/{response.json()['id']}")
 
 
-def same_request(http_body: dict[str, Any], route: str, status: int, **params: str) -> Context:
-    """The context of `route` as the HTTP client that made `http_body`'s change sent it."""
-    context = Context.for_route(route, status, **params)
-    return dataclasses.replace(context, ip=http_body["ip"], user_agent=http_body["userAgent"])
+def in_event_order(received: list[Received]) -> list[dict[str, Any]]:
+    """One hook's deliveries may be sent side by side, so arrive in any order."""
+    bodies = [json.loads(got.body) for got in received]
+    return sorted(bodies, key=lambda body: EVENTS.index(body["event"]))
 
 
 def neutral(body: dict[str, Any], varying: dict[str, str]) -> str:
@@ -70,19 +70,47 @@ def neutral(body: dict[str, Any], varying: dict[str, str]) -> str:
 
 
 @pytest.mark.usefixtures("hook")
-def test_a_user_created_from_python_fires_the_body_http_does(
+def test_a_user_role_and_organization_created_from_python_fire_the_bodies_http_does(
     api: httpx.Client, receiver: Receiver, engine: Engine, waker: Waker
 ) -> None:
-    over_http = api.post("/users", json={"username": "over_http", "name": "Ada"})
-    assert over_http.status_code == 200, over_http.text
-    http_body = json.loads(receiver.wait_for(1)[0].body)
+    over_http = [
+        api.post("/users", json={"username": "over_http", "name": "Ada"}),
+        api.post("/roles", json={"name": "http-role", "description": "Reads"}),
+        api.post("/organizations", json={"name": "HTTP Org", "description": "One"}),
+    ]
+    assert all(answer.status_code in (200, 201) for answer in over_http), over_http
+    http_bodies = in_event_order(receiver.wait_for(3))
+    assert [body["event"] for body in http_bodies] == EVENTS
 
-    context = same_request(http_body, "POST /users", 200)
+    def like(index: int, route: str, status: int) -> Context:
+        """The context of `route` as the HTTP client that made the change sent it."""
+        body = http_bodies[index]
+        context = Context.for_route(route, status)
+        return dataclasses.replace(context, ip=body["ip"], user_agent=body["userAgent"])
+
+    # One transaction of the caller's holds the three changes and their events.
     with unit_of_work(engine, waker.notify) as conn:
-        from_python = users.create_user(conn, context, {"username": "from_py", "name": "Ada"}, None)
-    python_body = json.loads(receiver.wait_for(2)[1].body)
+        from_python = [
+            users.create_user(
+                conn, like(0, "POST /users", 200), {"username": "from_py", "name": "Ada"}, None
+            ),
+            roles.create_role(
+                conn, like(1, "POST /roles", 200), "py-role", "Reads", "User", False, None
+            ),
+            organizations.create_organization(
+                conn,
+                like(2, "POST /organizations", 201),
+                {"name": "Python Org", "description": "One"},
+            ),
+        ]
+    python_bodies = in_event_order(receiver.wait_for(6)[3:])
 
-    assert python_body["data"] == from_python
-    assert neutral(python_body, {from_python["id"]: "<id>", "from_py": "<username>"}) == neutral(
-        http_body, {over_http.json()["id"]: "<id>", "over_http": "<username>"}
-    )
+    http_names = {"over_http": "<name>", "http-role": "<name>", "HTTP Org": "<name>"}
+    python_names = {"from_py": "<name>", "py-role": "<name>", "Python Org": "<name>"}
+    for http_answer, http_body, made, python_body in zip(
+        over_http, http_bodies, from_python, python_bodies, strict=True
+    ):
+        assert python_body["data"] == made
+        assert neutral(python_body, {made["id"]: "<id>", **python_names}) == neutral(
+            http_body, {http_answer.json()["id"]: "<id>", **http_names}
+        )

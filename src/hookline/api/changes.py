@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi import Request
 from sqlalchemy import Connection
 
-from hookline.events.catalog import MANAGEMENT_API_EVENTS
 from hookline.events.context import Context
-from hookline.events.payloads import NO_DATA
-from hookline.identity import changes
 
 T = TypeVar("T")
 
@@ -46,32 +43,3 @@ async def commit(request: Request, status: int, write: Callable[[Connection, Con
     ctx = context(request, status)
     return await request.app.state.runtime.committer.run(lambda conn: write(conn, ctx))
 
-
-# Until every router writes through identity/: the route table picks the event here.
-
-
-def route_event(conn: Connection, request: Request, status: int, data: Any = NO_DATA) -> None:
-    event = MANAGEMENT_API_EVENTS.get(f"{request.method} {matched_route(request)}")
-    if event is not None:
-        emit_change(conn, request, status, event, data)
-
-
-def emit_change(
-    conn: Connection,
-    request: Request,
-    status: int,
-    event: str,
-    data: Any = NO_DATA,
-    data_first: bool = False,
-    **extra: Any,
-) -> None:
-    changes.emit_change(conn, context(request, status), event, data, data_first, **extra)
-
-
-async def change(request: Request, status: int, work: Callable[[Connection], T]) -> T:
-    def unit(conn: Connection) -> T:
-        result = work(conn)
-        route_event(conn, request, status, NO_DATA if status == 204 or result is None else result)
-        return result
-
-    return await request.app.state.runtime.committer.run(unit)

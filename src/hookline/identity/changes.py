@@ -23,7 +23,3 @@ def emit_change(
     `roleId`) go between them and `data`, as in Logto's hand-made events."""
     emit(conn, event, management_payload(context, data, data_first, **extra))
 
-
-def without_data(context: Context, result: Any) -> Any:
-    """Logto sends no `data` for a 204 answer."""
-    return NO_DATA if context.status == 204 else result

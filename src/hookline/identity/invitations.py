@@ -61,7 +61,7 @@ def get_invitation(conn: Connection, invitation_id: str) -> dict[str, Any]:
     return invitation_json(conn, get_row(conn, _INV, invitation_id))
 
 
-def list_invitations(conn: Connection, filters: dict[str, str]) -> list[dict[str, Any]]:
+def list_invitations(conn: Connection, filters: dict[str, str | None]) -> list[dict[str, Any]]:
     query = select(_INV).order_by(_INV.c.created_at, _INV.c.id)
     for key, column in (
         ("organizationId", _INV.c.organization_id),

@@ -36,7 +36,7 @@ class RoleHolders:
         condition: ColumnElement[bool],
         number: int,
         size: int,
-    ) -> tuple[list[Row], int]:
+    ) -> tuple[Sequence[Row], int]:
         """One page of the roles held (of this type only, as Logto), newest first."""
         held = select(self.link.c.role_id).where(self._holder == holder_id)
         where = and_(roles.c.id.in_(held), roles.c.type == self.role_type, condition)

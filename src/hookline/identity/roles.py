@@ -147,7 +147,7 @@ def _holders(
     holder = next(column for column in link.c if column.references(holders.c.id))
     joined = link.join(holders, holders.c.id == holder)
     held = (link.c.role_id.in_(role_ids), *visible)
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             select(link.c.role_id, func.count())
             .select_from(joined)

@@ -308,7 +308,7 @@ def user_role_ids(conn: Connection, user_id: str) -> list[str]:
 
 def list_user_roles(
     conn: Connection, user_id: str, params: Iterable[tuple[str, str]], page: int, size: int
-) -> tuple[list[Row], int]:
+) -> tuple[Sequence[Row], int]:
     """The user's roles (type `User` only, as Logto), filtered by `search`."""
     get_user(conn, user_id)
     return USERS.page(conn, user_id, search_condition(params, _ROLE_SEARCH), page, size)
