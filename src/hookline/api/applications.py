@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from hookline.api.bodies import JSONRoute
+from hookline.api.bodies import Body, JSONRoute
 from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import MaybePaged, Paged, paged
-from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.errors import invalid_query
 from hookline.identity import applications

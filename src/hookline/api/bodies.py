@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, model_validator
 
 _ESCAPED_NUL = b"\\u0000"
 
@@ -66,3 +67,28 @@ class JSONRoute(APIRoute):
             return await handler(_JSONRequest(request.scope, request.receive))
 
         return handle
+
+
+# JavaScript's exact integers, the largest number a Logto client can send as such.
+MAX_SAFE_INT = 2**53 - 1
+
+
+class Body(BaseModel):
+    """A request body: unknown keys dropped (as zod does); `null` only where Logto allows it."""
+
+    model_config = ConfigDict(extra="ignore")
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if value is None and key in cls.model_fields and key not in cls.NULLABLE:
+                    raise ValueError(f"{key} must not be null")
+        return data
+
+    def changes(self, columns: dict[str, str]) -> dict[str, Any]:
+        """The fields the caller sent, keyed by their column names."""
+        sent = self.model_dump(exclude_unset=True)
+        return {columns[key]: value for key, value in sent.items() if key in columns}

@@ -42,4 +42,3 @@ async def commit(request: Request, status: int, write: Callable[[Connection, Con
     every event it emitted."""
     ctx = context(request, status)
     return await request.app.state.runtime.committer.run(lambda conn: write(conn, ctx))
-

@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from hookline.api.bodies import JSONRoute
+from hookline.api.bodies import MAX_SAFE_INT, JSONRoute
 from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
-from hookline.api.resources import MAX_SAFE_INT
 from hookline.api.responses import JSON
 from hookline.identity import invitations
 

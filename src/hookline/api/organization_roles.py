@@ -12,7 +12,7 @@ from hookline.api.bodies import JSONRoute
 from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import Paged, paged
-from hookline.api.responses import JSON
+from hookline.api.responses import JSON, created
 from hookline.identity import organization_roles as roles
 
 router = APIRouter(tags=["organization roles"], route_class=JSONRoute)
@@ -21,11 +21,6 @@ Name = Annotated[StrictStr, Field(min_length=1, max_length=128)]
 Description = Annotated[StrictStr, Field(max_length=256)] | None
 RoleType = Literal["User", "MachineToMachine"]
 Id = Annotated[StrictStr, Field(min_length=1)]
-
-
-def created() -> Response:
-    """A 201 without a body, answered as Koa does."""
-    return Response("Created", status_code=201, media_type="text/plain; charset=utf-8")
 
 
 class RoleCreate(BaseModel):

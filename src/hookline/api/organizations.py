@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from hookline.api.bodies import JSONRoute
 from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep, truthy
-from hookline.api.organization_roles import created
 from hookline.api.paging import MaybePaged, Paged, paged
-from hookline.api.responses import JSON
+from hookline.api.responses import JSON, created
 from hookline.identity import organization_member_roles as member_roles
 from hookline.identity import organization_members as members
 from hookline.identity import organizations

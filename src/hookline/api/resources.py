@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
     StrictStr,
-    model_validator,
 )
 
-from hookline.api.bodies import JSONRoute
+from hookline.api.bodies import MAX_SAFE_INT, Body, JSONRoute
 from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep, truthy
 from hookline.api.paging import MaybePaged, Paged, paged
@@ -24,31 +21,6 @@ from hookline.identity import resources
 from hookline.identity.resources import resource_json
 
 router = APIRouter(tags=["resources"], route_class=JSONRoute)
-
-# JavaScript's exact integers, the largest number a Logto client can send as such.
-MAX_SAFE_INT = 2**53 - 1
-
-
-class Body(BaseModel):
-    """A request body: unknown keys dropped (as zod does); `null` only where Logto allows it."""
-
-    model_config = ConfigDict(extra="ignore")
-    NULLABLE: ClassVar[frozenset[str]] = frozenset()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if value is None and key in cls.model_fields and key not in cls.NULLABLE:
-                    raise ValueError(f"{key} must not be null")
-        return data
-
-    def changes(self, columns: dict[str, str]) -> dict[str, Any]:
-        """The fields the caller sent, keyed by their column names."""
-        sent = self.model_dump(exclude_unset=True)
-        return {columns[key]: value for key, value in sent.items() if key in columns}
-
 
 Ttl = Annotated[StrictInt, Field(ge=0, le=MAX_SAFE_INT)]
 

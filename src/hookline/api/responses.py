@@ -13,3 +13,8 @@ class JSON(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def created() -> Response:
+    """A 201 without a body, answered as Koa does."""
+    return Response("Created", status_code=201, media_type="text/plain; charset=utf-8")

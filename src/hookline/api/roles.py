@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import Field, StrictBool, StrictStr
 
-from hookline.api.bodies import JSONRoute
+from hookline.api.bodies import Body, JSONRoute
 from hookline.api.changes import commit
 from hookline.api.deps import RuntimeDep
 from hookline.api.paging import MaybePaged, Paged, paged
-from hookline.api.resources import Body
 from hookline.api.responses import JSON
 from hookline.identity import roles
 from hookline.identity.roles import role_json

@@ -22,4 +22,3 @@ def emit_change(
     """Store `event` about a change with `context`'s request fields; `extra` keys (such as
     `roleId`) go between them and `data`, as in Logto's hand-made events."""
     emit(conn, event, management_payload(context, data, data_first, **extra))
-
