@@ -74,7 +74,7 @@ IDENTIFIERS = ("username", "email", "phone")
 SIGN_IN_MODES = ("SignIn", "Register", "SignInAndRegister")
 
 
-def load(conn: Connection) -> dict[str, Any]:
+def get_sign_in_experience(conn: Connection) -> dict[str, Any]:
     row = conn.execute(
         select(sign_in_experiences.c.data).where(sign_in_experiences.c.id == ROW_ID)
     ).first()
@@ -82,9 +82,9 @@ def load(conn: Connection) -> dict[str, Any]:
     return {key: stored.get(key, copy.deepcopy(value)) for key, value in DEFAULTS.items()}
 
 
-def patch(conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
+def update_sign_in_experience(conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
     """`PATCH /sign-in-exp`: validated top-level keys replace the stored ones."""
-    current = load(conn)
+    current = get_sign_in_experience(conn)
     changes = {key: _validate(key, value) for key, value in body.items() if key in _CHECKS}
     merged = {**current, **changes}
     stored = {k: v for k, v in merged.items() if k not in ("tenantId", "id")}
@@ -99,7 +99,7 @@ def patch(conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
             .where(sign_in_experiences.c.id == ROW_ID)
             .values(data=stored)
         )
-    return load(conn)
+    return get_sign_in_experience(conn)
 
 
 def sentinel_policy(settings: dict[str, Any]) -> dict[str, int]:
