@@ -18,9 +18,10 @@ from hookline.api.deps import RuntimeDep
 from hookline.api.responses import JSON
 from hookline.identity.experience import codes, interactions, password, profile
 from hookline.identity.experience.identification import identify
-from hookline.identity.experience.identifiers import FORMATS
+from hookline.identity.experience.identifiers import well_formed
 from hookline.identity.experience.interactions import INTERACTION_TTL_MS, Client
 from hookline.identity.experience.submit import submit as submit_interaction
+from hookline.identity.identifiers import MAX_LENGTH
 
 router = APIRouter(tags=["experience"], route_class=JSONRoute)
 
@@ -43,11 +44,11 @@ class EventBody(BaseModel):
 class Identifier(BaseModel):
     type: Literal["username", "email", "phone"]
     # As wide as the user columns it ends up in.
-    value: Annotated[str, Field(min_length=1, max_length=128)]
+    value: Annotated[str, Field(min_length=1, max_length=MAX_LENGTH)]
 
     @model_validator(mode="after")
     def _format(self) -> Identifier:
-        if not FORMATS[self.type].fullmatch(self.value):
+        if not well_formed(self.type, self.value):
             raise ValueError(f"Invalid {self.type}")
         return self
 

@@ -16,6 +16,7 @@ from hookline.identity.experience.interactions import (
     get_interaction,
     save_interaction,
 )
+from hookline.identity.identifiers import IDENTIFIERS
 
 
 def identify(conn: Connection, interaction_id: str | None, verification_id: str | None) -> bool:
@@ -70,7 +71,7 @@ def _identify_new_user(
         profile[PROFILE_FIELDS[identifier["type"]]] = identifier["value"]
         if record["type"] == "NewPasswordIdentity":
             profile["passwordHash"] = record["passwordHash"]
-    for field in ("username", "primaryEmail", "primaryPhone"):
+    for field in IDENTIFIERS:
         if profile.get(field):
             check_free(conn, field, profile[field])
     require_profile(sie.get_sign_in_experience(conn), profile)

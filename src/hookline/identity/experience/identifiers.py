@@ -1,8 +1,8 @@
-"""Sign-in identifiers (username, email, phone): their formats and the users they find."""
+"""The Experience API's identifiers, `{type, value}` with a type of `username`, `email` or
+`phone`: their forms, the users they find, the user fields they fill."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,16 +10,17 @@ from sqlalchemy import Connection, func, select
 
 from hookline.db.tables import users
 from hookline.errors import ApiError
+from hookline.identity.identifiers import EMAIL_RE, MAX_LENGTH, PHONE_RE, USERNAME_RE
 from hookline.identity.users import IN_USE
 
-# Logto's expressions with JavaScript's ASCII-only `\w` and `\d` spelled out; a username has
-# at most 128 characters, the width of the column it is stored in at submit.
-USERNAME = re.compile(r"^[A-Z_a-z][0-9A-Z_a-z]{0,127}$")
-EMAIL = re.compile(r"^\S+@\S+\.\S+$")
-PHONE = re.compile(r"^[0-9]+$")
-FORMATS = {"username": USERNAME, "email": EMAIL, "phone": PHONE}
+_FORMATS = {"username": USERNAME_RE, "email": EMAIL_RE, "phone": PHONE_RE}
 PROFILE_FIELDS = {"username": "username", "email": "primaryEmail", "phone": "primaryPhone"}
 _KIND = {field: kind for kind, field in PROFILE_FIELDS.items()}
+
+
+def well_formed(kind: str, value: str) -> bool:
+    """`value` is a `kind` identifier that fits the user columns."""
+    return len(value) <= MAX_LENGTH and _FORMATS[kind].fullmatch(value) is not None
 
 
 def find_user(conn: Connection, identifier: dict[str, str]) -> Mapping[str, Any] | None:

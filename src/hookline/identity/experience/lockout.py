@@ -11,6 +11,7 @@ from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience.events import emit_data
 from hookline.identity.experience.identifiers import find_user
 from hookline.identity.experience.interactions import Client, Interaction
+from hookline.ids import now_ms
 
 
 def record_attempt(
@@ -30,6 +31,14 @@ def record_attempt(
     if until is None:
         return None
     emit_data(conn, "Identifier.Lockout", interaction, client, **identifier)
+    return _blocked(until)
+
+
+def _blocked(until_ms: int) -> ApiError:
+    minutes = round((until_ms - now_ms()) / 60_000)
+    unit = "minute" if minutes == 1 else "minutes"
     return ApiError(
-        400, "session.verification_blocked_too_many_attempts", sentinel.blocked_message(until)
+        400,
+        "session.verification_blocked_too_many_attempts",
+        f"Too many attempts in a short time. Please try again in {minutes} {unit}.",
     )

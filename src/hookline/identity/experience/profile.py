@@ -14,9 +14,9 @@ from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
 from hookline.identity.experience.identifiers import (
     PROFILE_FIELDS,
-    USERNAME,
     check_free,
     user_info,
+    well_formed,
 )
 from hookline.identity.experience.interactions import (
     Client,
@@ -99,7 +99,7 @@ def _set_profile(
     if kind == "password":
         profile["passwordHash"] = password_hash
     elif kind == "username":
-        if not value or not USERNAME.fullmatch(value):
+        if not value or not well_formed("username", value):
             raise errors.invalid_value("value", "Invalid username")
         check_free(conn, "username", value, own_id)
         profile["username"] = value

@@ -20,10 +20,9 @@ from hookline.identity.experience.interactions import (
     get_interaction,
     identified_user,
 )
+from hookline.identity.identifiers import IDENTIFIERS
 from hookline.identity.users import get_user, insert_user, user_json, write_fields, write_password
 from hookline.ids import now_ms
-
-_IDENTIFIERS = ("username", "primaryEmail", "primaryPhone")
 
 
 def submit(conn: Connection, interaction_id: str | None, client: Client, base_url: str) -> str:
@@ -49,7 +48,7 @@ def _register(conn: Connection, interaction: Interaction, client: Client) -> Map
     if not interaction.state.get("identified"):
         raise errors.identifier_not_found()
     require_profile(sie.get_sign_in_experience(conn), profile)
-    fields = {k: profile[k] for k in _IDENTIFIERS if k in profile}
+    fields = {k: profile[k] for k in IDENTIFIERS if k in profile}
     user = insert_user(conn, fields, profile.get("passwordHash"))
     emit_data(conn, "User.Created", interaction, client, data=user_json(user))
     return _signed_in(conn, user["id"])
@@ -73,7 +72,7 @@ def _sign_in(conn: Connection, interaction: Interaction, client: Client) -> Mapp
     """A sign-in that added profile fields writes them and fires User.Data.Updated."""
     user = _existing_user(conn, interaction)
     profile = interaction.state["profile"]
-    fields = {k: profile[k] for k in _IDENTIFIERS if k in profile}
+    fields = {k: profile[k] for k in IDENTIFIERS if k in profile}
     if fields or "passwordHash" in profile:
         if fields:
             user = write_fields(conn, user["id"], fields)
