@@ -40,14 +40,3 @@ def check_free(conn: Connection, field: str, value: str, own_id: str | None = No
     holder = find_user(conn, {"type": _KIND[field], "value": value})
     if holder is not None and holder["id"] != own_id:
         raise ApiError(422, *IN_USE[field])
-
-
-def user_info(profile: dict[str, Any], user: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The personal values a password must not contain."""
-    user = user or {}
-    return {
-        "username": profile.get("username") or user.get("username"),
-        "email": profile.get("primaryEmail") or user.get("primary_email"),
-        "phoneNumber": profile.get("primaryPhone") or user.get("primary_phone"),
-        "name": user.get("name"),
-    }

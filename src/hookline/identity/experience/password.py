@@ -13,14 +13,10 @@ from sqlalchemy import Connection
 from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
-from hookline.identity.experience.identifiers import (
-    PROFILE_FIELDS,
-    check_free,
-    find_user,
-    user_info,
-)
+from hookline.identity.experience.identifiers import PROFILE_FIELDS, check_free, find_user
 from hookline.identity.experience.interactions import Client, get_interaction, save_interaction
 from hookline.identity.experience.lockout import record_attempt
+from hookline.identity.experience.password_policy import check_password
 from hookline.identity.experience.services import Services, commit_or_refuse
 from hookline.identity.users import upgrade_password_hash
 from hookline.ids import random_id
@@ -81,7 +77,7 @@ async def new_password_identity(
     )
     field = PROFILE_FIELDS[identifier["type"]]
     await services.read(lambda conn: check_free(conn, field, identifier["value"]))
-    sie.check_password(settings, password, user_info({field: identifier["value"]}, None))
+    check_password(settings, password, {field: identifier["value"]}, None)
     services.passwords.spend(client.ip, interaction.id)
     password_hash = await services.passwords.hash(password)
 

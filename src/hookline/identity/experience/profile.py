@@ -12,12 +12,7 @@ from sqlalchemy import Connection
 from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
-from hookline.identity.experience.identifiers import (
-    PROFILE_FIELDS,
-    check_free,
-    user_info,
-    well_formed,
-)
+from hookline.identity.experience.identifiers import PROFILE_FIELDS, check_free, well_formed
 from hookline.identity.experience.interactions import (
     Client,
     Interaction,
@@ -25,6 +20,7 @@ from hookline.identity.experience.interactions import (
     identified_user,
     save_interaction,
 )
+from hookline.identity.experience.password_policy import check_password
 from hookline.identity.experience.services import Services
 
 
@@ -55,7 +51,7 @@ async def reset_password(
         lambda conn: (get_interaction(conn, interaction_id), sie.get_sign_in_experience(conn))
     )
     user = await services.read(lambda conn: _forgot_password_user(conn, interaction))
-    sie.check_password(settings, password, user_info({}, user))
+    check_password(settings, password, {}, user)
     services.passwords.spend(client.ip, interaction.id)
     if user["password_hash"] and await services.passwords.verify(user["password_hash"], password):
         raise errors.same_password()
@@ -79,7 +75,7 @@ async def _new_password_hash(
     if password is None:
         raise errors.invalid_value("value", "Required")
     user = await services.read(lambda conn: identified_user(conn, interaction))
-    sie.check_password(settings, password, user_info(interaction.state["profile"], user))
+    check_password(settings, password, interaction.state["profile"], user)
     services.passwords.spend(client.ip, interaction.id)
     return await services.passwords.hash(password)
 
