@@ -19,9 +19,9 @@ router = APIRouter(tags=["sign in exp"], route_class=JSONRoute)
 
 @router.get("/sign-in-exp")
 async def get_sign_in_exp(rt: RuntimeDep) -> JSON:
-    return JSON(await rt.read(lambda conn: sie.load(conn)))
+    return JSON(await rt.read(lambda conn: sie.get_sign_in_experience(conn)))
 
 
 @router.patch("/sign-in-exp")
 async def patch_sign_in_exp(rt: RuntimeDep, body: Annotated[dict[str, Any], Body()]) -> JSON:
-    return JSON(await rt.committer.run(lambda conn: sie.patch(conn, body)))
+    return JSON(await rt.committer.run(lambda conn: sie.update_sign_in_experience(conn, body)))

@@ -77,12 +77,6 @@ def report(
     return None
 
 
-def blocked_message(until_ms: int) -> str:
-    minutes = round((until_ms - now_ms()) / 60_000)
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many attempts in a short time. Please try again in {minutes} {unit}."
-
-
 def normalize_recipient(recipient: str) -> str:
     """Casing and formatting variants of one address share one send bucket."""
     value = recipient.strip()

@@ -1,4 +1,4 @@
-"""The sign-in experience: Logto's settings object, its validation, and the password policy.
+"""The sign-in experience: Logto's settings object and its validation.
 
 One row (`id = "default"`) holds the whole object as JSON. Keys hookline does not act on are
 kept and answered as given (type-checked only). `messageRateLimitPolicy` is hookline's own
@@ -8,7 +8,6 @@ addition: the per-recipient verification-code send limit (Logto's is not tenant-
 from __future__ import annotations
 
 import copy
-import string
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -66,15 +65,15 @@ DEFAULTS: dict[str, Any] = {
 
 DEFAULT_SENTINEL = {"maxAttempts": 100, "lockoutDuration": 60}
 DEFAULT_RATE_LIMIT = {"maxSendsPerRecipient": 5, "sendWindow": 600}
-_DEFAULT_LENGTH = {"min": 8, "max": 256}
-_DEFAULT_CHARACTER_TYPES = {"min": 1}
-_DEFAULT_REJECTS = {"pwned": True, "repetitionAndSequence": True, "userInfo": True, "words": []}
+DEFAULT_LENGTH = {"min": 8, "max": 256}
+DEFAULT_CHARACTER_TYPES = {"min": 1}
+DEFAULT_REJECTS = {"pwned": True, "repetitionAndSequence": True, "userInfo": True, "words": []}
 
 IDENTIFIERS = ("username", "email", "phone")
 SIGN_IN_MODES = ("SignIn", "Register", "SignInAndRegister")
 
 
-def load(conn: Connection) -> dict[str, Any]:
+def get_sign_in_experience(conn: Connection) -> dict[str, Any]:
     row = conn.execute(
         select(sign_in_experiences.c.data).where(sign_in_experiences.c.id == ROW_ID)
     ).first()
@@ -82,9 +81,9 @@ def load(conn: Connection) -> dict[str, Any]:
     return {key: stored.get(key, copy.deepcopy(value)) for key, value in DEFAULTS.items()}
 
 
-def patch(conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
+def update_sign_in_experience(conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
     """`PATCH /sign-in-exp`: validated top-level keys replace the stored ones."""
-    current = load(conn)
+    current = get_sign_in_experience(conn)
     changes = {key: _validate(key, value) for key, value in body.items() if key in _CHECKS}
     merged = {**current, **changes}
     stored = {k: v for k, v in merged.items() if k not in ("tenantId", "id")}
@@ -99,7 +98,7 @@ def patch(conn: Connection, body: dict[str, Any]) -> dict[str, Any]:
             .where(sign_in_experiences.c.id == ROW_ID)
             .values(data=stored)
         )
-    return load(conn)
+    return get_sign_in_experience(conn)
 
 
 def sentinel_policy(settings: dict[str, Any]) -> dict[str, int]:
@@ -165,7 +164,7 @@ def _password_policy(key: str, value: Any) -> dict[str, Any]:
     value = _object(key, value, ("length", "characterTypes", "rejects"))
     out: dict[str, Any] = {}
     if "length" in value:
-        length = {**_DEFAULT_LENGTH, **_object(f"{key}.length", value["length"], ("min", "max"))}
+        length = {**DEFAULT_LENGTH, **_object(f"{key}.length", value["length"], ("min", "max"))}
         low = _int(f"{key}.length.min", length["min"], 1, 256)
         high = _int(f"{key}.length.max", length["max"], 1, 256)
         if low > high:
@@ -173,14 +172,14 @@ def _password_policy(key: str, value: Any) -> dict[str, Any]:
         out["length"] = {"min": low, "max": high}
     if "characterTypes" in value:
         types = {
-            **_DEFAULT_CHARACTER_TYPES,
+            **DEFAULT_CHARACTER_TYPES,
             **_object(f"{key}.characterTypes", value["characterTypes"], ("min",)),
         }
         out["characterTypes"] = {"min": _int(f"{key}.characterTypes.min", types["min"], 1, 4)}
     if "rejects" in value:
         rejects = {
-            **_DEFAULT_REJECTS,
-            **_object(f"{key}.rejects", value["rejects"], tuple(_DEFAULT_REJECTS)),
+            **DEFAULT_REJECTS,
+            **_object(f"{key}.rejects", value["rejects"], tuple(DEFAULT_REJECTS)),
         }
         for flag in ("pwned", "repetitionAndSequence", "userInfo"):
             _bool(f"{key}.rejects.{flag}", rejects[flag])
@@ -283,73 +282,3 @@ _CHECKS: dict[str, Any] = {
 
 def _validate(key: str, value: Any) -> Any:
     return _CHECKS[key](key, value)
-
-
-# The password policy (Logto's checker without the pwned look-up and the
-# repetition/sequence rule).
-
-_SPECIALS = set(string.punctuation + " ")
-_CLASSES = (
-    set(string.ascii_lowercase),
-    set(string.ascii_uppercase),
-    set(string.digits),
-    _SPECIALS,
-)
-
-
-def password_issues(
-    settings: dict[str, Any], password: str, user_info: dict[str, str | None]
-) -> list[dict[str, Any]]:
-    policy = settings["passwordPolicy"]
-    length = {**_DEFAULT_LENGTH, **policy.get("length", {})}
-    types = {**_DEFAULT_CHARACTER_TYPES, **policy.get("characterTypes", {})}
-    rejects = {**_DEFAULT_REJECTS, **policy.get("rejects", {})}
-    issues: list[dict[str, Any]] = []
-    if len(password) < length["min"]:
-        issues.append(
-            {"code": "password_rejected.too_short", "interpolation": {"min": length["min"]}}
-        )
-    if len(password) > length["max"]:
-        issues.append(
-            {"code": "password_rejected.too_long", "interpolation": {"max": length["max"]}}
-        )
-    if any(not any(ch in cls for cls in _CLASSES) for ch in password):
-        issues.append({"code": "password_rejected.unsupported_characters"})
-    used = sum(1 for cls in _CLASSES if any(ch in cls for ch in password))
-    if used < types["min"]:
-        issues.append(
-            {"code": "password_rejected.character_types", "interpolation": {"min": types["min"]}}
-        )
-    lowered = password.lower()
-    if rejects["userInfo"] and any(
-        info and len(info) >= 3 and info.lower() in lowered for info in _info_parts(user_info)
-    ):
-        issues.append({"code": "password_rejected.restricted.user_info"})
-    bad_words = [w for w in rejects["words"] if w.lower() in lowered]
-    if bad_words:
-        issues.append(
-            {
-                "code": "password_rejected.restricted.words",
-                "interpolation": {"words": "\n".join(bad_words), "count": len(bad_words)},
-            }
-        )
-    return issues
-
-
-def _info_parts(info: dict[str, str | None]) -> list[str]:
-    parts = [info.get("username"), info.get("name"), info.get("phoneNumber")]
-    email = info.get("email")
-    if email:
-        parts.append(email.split("@")[0])
-    return [p for p in parts if p]
-
-
-def check_password(settings: dict[str, Any], password: str, user_info: dict[str, Any]) -> None:
-    issues = password_issues(settings, password, user_info)
-    if issues:
-        raise ApiError(
-            422,
-            "password.rejected",
-            "Password rejected. Please check if your password meets the requirements.",
-            {"issues": issues},
-        )
