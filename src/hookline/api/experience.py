@@ -57,7 +57,7 @@ class Identifier(BaseModel):
 
 
 class CodeIdentifier(Identifier):
-    type: Literal["email", "phone"]  # type: ignore[assignment]
+    type: Literal["email", "phone"]
 
 
 class PasswordBody(BaseModel):

@@ -79,8 +79,10 @@ async def verify_code(
         refusal = record_attempt(
             conn, interaction, client, "VerificationCode", identifier, wrong is not None
         )
-        if refusal is not None or wrong is not None:
-            return refusal or wrong
+        if refusal is not None:
+            return refusal
+        if wrong is not None:
+            return wrong
         conn.execute(
             update(verification_codes)
             .where(verification_codes.c.id == record["codeId"])

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from sqlalchemy import Connection, func, select
 
 from hookline.db.tables import users
 from hookline.errors import ApiError
 from hookline.identity.identifiers import EMAIL_RE, MAX_LENGTH, PHONE_RE, USERNAME_RE
-from hookline.identity.users import IN_USE
+from hookline.identity.users import IN_USE, UserRow
 
 _FORMATS = {"username": USERNAME_RE, "email": EMAIL_RE, "phone": PHONE_RE}
 PROFILE_FIELDS = {"username": "username", "email": "primaryEmail", "phone": "primaryPhone"}
@@ -23,7 +20,7 @@ def well_formed(kind: str, value: str) -> bool:
     return len(value) <= MAX_LENGTH and _FORMATS[kind].fullmatch(value) is not None
 
 
-def find_user(conn: Connection, identifier: dict[str, str]) -> Mapping[str, Any] | None:
+def find_user(conn: Connection, identifier: dict[str, str]) -> UserRow | None:
     """The user `identifier` (`{type, value}`) names: an email in any case."""
     kind, value = identifier["type"], identifier["value"]
     if kind == "username":

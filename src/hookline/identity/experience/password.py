@@ -36,7 +36,7 @@ async def verify_password(
     user = await services.read(lambda conn: find_user(conn, identifier))
     # As slow with no such user (or one without a password): the time tells nothing.
     matched, refreshed = await services.passwords.verify_and_refresh(
-        user and user["password_hash"], password
+        user["password_hash"] if user else None, password
     )
     suspended = matched and bool(user and user["is_suspended"])
 
@@ -48,9 +48,9 @@ async def verify_password(
             refusal = errors.suspended() if suspended else errors.invalid_credentials()
         if refusal is not None:
             return refusal
-        if refreshed is not None:
+        if refreshed is not None and user is not None:
             upgrade_password_hash(conn, user["id"], user["password_hash"], refreshed)
-        record = {
+        record: dict[str, Any] = {
             "id": random_id(21),
             "type": "Password",
             "identifier": identifier,

@@ -9,10 +9,10 @@ from typing import Protocol, TypeVar
 from sqlalchemy import Connection
 
 from hookline.config import Settings
+from hookline.db.committer import GroupCommitter
 from hookline.db.reader import Reader
 from hookline.errors import ApiError
 from hookline.identity.password_gate import PasswordGate
-from hookline.outbox.committer import GroupCommitter
 
 T = TypeVar("T")
 
