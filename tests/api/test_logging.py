@@ -17,7 +17,7 @@ from hookline.outbox.wakeup import wake_directory
 from tests.support.server import Server
 from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.backend_independent
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow]
 
 
 def entries(text: str) -> list[dict[str, Any]]:
