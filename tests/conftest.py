@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
+from hookline.db.engine import make_engine
+from hookline.db.migrate import upgrade
 from tests.support import backend
+from tests.support.api import create_hook
 from tests.support.postgres import PostgresCluster, PostgresNotInstalled
 from tests.support.receiver import Receiver
 from tests.support.server import Server
@@ -23,14 +28,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --backend postgresql, leave out what the first pass (on SQLite) already proved and
-    the database's kind cannot change: process supervision, logging, SQLite's own locks."""
+    """Mark `slow` what starts a server (see `starts_a_server`). With --backend postgresql,
+    leave out what the first pass (on SQLite) already proved and the database's kind cannot
+    change: process supervision, logging, SQLite's own locks."""
+    for item in items:
+        if starts_a_server(item):
+            item.add_marker(pytest.mark.slow)
     if config.getoption("--backend") != "postgresql":
         return
     once = [item for item in items if item.get_closest_marker("backend_independent")]
     if once:
         config.hook.pytest_deselected(items=once)
         items[:] = [item for item in items if item not in once]
+
+
+def starts_a_server(item: pytest.Item) -> bool:
+    """A test on the module's `hookline serve` or on PostgreSQL (the cluster, or a database
+    on it). Modules that start servers of their own mark themselves `slow`."""
+    fixtures = getattr(item, "fixturenames", ())
+    callspec = getattr(item, "callspec", None)
+    on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+    return on_postgres or "server" in fixtures or "postgres" in fixtures
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -64,6 +82,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hookline.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a database with hookline's tables, on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def make_hook(api: httpx.Client) -> Iterator[Callable[..., dict[str, Any]]]:
+    """`create_hook` on the module's server, without `api`, and with no default events; every
+    hook made this way is deleted after the test, so no test's hooks receive another test's
+    events."""
+    created: list[str] = []
+
+    def make(url: str, events: list[str] | None = None, **fields: Any) -> dict[str, Any]:
+        hook = create_hook(api, url, events, **fields)
+        created.append(hook["id"])
+        return hook
+
+    yield make
+    for hook_id in created:
+        api.delete(f"/hooks/{hook_id}")
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import pytest
 
 from tests.support.server import ADMIN_ID, ADMIN_SECRET, RESOURCE, Server
 
+pytestmark = pytest.mark.slow  # starts hookline processes
+
 CREDENTIALS = {"client_id": ADMIN_ID, "client_secret": ADMIN_SECRET}
 HOOK_BODY = {"events": ["User.Created"], "config": {"url": "http://127.0.0.1:9/closed"}}
 # Every Management API route, with a body it would accept: only the token can make it fail.

@@ -25,6 +25,8 @@ from hookline.config import Settings
 from tests.support.objects import COLLECTION_KINDS, PARAM_KINDS, one_of_each
 from tests.support.server import Server
 
+pytestmark = pytest.mark.slow  # starts hookline processes
+
 DOCUMENT = create_app(Settings(database_url="sqlite:////nonexistent/never-opened.db")).openapi()
 TIMEOUT = 5.0  # seconds: a slower answer is a hang
 LONG = "x" * 100_000

@@ -17,7 +17,7 @@ from hookline.api.body_limits import END_USER_LIMIT, MANAGEMENT_LIMIT
 from tests.support.server import Server
 
 # The edge of the HTTP server, the same whatever the database.
-pytestmark = pytest.mark.backend_independent
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow]
 
 MiB = 1024 * 1024
 # HOOKLINE_BODY_TIMEOUT of the servers here (10 s by default), so that stalls are quick to see.

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.server import Server
 
-pytestmark = pytest.mark.backend_independent
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow]
 
 
 def test_a_write_behind_a_stuck_lock_is_a_503_not_a_hang(tmp_path) -> None:

@@ -14,7 +14,7 @@ from hookline.outbox.wakeup import wake_directory
 from tests.support.server import Server
 
 # The files' kind is the point, not the database's: SQLite in both passes.
-pytestmark = pytest.mark.backend_independent
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow]
 
 
 def mode(path: Path) -> str:

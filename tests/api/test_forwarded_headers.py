@@ -14,6 +14,8 @@ import pytest
 
 from tests.support.server import Server
 
+pytestmark = pytest.mark.slow  # starts hookline processes
+
 FORGED = "203.0.113.9"
 PASSWORD = "C4rol!Passw0rd#Strong"
 

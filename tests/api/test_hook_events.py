@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
 
-from tests.api.conftest import emit, error_code, signature
+from tests.support.api import emit, error_code, signature
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver
-
-QUIET = 0.3  # after a sibling delivery arrived, how long a wrong one would have had to show
+from tests.support.server import Server
 
 
 @pytest.mark.parametrize(
@@ -49,11 +48,15 @@ QUIET = 0.3  # after a sibling delivery arrived, how long a wrong one would have
         "body-list",
     ],
 )
-def test_invalid_events_are_400(api: httpx.Client, make_hook, receiver: Receiver, body) -> None:
-    make_hook(receiver.url("/any"), ["User.Created", "PostSignIn"])
+def test_invalid_events_are_400(
+    api: httpx.Client, server: Server, make_hook, receiver: Receiver, body
+) -> None:
+    hook = make_hook(receiver.url("/any"), ["User.Created", "PostSignIn"])
     assert error_code(api.post("/hook-events", json=body), 400) == "guard.invalid_input"
-    time.sleep(0.05)
-    assert receiver.requests == []
+    emit(api, "PostSignIn", {})  # a sentinel: what the hook is sent does arrive
+    receiver.wait_for(1, "/any")
+    settle(server, hook["id"])
+    assert [json.loads(r.body)["event"] for r in receiver.requests] == ["PostSignIn"]
 
 
 def test_malformed_json_is_400(api: httpx.Client) -> None:
@@ -82,26 +85,26 @@ def test_delivered_body_is_compact_signed_and_ends_with_hook_id(
 
 
 def test_repeated_idempotency_key_is_delivered_once(
-    api: httpx.Client, make_hook, receiver: Receiver
+    api: httpx.Client, server: Server, make_hook, receiver: Receiver
 ) -> None:
-    make_hook(receiver.url("/once"), ["User.Created"])
+    hook = make_hook(receiver.url("/once"), ["User.Created"])
     first = emit(api, "User.Created", {"data": {"n": 1}}, key="user-1-created")
     again = emit(api, "User.Created", {"data": {"n": 2}}, key="user-1-created")
     assert again == first
     emit(api, "User.Created", {"data": {"n": 3}})  # a different event: must arrive
     receiver.wait_for(2, "/once")
-    time.sleep(QUIET)
+    settle(server, hook["id"])
     assert sorted(json.loads(r.body)["data"]["n"] for r in receiver.requests) == [1, 3]
 
 
 def test_events_reach_only_enabled_hooks_subscribed_to_them(
-    api: httpx.Client, make_hook, receiver: Receiver
+    api: httpx.Client, server: Server, make_hook, receiver: Receiver
 ) -> None:
     subscribed = make_hook(receiver.url("/subscribed"), ["Role.Created", "Role.Deleted"])
     legacy = make_hook(receiver.url("/legacy"), event="Role.Created")
     disabled = make_hook(receiver.url("/disabled"), ["Role.Created"])
-    make_hook(receiver.url("/other-event"), ["Role.Deleted"])
-    make_hook(receiver.url("/disabled-at-create"), ["Role.Created"], enabled=False)
+    other = make_hook(receiver.url("/other-event"), ["Role.Deleted"])
+    off = make_hook(receiver.url("/disabled-at-create"), ["Role.Created"], enabled=False)
     assert api.patch(f"/hooks/{disabled['id']}", json={"enabled": False}).json()["enabled"] is False
 
     emit(api, "Role.Created", {"data": {"id": "r1"}})
@@ -110,7 +113,7 @@ def test_events_reach_only_enabled_hooks_subscribed_to_them(
         for path in ("/subscribed", "/legacy")
     }
     assert hook_ids == {subscribed["id"], legacy["id"]}
-    time.sleep(QUIET)
+    settle(server, *(hook["id"] for hook in (subscribed, legacy, disabled, other, off)))
     assert sorted(r.path for r in receiver.requests) == ["/legacy", "/subscribed"]
 
     api.patch(f"/hooks/{disabled['id']}", json={"enabled": True})

@@ -7,7 +7,8 @@ import re
 import httpx
 import pytest
 
-from tests.api.conftest import emit, error_code, links, logto_exchange, signature
+from tests.support.api import emit, error_code, links, signature
+from tests.support.logto_data import logto_exchange
 from tests.support.receiver import Receiver
 
 URL = "http://127.0.0.1:9/closed"  # never called: nothing is emitted to these hooks

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,9 @@ import pytest
 
 from hookline.outbox.wakeup import wake_directory
 from tests.support.server import Server
+from tests.support.waiting import wait_until
 
-pytestmark = pytest.mark.backend_independent
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow]
 
 
 def entries(text: str) -> list[dict[str, Any]]:
@@ -92,11 +92,12 @@ def test_worker_logs_its_start_and_stop(tmp_path) -> None:
 
 def listening(directory: Path, worker: subprocess.Popen[str]) -> None:
     """Wait until the worker's dispatcher binds its wake-up socket: it handles SIGTERM then."""
-    deadline = time.time() + 30
-    while not any(directory.glob("*.sock")):
+
+    def bound() -> bool:
         assert worker.poll() is None, "the worker exited"
-        assert time.time() < deadline, "the worker did not start listening"
-        time.sleep(0.05)
+        return any(directory.glob("*.sock"))
+
+    wait_until(bound, "the worker's wake-up socket", timeout=30)
 
 
 def test_a_bad_log_setting_is_one_clear_line_not_a_traceback(tmp_path) -> None:

@@ -23,6 +23,8 @@ from hookline.db.engine import make_engine
 from hookline.db.migrate import alembic_config
 from tests.support.server import ADMIN_ID, ADMIN_SECRET, RESOURCE, Server
 
+pytestmark = pytest.mark.slow  # starts hookline processes
+
 DOCUMENT = create_app(Settings(database_url="sqlite:////nonexistent/never-opened.db")).openapi()
 # Every Management API route of the OpenAPI document, its path parameters filled in.
 MANAGEMENT_ROUTES = sorted(

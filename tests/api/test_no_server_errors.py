@@ -24,6 +24,8 @@ import pytest
 from tests.support.objects import COLLECTION_KINDS, PARAM_KINDS, one_of_each
 from tests.support.server import Server
 
+pytestmark = pytest.mark.slow  # starts hookline processes
+
 EXAMPLES_PER_OPERATION = 20
 # How often a route's id is one that exists rather than one Schemathesis makes up.
 REAL_ID = 0.8

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from tests.api.conftest import emit, error_code, links, wait_logs
+from tests.support.api import emit, error_code, links, wait_logs
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server, free_port
 

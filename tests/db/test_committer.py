@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import psycopg
@@ -16,15 +16,14 @@ from sqlalchemy import Connection, Engine, event, text
 from hookline.db.committer import GroupCommitter
 from hookline.db.engine import CommitInDoubt, DatabaseBusy, make_engine
 from hookline.db.unit import TransactionState
+from tests.support.postgres import lock_waiters
+from tests.support.waiting import Ticker, idle, wait_until
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+def notes(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT UNIQUE)")
-    yield engine
-    engine.dispose()
 
 
 def synchronous(test: Callable[[Engine], Awaitable[None]]) -> Callable[[Engine], None]:
@@ -54,6 +53,7 @@ def stored(engine: Engine) -> set[str]:
         return {row[0] for row in conn.exec_driver_sql("SELECT text FROM notes")}
 
 
+@pytest.mark.usefixtures("notes")
 @synchronous
 async def test_concurrent_units_share_one_commit(engine: Engine) -> None:
     committer, count = GroupCommitter(engine), commits(engine)
@@ -64,6 +64,7 @@ async def test_concurrent_units_share_one_commit(engine: Engine) -> None:
     committer.close()
 
 
+@pytest.mark.usefixtures("notes")
 @synchronous
 async def test_a_failing_unit_fails_alone(engine: Engine) -> None:
     committer = GroupCommitter(engine)
@@ -80,6 +81,7 @@ async def test_a_failing_unit_fails_alone(engine: Engine) -> None:
     committer.close()
 
 
+@pytest.mark.usefixtures("notes")
 @synchronous
 async def test_a_lone_failing_unit_rolls_back(engine: Engine) -> None:
     committer = GroupCommitter(engine)
@@ -145,22 +147,13 @@ async def _awaits_the_lock(engine: Engine) -> None:
     committer = GroupCommitter(engine)
     other = sqlite3.connect(engine.url.database, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.001)
-
-    ticking = asyncio.create_task(ticker())
     waiting = asyncio.create_task(committer.run(insert("later")))
-    await asyncio.sleep(0.1)
-    assert not waiting.done()
-    assert ticks > 20  # the loop kept running while the write waited
+    ticker = Ticker()
+    await ticker.reach(50)
+    assert not waiting.done()  # the loop kept running while the write waited
     other.execute("COMMIT")
     assert await asyncio.wait_for(waiting, 2) == "later"
-    ticking.cancel()
+    ticker.stop()
     assert stored(engine) == {"later"}
     committer.close()
     other.close()
@@ -199,7 +192,7 @@ def test_a_postgresql_connection_lost_between_batches_is_replaced(postgres_url: 
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        await asyncio.sleep(1.1)  # idle: the next batch checks its connection first
+        await idle(1.1)  # longer than the committer trusts an idle connection
         assert await asyncio.wait_for(committer.run(insert("after")), 5) == "after"
         committer.close()
 
@@ -229,7 +222,9 @@ def test_a_batch_that_loses_a_deadlock_runs_again(postgres_url: str) -> None:
         committer = GroupCommitter(engine)
         other.execute("UPDATE notes SET text = 'other 1' WHERE id = 1")  # holds row 1
         running = asyncio.ensure_future(committer.run(two_then_one))
-        await asyncio.sleep(0.3)  # the batch holds row 2 and waits for row 1
+        await asyncio.to_thread(
+            wait_until, lambda: lock_waiters(postgres_url), "the batch to hold row 2 and wait"
+        )
         other.execute("UPDATE notes SET text = 'other 2' WHERE id = 2")  # waits: a deadlock
         other.commit()
         assert await asyncio.wait_for(running, 10) == "done"
@@ -247,6 +242,7 @@ def test_a_batch_that_loses_a_deadlock_runs_again(postgres_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.usefixtures("notes")
 @synchronous
 async def test_the_failing_unit_of_a_batch_runs_once(engine: Engine) -> None:
     """The others run again, each in a savepoint; the one that failed is not run twice (a

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from tests.delivery.test_delivery import emit, make_hook
+from tests.support.api import create_hook, emit, first_log
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
 
 EVENTS = 150
 HOOKS = 3
@@ -23,7 +25,7 @@ def test_sigkill_mid_delivery_loses_no_event(
     server = Server(tmp_path, HOOKLINE_DISPATCHERS=dispatchers).start()
     try:
         with server.client() as api:
-            hooks = [make_hook(api, receiver.url("/h")) for _ in range(HOOKS)]
+            hooks = [create_hook(api, receiver.url("/h")) for _ in range(HOOKS)]
             for seq in range(EVENTS):
                 emit(api, payload={"seq": seq})
         receiver.wait_for(20, "/h")
@@ -33,16 +35,15 @@ def test_sigkill_mid_delivery_loses_no_event(
 
         server.start()
         receiver.on("/h", Reply())
-        deadline = time.time() + 30
         expected = {(h["id"], seq) for h in hooks for seq in range(EVENTS)}
-        while time.time() < deadline:
-            got = {
+
+        def delivered() -> set[tuple[str, int]]:
+            return {
                 (json.loads(r.body)["hookId"], json.loads(r.body)["seq"]) for r in receiver.requests
             }
-            if got >= expected:
-                break
-            time.sleep(0.1)
-        assert got == expected
+
+        wait_until(lambda: delivered() >= expected, "every event to every hook", timeout=30)
+        assert delivered() == expected
         # Duplicates come only from what was in flight at the kill; webhook-id tells them apart.
         ids = [r.header("webhook-id") for r in receiver.requests]
         assert len(set(ids)) == EVENTS * HOOKS
@@ -55,18 +56,14 @@ def test_restart_keeps_hooks_and_logs(tmp_path, receiver: Receiver) -> None:
     server = Server(tmp_path).start()
     try:
         with server.client() as api:
-            hook = make_hook(api, receiver.url())
+            hook = create_hook(api, receiver.url())
             emit(api)
             receiver.wait_for(1)
         server.kill()
         server.start()
         with server.client() as api:
             assert api.get(f"/hooks/{hook['id']}").json()["signingKey"] == hook["signingKey"]
-            deadline = time.time() + 5
-            while not (logs := api.get(f"/hooks/{hook['id']}/recent-logs").json()):
-                assert time.time() < deadline
-                time.sleep(0.05)
-            assert logs[0]["payload"]["result"] == "Success"
+            assert first_log(api, hook["id"])["payload"]["result"] == "Success"
     finally:
         server.stop()
 
@@ -75,16 +72,13 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path, receiver: Receiv
     server = Server(tmp_path, HOOKLINE_ALLOW_PRIVATE_NETWORKS="").start()
     try:
         with server.client() as api:
-            by_ip = make_hook(api, receiver.url(), config={"retries": 0})
-            by_name = make_hook(api, f"http://localhost:{receiver.port}/n", config={"retries": 0})
+            by_ip = create_hook(api, receiver.url(), config={"retries": 0})
+            by_name = create_hook(api, f"http://localhost:{receiver.port}/n", config={"retries": 0})
             emit(api)
             for hook in (by_ip, by_name):
-                deadline = time.time() + 5
-                while not (logs := api.get(f"/hooks/{hook['id']}/recent-logs").json()):
-                    assert time.time() < deadline
-                    time.sleep(0.05)
-                assert logs[0]["payload"]["result"] == "Error"
-                assert logs[0]["payload"]["error"].startswith("BlockedError: ")
+                entry = first_log(api, hook["id"])
+                assert entry["payload"]["result"] == "Error"
+                assert entry["payload"]["error"].startswith("BlockedError: ")
             test = api.post(
                 f"/hooks/{by_ip['id']}/test",
                 json={"events": ["User.Created"], "config": {"url": receiver.url()}},

@@ -3,11 +3,14 @@ delivering while the API goes on accepting events."""
 
 from __future__ import annotations
 
-import time
+import pytest
 
-from tests.delivery.test_delivery import emit, make_hook
+from tests.support.api import create_hook, emit
 from tests.support.receiver import Receiver
 from tests.support.server import Server
+from tests.support.waiting import wait_for_line
+
+pytestmark = pytest.mark.slow
 
 AWAY = "ALTER TABLE deliveries RENAME TO deliveries_away"
 BACK = "ALTER TABLE deliveries_away RENAME TO deliveries"
@@ -17,9 +20,9 @@ def test_claims_that_fail_are_tried_again(tmp_path, receiver: Receiver) -> None:
     server = Server(tmp_path, HOOKLINE_POLL_INTERVAL="0.2").start()
     try:
         with server.client() as api:
-            make_hook(api, receiver.url("/h"))
+            create_hook(api, receiver.url("/h"))
             server.sql(AWAY)  # every claim fails meanwhile
-            time.sleep(1)
+            wait_for_line(server.log, "claim failed")
             server.sql(BACK)
             emit(api, payload={"seq": 1})
             receiver.wait_for(1, "/h", timeout=10)
@@ -31,12 +34,12 @@ def test_claims_that_fail_are_tried_again(tmp_path, receiver: Receiver) -> None:
 def test_a_dispatcher_that_cannot_start_starts_over(tmp_path, receiver: Receiver) -> None:
     server = Server(tmp_path, HOOKLINE_POLL_INTERVAL="0.2").start()
     with server.client() as api:
-        make_hook(api, receiver.url("/h"))
+        create_hook(api, receiver.url("/h"))
     server.stop()
     server.sql(AWAY)  # the dispatcher's first statement at start fails
     server.start()
     try:
-        time.sleep(1)
+        wait_for_line(server.log, "dispatcher failed; starting over")
         server.sql(BACK)
         with server.client() as api:
             emit(api, payload={"seq": 1})

@@ -7,34 +7,18 @@ import hmac
 import json
 import time
 
-import httpx
 import pytest
 from standardwebhooks import Webhook
 
 from hookline.sender.signing import standard_secret
+from tests.support.api import create_hook, emit, median_lag, wait_logs
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
 
 
-def make_hook(api: httpx.Client, url: str, events=("User.Created",), **extra) -> dict:
-    config = {"url": url, **extra.pop("config", {})}
-    response = api.post(
-        "/hooks", json={"name": "t", "events": list(events), "config": config, **extra}
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def emit(
-    api: httpx.Client, event: str = "User.Created", payload: dict | None = None, **extra
-) -> str:
-    response = api.post("/hook-events", json={"event": event, "payload": payload or {}, **extra})
-    assert response.status_code == 202, response.text
-    return response.json()["id"]
-
-
 def test_body_is_compact_in_order_and_signed_both_ways(api, receiver: Receiver) -> None:
-    hook = make_hook(api, receiver.url(), config={"headers": {"x-tenant": "acme"}})
+    hook = create_hook(api, receiver.url(), config={"headers": {"x-tenant": "acme"}})
     emit(api, payload={"userAgent": "ua", "data": {"name": "Zoë", "n": 1}})
     (got,) = receiver.wait_for(1)
 
@@ -56,7 +40,7 @@ def test_body_is_compact_in_order_and_signed_both_ways(api, receiver: Receiver) 
 
 
 def test_custom_headers_cannot_replace_signatures(api, receiver: Receiver) -> None:
-    hook = make_hook(
+    hook = create_hook(
         api,
         receiver.url(),
         config={"headers": {"logto-signature-sha-256": "forged", "User-Agent": "mine"}},
@@ -109,28 +93,18 @@ def test_stored_framing_headers_are_never_sent(api, server: Server, receiver: Re
         api.delete(f"/hooks/{hook_id}")
 
 
-def median_lag(api: httpx.Client, receiver: Receiver, timeout: float = 10) -> float:
-    """Median seconds from the ingest API's answer to the webhook's arrival, over 10 events."""
-    emit(api)  # warm the connection pool (and wait for dispatchers that are still starting)
-    receiver.wait_for(1, timeout=timeout)
-    lags = []
-    for n in range(2, 12):
-        emit(api)
-        answered = time.time()
-        lags.append(receiver.wait_for(n)[-1].at - answered)
-    return sorted(lags)[len(lags) // 2]
-
-
 def test_webhook_arrives_within_100ms_of_the_api_response(api, receiver: Receiver) -> None:
-    make_hook(api, receiver.url())
+    create_hook(api, receiver.url())
     assert median_lag(api, receiver) < 0.1
 
 
-def test_fan_out_to_every_subscribed_enabled_hook_only(api, receiver: Receiver) -> None:
-    a = make_hook(api, receiver.url("/a"))
-    b = make_hook(api, receiver.url("/b"), events=("User.Created", "User.Deleted"))
-    make_hook(api, receiver.url("/other"), events=("Role.Created",))
-    make_hook(api, receiver.url("/off"), enabled=False)
+def test_fan_out_to_every_subscribed_enabled_hook_only(
+    api, server: Server, receiver: Receiver
+) -> None:
+    a = create_hook(api, receiver.url("/a"))
+    b = create_hook(api, receiver.url("/b"), events=("User.Created", "User.Deleted"))
+    other = create_hook(api, receiver.url("/other"), events=("Role.Created",))
+    off = create_hook(api, receiver.url("/off"), enabled=False)
     legacy = api.post(
         "/hooks", json={"event": "User.Created", "config": {"url": receiver.url("/legacy")}}
     )
@@ -139,7 +113,7 @@ def test_fan_out_to_every_subscribed_enabled_hook_only(api, receiver: Receiver) 
     receiver.wait_for(1, "/a")
     receiver.wait_for(1, "/b")
     receiver.wait_for(1, "/legacy")
-    time.sleep(0.3)
+    settle(server, *(hook["id"] for hook in (a, b, other, off, legacy.json())))
     paths = sorted(r.path for r in receiver.requests)
     assert paths == ["/a", "/b", "/legacy"]
     ids = {json.loads(r.body)["hookId"] for r in receiver.requests}
@@ -148,10 +122,10 @@ def test_fan_out_to_every_subscribed_enabled_hook_only(api, receiver: Receiver) 
 
 def test_redirects_are_not_followed(api, receiver: Receiver) -> None:
     receiver.on("/moved", Reply(302, b"", {"location": receiver.url("/target")}))
-    hook = make_hook(api, receiver.url("/moved"), config={"retries": 0})
+    hook = create_hook(api, receiver.url("/moved"), config={"retries": 0})
     emit(api)
     receiver.wait_for(1, "/moved")
-    entry = wait_for_logs(api, hook["id"], 1)[0]
+    entry = wait_logs(api, hook["id"], 1)[0]
     assert entry["payload"]["result"] == "Error"
     assert entry["payload"]["response"]["statusCode"] == 302
     assert not [r for r in receiver.requests if r.path == "/target"]
@@ -159,22 +133,13 @@ def test_redirects_are_not_followed(api, receiver: Receiver) -> None:
 
 def test_a_slow_receiver_does_not_delay_the_others(api, receiver: Receiver) -> None:
     receiver.on("/slow", Reply(delay=3))
-    make_hook(api, receiver.url("/slow"))
-    make_hook(api, receiver.url("/fast"))
+    create_hook(api, receiver.url("/slow"))
+    create_hook(api, receiver.url("/fast"))
     started = time.time()
     for _ in range(20):
         emit(api)
     fast = receiver.wait_for(20, "/fast", timeout=3)
     assert max(r.at for r in fast) - started < 1.5
-
-
-def wait_for_logs(api: httpx.Client, hook_id: str, count: int, timeout: float = 10) -> list[dict]:
-    deadline = time.time() + timeout
-    while True:
-        entries = api.get(f"/hooks/{hook_id}/recent-logs").json()
-        if len(entries) >= count or time.time() > deadline:
-            return entries
-        time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)
@@ -185,8 +150,10 @@ def _only_this_tests_hooks(api):
         api.delete(f"/hooks/{hook['id']}")
 
 
-def test_subscription_changes_apply_to_the_next_event(api, receiver: Receiver) -> None:
-    hook = make_hook(api, receiver.url(), events=("Role.Created",))
+def test_subscription_changes_apply_to_the_next_event(
+    api, server: Server, receiver: Receiver
+) -> None:
+    hook = create_hook(api, receiver.url(), events=("Role.Created",))
     emit(api, "User.Created")  # routed (to nobody) with the subscriptions as they are now
     api.patch(f"/hooks/{hook['id']}", json={"events": ["User.Created"]})
     emit(api, "User.Created", {"n": 2})
@@ -197,14 +164,14 @@ def test_subscription_changes_apply_to_the_next_event(api, receiver: Receiver) -
     api.patch(f"/hooks/{hook['id']}", json={"enabled": True})
     emit(api, "User.Created", {"n": 4})
     receiver.wait_for(2)
-    time.sleep(0.2)
+    settle(server, hook["id"])
     assert [json.loads(r.body)["n"] for r in receiver.requests] == [2, 4]
 
 
 def test_a_backlog_for_a_slow_receiver_does_not_hold_the_others(api, receiver: Receiver) -> None:
     receiver.on("/slow", Reply(delay=3))
-    make_hook(api, receiver.url("/slow"), events=("Role.Created",))
-    make_hook(api, receiver.url("/fast"))
+    create_hook(api, receiver.url("/slow"), events=("Role.Created",))
+    create_hook(api, receiver.url("/fast"))
     for _ in range(300):  # far more than the dispatcher has slots
         emit(api, "Role.Created")
     started = time.time()
@@ -220,9 +187,9 @@ def test_an_answer_with_nul_characters_is_recorded_and_holds_up_nothing(
     """PostgreSQL's text refuses NUL: the logged answer has them replaced, and the recording
     of later attempts goes on."""
     receiver.on("/nul", Reply(body=b"ok\x00then\x00"))
-    hook = make_hook(api, receiver.url("/nul"))
+    hook = create_hook(api, receiver.url("/nul"))
     emit(api, payload={"seq": 1})
     emit(api, payload={"seq": 2})
-    logs = wait_for_logs(api, hook["id"], 2)
+    logs = wait_logs(api, hook["id"], 2)
     assert [log["payload"]["result"] for log in logs] == ["Success", "Success"]
     assert logs[0]["payload"]["response"]["body"] == "ok\ufffdthen\ufffd"

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.delivery.test_delivery import emit, make_hook, wait_for_logs
+from tests.support.api import create_hook, emit, wait_logs
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server, free_port
 
@@ -38,7 +39,7 @@ def results(entries: list[dict]) -> list[tuple[int, str, int | None]]:
 
 def test_500_is_retried_until_success_with_one_webhook_id(api, receiver: Receiver) -> None:
     receiver.on("/h", Reply(500, b"oops", {}), Reply(500, b"oops", {}), Reply(200))
-    hook = make_hook(api, receiver.url("/h"))
+    hook = create_hook(api, receiver.url("/h"))
     emit(api)
     got = receiver.wait_for(3, "/h")
     assert len({r.header("webhook-id") for r in got}) == 1
@@ -47,7 +48,7 @@ def test_500_is_retried_until_success_with_one_webhook_id(api, receiver: Receive
     # 0.2 s, then 0.8 s, ±20 %; a loaded machine can only make them later, so the upper
     # bounds leave it room.
     assert 0.15 <= gaps[0] < 0.6 and 0.6 <= gaps[1] < 2.0, gaps
-    entries = wait_for_logs(api, hook["id"], 3)
+    entries = wait_logs(api, hook["id"], 3)
     assert results(entries) == [(1, "Error", 500), (2, "Error", 500), (3, "Success", 200)]
     failed = next(e for e in entries if e["payload"]["attempt"] == 1)["payload"]
     assert failed["response"]["body"] == "oops"
@@ -59,7 +60,7 @@ def test_500_is_retried_until_success_with_one_webhook_id(api, receiver: Receive
 
 def test_503_with_retry_after_waits_as_asked(api, receiver: Receiver) -> None:
     receiver.on("/h", Reply(503, b"", {"retry-after": "1"}), Reply(204, b"", {}))
-    make_hook(api, receiver.url("/h"))
+    create_hook(api, receiver.url("/h"))
     emit(api)
     first, second = receiver.wait_for(2, "/h")
     assert 0.95 <= second.at - first.at < 1.6
@@ -67,53 +68,49 @@ def test_503_with_retry_after_waits_as_asked(api, receiver: Receiver) -> None:
 
 def test_timeouts_are_retried(api, receiver: Receiver) -> None:
     receiver.on("/h", Reply(delay=1.0), Reply(200))
-    hook = make_hook(api, receiver.url("/h"))
+    hook = create_hook(api, receiver.url("/h"))
     emit(api)
     receiver.wait_for(2, "/h")
-    entries = wait_for_logs(api, hook["id"], 2)
+    entries = wait_logs(api, hook["id"], 2)
     assert results(entries) == [(1, "Error", None), (2, "Success", 200)]
     timed_out = next(e for e in entries if e["payload"]["attempt"] == 1)["payload"]
     assert timed_out["error"].startswith("TimeoutError: ")
     assert "response" not in timed_out
 
 
-def test_refused_connections_are_retried_then_given_up(api) -> None:
+def test_refused_connections_are_retried_then_given_up(api, server: Server) -> None:
     closed = f"http://127.0.0.1:{free_port()}/nobody"
-    hook = make_hook(api, closed, config={"retries": 2})
+    hook = create_hook(api, closed, config={"retries": 2})
     emit(api)
-    entries = wait_for_logs(api, hook["id"], 3, timeout=5)
+    entries = wait_logs(api, hook["id"], 3, timeout=5)
     assert [r[:2] for r in results(entries)] == [(1, "Error"), (2, "Error"), (3, "Error")]
     assert all(e["payload"]["error"].startswith("ConnectionError: ") for e in entries)
-    # Given up after `retries`: no fourth attempt.
-    import time
-
-    time.sleep(3.5)
+    # Given up after `retries`: no fourth attempt (one would keep the delivery pending).
+    settle(server, hook["id"])
     assert len(api.get(f"/hooks/{hook['id']}/recent-logs").json()) == 3
 
 
-def test_client_errors_are_not_retried(api, receiver: Receiver) -> None:
+def test_client_errors_are_not_retried(api, server: Server, receiver: Receiver) -> None:
     receiver.on("/h", Reply(404, b'{"error":"nope"}'))
-    hook = make_hook(api, receiver.url("/h"))
+    hook = create_hook(api, receiver.url("/h"))
     emit(api)
     receiver.wait_for(1, "/h")
-    import time
-
-    time.sleep(0.6)
-    entries = wait_for_logs(api, hook["id"], 1)
+    settle(server, hook["id"])
+    entries = wait_logs(api, hook["id"], 1)
     assert results(entries) == [(1, "Error", 404)]
     assert entries[0]["payload"]["response"]["body"] == {"error": "nope"}
     assert len(receiver.requests) == 1
 
 
-def test_hook_disabled_before_its_retry_gets_nothing_more(api, receiver: Receiver) -> None:
+def test_hook_disabled_before_its_retry_gets_nothing_more(
+    api, server: Server, receiver: Receiver
+) -> None:
     receiver.on("/h", Reply(500, b"", {}))
-    hook = make_hook(api, receiver.url("/h"))
+    hook = create_hook(api, receiver.url("/h"))
     emit(api)
     receiver.wait_for(1, "/h")
     api.patch(f"/hooks/{hook['id']}", json={"enabled": False})
-    import time
-
-    time.sleep(1.5)
+    settle(server, hook["id"])  # the retry falls due, and is cancelled rather than sent
     assert len(receiver.requests) == 1
     assert json.loads(receiver.requests[0].body)["hookId"] == hook["id"]
 

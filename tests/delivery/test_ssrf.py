@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.delivery.test_delivery import emit, make_hook
+from tests.support.api import create_hook, emit, first_log
 from tests.support.server import Server
 
 # The guard does not touch the database; logging is the same on every backend.
-pytestmark = pytest.mark.backend_independent
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow]
 
 PORT = 9  # never connected to: the guard refuses first
 
@@ -58,14 +57,6 @@ def api(guarded: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def first_log(api: httpx.Client, hook_id: str) -> dict[str, Any]:
-    deadline = time.time() + 10
-    while not (logs := api.get(f"/hooks/{hook_id}/recent-logs").json()):
-        assert time.time() < deadline, "no attempt was recorded"
-        time.sleep(0.05)
-    return logs[0]
-
-
 def refusals(server: Server, hook_id: str) -> list[dict[str, Any]]:
     lines = [json.loads(line) for line in server.log.read_text().splitlines() if line]
     return [e for e in lines if e.get("action") == "address_refused" and e["hook_id"] == hook_id]
@@ -74,7 +65,7 @@ def refusals(server: Server, hook_id: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("address", EMBEDDED.values(), ids=EMBEDDED.keys())
 def test_embedded_and_site_local_addresses_are_refused(api: httpx.Client, address: str) -> None:
     url = f"http://[{address}]:{PORT}/in"
-    hook = make_hook(api, url, events=("Role.Created",), config={"retries": 0})
+    hook = create_hook(api, url, events=("Role.Created",), config={"retries": 0})
     try:
         emit(api, "Role.Created")
         assert first_log(api, hook["id"])["payload"]["error"].startswith("BlockedError: ")
@@ -92,7 +83,7 @@ def test_a_refusal_is_logged_without_secrets(guarded: Server, api: httpx.Client)
     secrets = ["userinfo-secret", "query-secret", "header-secret"]
     by_name = f"http://hook-user:userinfo-secret@localhost:{PORT}/in?token=query-secret"
     headers = {"x-api-key": "header-secret"}
-    hook = make_hook(
+    hook = create_hook(
         api, by_name, events=("Role.Deleted",), config={"retries": 0, "headers": headers}
     )
     secrets.append(hook["signingKey"])

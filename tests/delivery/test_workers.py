@@ -8,20 +8,24 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.delivery.test_delivery import emit, make_hook, median_lag
+from tests.support.api import create_hook, emit, median_lag
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
+from tests.support.waiting import wait_for_line, wait_until
+
+pytestmark = pytest.mark.slow
+
+STARTED = "dispatcher started"  # logged by each dispatcher, in a process of its own or not
 
 
 def test_dispatcher_processes_deliver_within_100ms(tmp_path, receiver: Receiver) -> None:
     server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
     try:
         with server.client() as api:
-            make_hook(api, receiver.url())
+            create_hook(api, receiver.url())
             assert median_lag(api, receiver, timeout=15) < 0.1
     finally:
         server.stop()
@@ -33,24 +37,26 @@ def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(
 ) -> None:
     receiver.on("/h", Reply(delay=0.5))
     server = Server(tmp_path).start()
+    worker_log = tmp_path / "worker.log"
     worker = subprocess.Popen(
         [sys.executable, "-m", "hookline", "worker"],
         env=server.env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=worker_log.open("wb"),
     )
     try:
         with server.client() as api:
-            make_hook(api, receiver.url("/h"))
-            time.sleep(2)  # the worker is up and sharing the queue with the server's dispatcher
+            create_hook(api, receiver.url("/h"))
+            # The worker is up and shares the queue with the server's dispatcher.
+            wait_for_line(worker_log, STARTED, timeout=30)
             for seq in range(60):
                 emit(api, payload={"seq": seq})
             receiver.wait_for(5, "/h")
             worker.send_signal(signal.SIGTERM)
-            assert worker.wait(timeout=15) == 0, worker.stderr.read().decode()[-3000:]
+            assert worker.wait(timeout=15) == 0, worker_log.read_text()[-3000:]
             got = receiver.wait_for(60, "/h", timeout=20)
             assert {json.loads(r.body)["seq"] for r in got} == set(range(60))
-        assert b"Traceback" not in worker.stderr.read()
+        assert "Traceback" not in worker_log.read_text()
     finally:
         if worker.poll() is None:
             worker.kill()
@@ -67,8 +73,8 @@ def test_a_dispatcher_process_that_dies_is_replaced(tmp_path, receiver: Receiver
     try:
         assert server.process is not None
         with server.client() as api:
-            make_hook(api, receiver.url("/h"))
-            time.sleep(1)  # the dispatcher is up
+            create_hook(api, receiver.url("/h"))
+            wait_for_line(server.log, STARTED)
             (first,) = children(server.process.pid)
             os.kill(first, signal.SIGKILL)
             emit(api, payload={"seq": 1})  # while no dispatcher runs
@@ -94,24 +100,15 @@ def running(pid: int) -> bool:
         return False
 
 
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 @pytest.mark.backend_independent
 def test_dispatcher_processes_end_with_a_sigkilled_server(tmp_path) -> None:
     server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
     assert server.process is not None
     (child,) = children(server.process.pid)
     try:
-        time.sleep(1)  # the dispatcher is up
+        wait_for_line(server.log, STARTED)  # it has asked to end with its server
         server.kill()
-        assert wait_until(lambda: not running(child), timeout=5)
+        wait_until(lambda: not running(child), "the dispatcher process to end", timeout=5)
     finally:
         if running(child):
             os.kill(child, signal.SIGKILL)
@@ -138,21 +135,26 @@ def test_a_dispatcher_process_whose_server_died_as_it_started_exits_at_once(tmp_
 
 @pytest.mark.backend_independent
 def test_a_dispatcher_process_stopped_on_purpose_is_not_replaced(tmp_path) -> None:
-    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
     try:
         assert server.process is not None
-        time.sleep(1)  # the dispatcher is up
-        (child,) = children(server.process.pid)
+        pid = server.process.pid
+        wait_for_line(server.log, STARTED, count=2)
+        stopped, killed = children(pid)
         # As Ctrl-C or systemd would, but to this process alone: the server runs on.
-        os.kill(child, signal.SIGTERM)
-        assert wait_until(lambda: not children(server.process.pid), timeout=10)
-        time.sleep(2)
-        assert not children(server.process.pid)
+        os.kill(stopped, signal.SIGTERM)
+        wait_until(lambda: stopped not in children(pid), "the stopped process to be reaped")
+        # A sentinel: the other one dies, and the server, having since looked at both,
+        # replaces it; the one that was stopped stays gone.
+        os.kill(killed, signal.SIGKILL)
+        replaced = wait_until(lambda: children(pid) - {killed}, "a replacement")
+        assert len(replaced) == 1 and children(pid) == replaced
     finally:
         server.stop()
     log = server.log.read_text()
     assert "worker stopped" in log
-    assert "starting another" not in log
+    restarts = [line for line in log.splitlines() if "starting another" in line]
+    assert len(restarts) == 1 and f"pid={killed}" in restarts[0], restarts
 
 
 @pytest.mark.backend_independent
@@ -164,8 +166,8 @@ def test_a_dispatcher_process_that_cannot_be_started_is_tried_again(
         assert server.process is not None
         pid = server.process.pid
         with server.client() as api:
-            make_hook(api, receiver.url("/h"))
-            time.sleep(1)  # the dispatcher is up
+            create_hook(api, receiver.url("/h"))
+            wait_for_line(server.log, STARTED)
             (first,) = children(pid)
             # No file descriptor left for the server: starting a process fails (EMFILE), as
             # it would for want of memory or processes.
@@ -173,13 +175,10 @@ def test_a_dispatcher_process_that_cannot_be_started_is_tried_again(
             resource.prlimit(pid, resource.RLIMIT_NOFILE, (0, limits[1]))
             try:
                 os.kill(first, signal.SIGKILL)
-                assert wait_until(
-                    lambda: "could not start a dispatcher process" in server.log.read_text(),
-                    timeout=10,
-                )
+                wait_for_line(server.log, "could not start a dispatcher process")
             finally:
                 resource.prlimit(pid, resource.RLIMIT_NOFILE, limits)
-            assert wait_until(lambda: len(children(pid)) == 1, timeout=10)
+            wait_until(lambda: len(children(pid)) == 1, "a dispatcher process")
             emit(api, payload={"seq": 1})
             receiver.wait_for(1, "/h", timeout=15)
     finally:

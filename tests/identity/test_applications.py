@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.identity.rra_support import Hooked, error, hook_factory
+from tests.support.roles_resources import error
 from tests.support.server import RESOURCE, Server
 
 # Every data event: applications must fire none of them.
@@ -30,11 +28,6 @@ LOGTO_KEYS = [
     "isThirdParty",
     "createdAt",
 ]
-
-
-@pytest.fixture
-def subscribe(api, receiver) -> Iterator[Callable[[list[str]], Hooked]]:
-    yield from hook_factory(api, receiver)
 
 
 def logto_created_application() -> dict[str, Any]:

@@ -5,9 +5,8 @@ receiver, codes read from the real message outbox file; bodies compared with wha
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,11 @@ import httpx
 import pytest
 
 from tests.support.logto_data import FIXTURES, captures
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
+
+pytestmark = pytest.mark.slow  # starts hookline processes
 
 EVENTS = [
     "PostRegister",
@@ -47,13 +49,8 @@ def app_id(api: httpx.Client) -> str:
 
 
 @pytest.fixture
-def hook(api: httpx.Client, receiver: Receiver) -> Iterator[dict[str, Any]]:
-    response = api.post(
-        "/hooks", json={"name": "exp", "events": EVENTS, "config": {"url": receiver.url()}}
-    )
-    assert response.status_code == 201, response.text
-    yield response.json()
-    api.delete(f"/hooks/{response.json()['id']}")
+def hook(make_hook: Callable[..., dict[str, Any]], receiver: Receiver) -> dict[str, Any]:
+    return make_hook(receiver.url(), EVENTS, name="exp")
 
 
 @pytest.fixture
@@ -349,7 +346,7 @@ def test_lockout_after_max_attempts_fires_identifier_lockout_each_time(
                 "Too many attempts in a short time. Please try again in 1 minute."
             )
     lockouts = deliveries(receiver, 2)
-    time.sleep(0.3)
+    settle(server, hook["id"])
     assert len(receiver.requests) == 2
     for lockout in lockouts:
         assert lockout["event"] == "Identifier.Lockout"
@@ -576,7 +573,8 @@ def test_bad_input_answers_logto_codes_and_fires_nothing(
         )
         fails(client.post("/experience/identification", json={}), 422, "user.missing_profile")
     assert before + 1 == after_user == events_count(server)  # only POST /users' User.Created
-    time.sleep(0.3)
+    receiver.wait_for(1)
+    settle(server, hook["id"])
     assert [json.loads(r.body)["event"] for r in receiver.requests] == ["User.Created"]
 
 

@@ -24,7 +24,7 @@ EVENTS = ["User.Created", "Role.Created", "Organization.Created"]
 
 
 @pytest.fixture
-def engine(server: Server) -> Iterator[Engine]:
+def server_engine(server: Server) -> Iterator[Engine]:
     engine = make_engine(server.env["HOOKLINE_DATABASE_URL"])
     yield engine
     engine.dispose()
@@ -71,7 +71,7 @@ def neutral(body: dict[str, Any], varying: dict[str, str]) -> str:
 
 @pytest.mark.usefixtures("hook")
 def test_a_user_role_and_organization_created_from_python_fire_the_bodies_http_does(
-    api: httpx.Client, receiver: Receiver, engine: Engine, waker: Waker
+    api: httpx.Client, receiver: Receiver, server_engine: Engine, waker: Waker
 ) -> None:
     over_http = [
         api.post("/users", json={"username": "over_http", "name": "Ada"}),
@@ -89,7 +89,7 @@ def test_a_user_role_and_organization_created_from_python_fire_the_bodies_http_d
         return dataclasses.replace(context, ip=body["ip"], user_agent=body["userAgent"])
 
     # One transaction of the caller's holds the three changes and their events.
-    with unit_of_work(engine, waker.notify) as conn:
+    with unit_of_work(server_engine, waker.notify) as conn:
         from_python = [
             users.create_user(
                 conn, like(0, "POST /users", 200), {"username": "from_py", "name": "Ada"}, None

@@ -4,22 +4,16 @@ whether it succeeds or fails."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from hookline.events.catalog import DATA_EVENTS
-from tests.identity.organization_support import fires_nothing, tag
-from tests.identity.rra_support import Hooked, hook_factory, new_resource, new_scope
+from tests.support.organizations import fires_nothing, tag
+from tests.support.roles_resources import new_resource, new_scope
 
 FK = "entity.relation_foreign_key_not_found"
-
-
-@pytest.fixture
-def subscribe(api, receiver) -> Iterator[Callable[[list[str]], Hooked]]:
-    yield from hook_factory(api, receiver)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from hookline.events.catalog import MANAGEMENT_API_EVENTS
-from tests.identity.organization_support import (
+from tests.support.organizations import (
     assert_like,
     capture,
     fires_nothing,

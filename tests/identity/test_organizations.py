@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from hookline.events.catalog import MANAGEMENT_API_EVENTS
-from tests.identity.organization_support import (
+from tests.support.organizations import (
     assert_like,
     capture,
     fires_nothing,
@@ -21,6 +21,7 @@ from tests.identity.organization_support import (
     route_of,
     tag,
 )
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver
 
 __all__ = ["hook"]  # the fixture
@@ -326,8 +327,7 @@ def test_accepting_an_invitation_fires_membership(api, server, receiver: Receive
     check(invite(api, org["id"], email.upper()), 422, "request.invalid_input")  # a member
 
 
-@pytest.mark.usefixtures("hook")
-def test_accepting_as_a_member_and_revoking(api, server, receiver: Receiver) -> None:
+def test_accepting_as_a_member_and_revoking(api, server, hook, receiver: Receiver) -> None:
     org = make_org(api)
     email = f"bob-{tag()}@example.com"
     user = insert_user(server, email)
@@ -347,7 +347,7 @@ def test_accepting_as_a_member_and_revoking(api, server, receiver: Receiver) -> 
     assert revoked.status_code == 200 and revoked.json()["status"] == "Revoked"
     assert api.delete(f"/organization-invitations/{second['id']}").status_code == 204
     assert api.get(f"/organization-invitations/{second['id']}").status_code == 404
-    time.sleep(0.3)
+    settle(server, hook["id"])
     assert len(receiver.requests) == 3  # revoking, inviting and deleting fire nothing
 
 

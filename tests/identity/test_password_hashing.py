@@ -18,6 +18,8 @@ from argon2 import PasswordHasher, Type
 
 from tests.support.server import Server
 
+pytestmark = pytest.mark.slow  # starts hookline processes
+
 PASSWORD = "C4rol!Passw0rd#Strong"
 RATE_LIMITED = {
     "code": "request.rate_limited",

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 
 from hookline.events.catalog import DATA_EVENTS
-from tests.identity.rra_support import (
-    Hooked,
+from tests.support.roles_resources import (
     assert_like_logto,
     error,
-    hook_factory,
     new_resource,
     new_scope,
 )
 
 SCOPE_EVENTS = ["Scope.Created", "Scope.Data.Updated", "Scope.Deleted"]
-
-
-@pytest.fixture
-def subscribe(api, receiver) -> Iterator[Callable[[list[str]], Hooked]]:
-    yield from hook_factory(api, receiver)
 
 
 def test_resource_crud_answers_as_logto_and_fires_nothing(api, subscribe) -> None:

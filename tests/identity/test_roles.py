@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.identity.rra_support import (
-    Hooked,
+from tests.support.roles_resources import (
     assert_like_logto,
     error,
-    hook_factory,
     logto_capture,
     new_resource,
     new_scope,
@@ -22,11 +19,6 @@ from tests.identity.rra_support import (
 
 ROLE_EVENTS = ["Role.Created", "Role.Data.Updated", "Role.Deleted", "Role.Scopes.Updated"]
 ROLE_KEYS = ["tenantId", "id", "name", "description", "type", "isDefault"]
-
-
-@pytest.fixture
-def subscribe(api, receiver) -> Iterator[Callable[[list[str]], Hooked]]:
-    yield from hook_factory(api, receiver)
 
 
 def unique(prefix: str = "role") -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.api import emit
 from tests.support.logto_data import FIXTURES
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver
 from tests.support.server import Server
 
@@ -25,18 +26,8 @@ def logto_patches() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def hook(api: httpx.Client, receiver: Receiver) -> Iterator[None]:
-    response = api.post(
-        "/hooks",
-        json={
-            "name": "all",
-            "events": ["User.Created", "User.Data.Updated"],
-            "config": {"url": receiver.url()},
-        },
-    )
-    assert response.status_code == 201, response.text
-    yield
-    api.delete(f"/hooks/{response.json()['id']}")
+def hook(make_hook: Callable[..., dict[str, Any]], receiver: Receiver) -> dict[str, Any]:
+    return make_hook(receiver.url(), ["User.Created", "User.Data.Updated"], name="all")
 
 
 def test_answers_match_logto(api: httpx.Client) -> None:
@@ -111,7 +102,7 @@ def test_invalid_values_answer_guard_invalid_input(api: httpx.Client, body: dict
 
 
 def test_needs_a_token_and_fires_nothing(
-    server: Server, api: httpx.Client, hook: None, receiver: Receiver
+    server: Server, api: httpx.Client, hook: dict[str, Any], receiver: Receiver
 ) -> None:
     response = httpx.get(f"{server.base}/api/sign-in-exp")
     assert response.status_code == 401
@@ -119,5 +110,7 @@ def test_needs_a_token_and_fires_nothing(
     assert response.status_code == 401
     assert api.patch("/sign-in-exp", json={"sentinelPolicy": {"maxAttempts": 5}}).status_code == 200
     assert api.patch("/sign-in-exp", json={"sentinelPolicy": {}}).status_code == 200
-    time.sleep(0.3)
-    assert receiver.requests == []
+    emit(api, "User.Created")  # a sentinel: what the hook is sent does arrive
+    receiver.wait_for(1)
+    settle(server, hook["id"])
+    assert [json.loads(r.body)["event"] for r in receiver.requests] == ["User.Created"]

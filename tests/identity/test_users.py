@@ -14,6 +14,7 @@ import pytest
 
 from hookline.ids import random_id
 from tests.support.logto_data import FIXTURES, captures
+from tests.support.quiet import settle
 from tests.support.receiver import Received, Receiver
 from tests.support.server import Server
 
@@ -57,20 +58,15 @@ def table_key(body: dict[str, Any]) -> str:
 
 
 @pytest.fixture
-def hook(api: httpx.Client, receiver: Receiver) -> Iterator[dict[str, Any]]:
-    response = api.post(
-        "/hooks", json={"name": "users", "events": USER_EVENTS, "config": {"url": receiver.url()}}
-    )
-    assert response.status_code == 201, response.text
-    yield response.json()
-    api.delete(f"/hooks/{response.json()['id']}")
+def hook(make_hook: Callable[..., dict[str, Any]], receiver: Receiver) -> dict[str, Any]:
+    return make_hook(receiver.url(), USER_EVENTS, name="users")
 
 
 class Deliveries:
     """Webhooks one test receives, taken in arrival order."""
 
-    def __init__(self, receiver: Receiver) -> None:
-        self.receiver = receiver
+    def __init__(self, server: Server, hook_id: str, receiver: Receiver) -> None:
+        self.server, self.hook_id, self.receiver = server, hook_id, receiver
         self.seen = 0
 
     def next(self) -> dict[str, Any]:
@@ -80,19 +76,19 @@ class Deliveries:
 
     def none_since(self, sentinel: Callable[[], Any]) -> None:
         """Nothing arrived for the calls made since the last `next()`: the sentinel call's
-        event is the only one that comes, even after a pause."""
+        event is the only one that comes. It shows that the hook receives what it is sent;
+        `settle` that nothing sent before is still to come (see tests/support/quiet.py)."""
         sentinel()
-        body = self.next()
-        time.sleep(0.3)
-        assert len(self.receiver.requests) == self.seen, [
-            r.body for r in self.receiver.requests[self.seen - 1 :]
-        ]
-        assert body["event"] == "User.Data.Updated"
+        self.receiver.wait_for(self.seen + 1)
+        settle(self.server, self.hook_id)
+        bodies = [json.loads(r.body) for r in self.receiver.requests[self.seen :]]
+        assert [body["event"] for body in bodies] == ["User.Data.Updated"], bodies
+        self.seen += 1
 
 
 @pytest.fixture
-def hooked(hook: dict[str, Any], receiver: Receiver) -> Deliveries:
-    return Deliveries(receiver)
+def hooked(server: Server, hook: dict[str, Any], receiver: Receiver) -> Deliveries:
+    return Deliveries(server, hook["id"], receiver)
 
 
 def new_user(api: httpx.Client, **fields: Any) -> dict[str, Any]:

@@ -4,25 +4,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import Connection, Engine
 
 from hookline.db.committer import GroupCommitter
-from hookline.db.engine import make_engine, write
-from hookline.db.migrate import upgrade
+from hookline.db.engine import write
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
 from hookline.outbox.emit import emit
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def create_hook(conn: Connection) -> str:

@@ -13,7 +13,11 @@ import httpx
 import psycopg
 import pytest
 
+from tests.support.postgres import lock_waiters
 from tests.support.server import Server
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # starts hookline processes
 
 
 def test_a_read_waiting_on_a_lock_does_not_stall_the_other_requests(
@@ -29,8 +33,8 @@ def test_a_read_waiting_on_a_lock_does_not_stall_the_other_requests(
         ):
             locker.execute("LOCK TABLE hooks IN ACCESS EXCLUSIVE MODE")  # held until rollback
             waiting = pool.submit(blocked.get, "/hooks", timeout=30)
-            time.sleep(0.5)
-            assert not waiting.done()  # the read waits for the lock
+            wait_until(lambda: lock_waiters(postgres_url), "the read to wait for the lock")
+            assert not waiting.done()
             started = time.monotonic()
             assert other.get("/users", timeout=5).status_code == 200
             assert other.get("/roles", timeout=5).status_code == 200
@@ -147,25 +151,18 @@ def listeners(postgres_url: str) -> list[int]:
     return [pid for (pid,) in rows]
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def test_a_process_that_lost_its_revision_channel_reads_until_it_listens_again(
     access: Access, postgres_url: str
 ) -> None:
     """While its LISTEN connection is down, a process reads the access revision at every
     request instead: a change made elsewhere meanwhile still counts at once."""
     assert access.on_b() == 200
-    wait_until(lambda: len(listeners(postgres_url)) == 2, "both processes to listen")
+    wait_until(lambda: len(listeners(postgres_url)) == 2, "both processes to listen", 15)
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         for pid in listeners(postgres_url):
             conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
     b_log = access.b.log
-    wait_until(lambda: "revision channel lost" in b_log.read_text(), "the second to notice")
+    wait_until(lambda: "revision channel lost" in b_log.read_text(), "the second to notice", 15)
 
     access.revoke()
     assert access.on_b() == 403
@@ -177,6 +174,6 @@ def test_a_process_that_lost_its_revision_channel_reads_until_it_listens_again(
         assert access.api.get("/hooks").status_code == access.on_b() == 200
         return len(listeners(postgres_url)) == 2
 
-    wait_until(listening_again, "both to listen again")
+    wait_until(listening_again, "both to listen again", 15)
     access.revoke()
     assert access.on_b() == 403

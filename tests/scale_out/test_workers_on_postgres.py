@@ -20,8 +20,12 @@ import pytest
 
 from hookline.db.engine import make_engine, write
 from hookline.outbox.emit import emit
+from tests.support.postgres import lock_waiters
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # starts hookline processes
 
 EVENTS, HOOKS, WORKERS = 10_000, 3, 4
 
@@ -111,13 +115,6 @@ def emit_events(url: str, count: int, batch: int = 500) -> None:
     engine.dispose()
 
 
-def wait_until(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_killed_workers_lose_nothing_and_no_delivery_goes_to_two_live_workers(
     cluster: tuple[Server, Workers], receiver: Receiver
 ) -> None:
@@ -131,7 +128,7 @@ def test_killed_workers_lose_nothing_and_no_delivery_goes_to_two_live_workers(
     url = server.env["HOOKLINE_DATABASE_URL"]
     emit_events(url, EVENTS // 2)
     total = EVENTS * HOOKS
-    wait_until(lambda: len(receiver.requests) >= total // 4, 60)
+    wait_until(lambda: len(receiver.requests) >= total // 4, "a quarter delivered", 60)
     killed = ["worker-0", "worker-1"]
     for name in killed:  # mid-run, with deliveries in flight
         workers.kill(name)
@@ -140,7 +137,11 @@ def test_killed_workers_lose_nothing_and_no_delivery_goes_to_two_live_workers(
     emit_events(url, EVENTS - EVENTS // 2)
     expected = {delivery_id for (delivery_id,) in server_rows(url, "SELECT id FROM deliveries")}
     assert len(expected) == total
-    wait_until(lambda: len({r.header("webhook-id") for r in receiver.requests}) >= total, 120)
+    wait_until(
+        lambda: len({r.header("webhook-id") for r in receiver.requests}) >= total,
+        "every delivery",
+        120,
+    )
 
     senders: dict[str, list[str]] = defaultdict(list)
     for request in list(receiver.requests):
@@ -175,14 +176,16 @@ def test_a_hanging_receiver_does_not_slow_the_other_hooks(
     workers.start("worker-0")
     workers.start("worker-1")
     url = server.env["HOOKLINE_DATABASE_URL"]
-    wait_until(lambda: listening(url) == 2, 30)  # a worker started late is not a slow hook
+    # A worker started late is not a slow hook.
+    wait_until(lambda: listening(url) == 2, "both workers to listen", 30)
     engine = make_engine(url)
     emitted: dict[int, float] = {}
+    start = time.time()
     for seq in range(200):  # 20 events/s for 10 s: the hanging hook's share fills up
+        time.sleep(max(0.0, start + seq / 20 - time.time()))  # the pace, not a wait
         with write(engine) as conn:
             emit(conn, "User.Created", {"seq": seq})
         emitted[seq] = time.time()
-        time.sleep(0.05)
     engine.dispose()
     fast = receiver.wait_for(200, "/fast", timeout=30)
     lags = sorted(r.at - emitted[json.loads(r.body)["seq"]] for r in fast)
@@ -220,7 +223,7 @@ def test_a_value_taken_by_a_concurrent_writer_is_a_422(tmp_path: Path, postgres_
             )  # not committed: invisible to the API's check, but it holds the name
             with ThreadPoolExecutor(1) as pool:
                 answer = pool.submit(api.post, "/users", json={"username": "raced"})
-                time.sleep(0.5)
+                wait_until(lambda: lock_waiters(postgres_url), "the write to wait for the name")
                 other.commit()
                 response = answer.result(timeout=10)
         assert response.status_code == 422

@@ -67,3 +67,15 @@ def signing_keys() -> dict[str, str]:
 def hook_logs() -> tuple[dict[str, Any], ...]:
     lines = (FIXTURES / "logto_hook_logs.jsonl").read_text(encoding="utf-8").splitlines()
     return tuple(json.loads(line) for line in lines)
+
+
+def logto_exchange(name: str) -> dict[str, Any]:
+    """One real Logto exchange from api-responses.json (key `hooks_endpoints`)."""
+    with (FIXTURES / "logto_api_responses.json").open() as f:
+        return json.load(f)["hooks_endpoints"][name]
+
+
+def logto_captures(path: str) -> list[dict[str, Any]]:
+    """Real webhook requests Logto sent to `path`, as stored (JSON rows)."""
+    with (FIXTURES / "logto_captures.jsonl").open() as f:
+        return [c for c in map(json.loads, f) if c["path"] == path]

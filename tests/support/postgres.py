@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import psycopg
+
 from tests.support.server import free_port
 
 USER = "hookline"
@@ -206,6 +208,16 @@ class PostgresCluster:
         if check and result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {result.stdout}{result.stderr}")
         return result
+
+
+def lock_waiters(url: str) -> int:
+    """How many sessions of the database at `url` wait for a lock that another one holds."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        [(count,)] = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchall()
+    return count
 
 
 def _identifier(name: str) -> str:

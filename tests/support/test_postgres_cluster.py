@@ -11,6 +11,8 @@ import pytest
 
 from tests.support.postgres import PASSWORD, PostgresCluster
 
+pytestmark = pytest.mark.slow  # starts PostgreSQL
+
 
 def fetch(url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Run one statement on a connection of its own, as a separate hookline process would."""

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine, exc
 
-from hookline.db.engine import make_engine
 from hookline.errors import constraint_violated
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+def children(engine: Engine) -> None:
+    """Tables whose constraints refuse some writes."""
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE parents (id TEXT PRIMARY KEY)")
         conn.exec_driver_sql(
@@ -21,8 +18,6 @@ def engine(database_url: str) -> Iterator[Engine]:
             " parent_id TEXT REFERENCES parents (id))"
         )
         conn.exec_driver_sql("INSERT INTO children (id, name) VALUES ('c1', 'taken')")
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -41,6 +36,7 @@ def engine(database_url: str) -> Iterator[Engine]:
         ("INSERT INTO children (id) VALUES ('c2')", 400, "guard.invalid_input"),
     ],
 )
+@pytest.mark.usefixtures("children")
 def test_each_refusal_has_its_answer(
     engine: Engine, statement: str, status: int, code: str
 ) -> None:

@@ -1,10 +1,9 @@
-"""Helpers for the roles, resources and applications tests: a hook per test, the webhooks
-it receives, and comparison with the bodies real Logto sent (tests/fixtures)."""
+"""For the roles, resources and applications tests: a hook per test, the webhooks it
+receives, and comparison with the bodies real Logto sent (tests/fixtures)."""
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,26 +11,24 @@ from typing import Any
 import httpx
 
 from hookline.events.catalog import MANAGEMENT_API_EVENTS
+from tests.support.api import create_hook, emit
 from tests.support.logto_data import captures
+from tests.support.quiet import settle
 from tests.support.receiver import Receiver
+from tests.support.server import Server
 
-# A delivery the call under test should not have caused would have arrived within this.
-QUIET = 0.3
 SENTINEL = "PostSignIn"
 
 
 class Hooked:
     """One hook subscribed to `events` (+ a sentinel) and what it has received."""
 
-    def __init__(self, api: httpx.Client, receiver: Receiver, events: list[str]) -> None:
-        self.api, self.receiver = api, receiver
+    def __init__(
+        self, api: httpx.Client, server: Server, receiver: Receiver, events: list[str]
+    ) -> None:
+        self.api, self.server, self.receiver = api, server, receiver
         self.path = f"/h-{uuid.uuid4().hex[:8]}"
-        response = api.post(
-            "/hooks",
-            json={"events": [*events, SENTINEL], "config": {"url": receiver.url(self.path)}},
-        )
-        assert response.status_code == 201, response.text
-        self.id = response.json()["id"]
+        self.id = create_hook(api, receiver.url(self.path), [*events, SENTINEL])["id"]
         self.seen = 0
 
     def next(self, count: int = 1) -> list[dict[str, Any]]:
@@ -48,22 +45,26 @@ class Hooked:
         return self.next(1)[0]
 
     def assert_nothing(self) -> None:
-        """No webhook since the last one seen: a sentinel sent now arrives alone."""
-        response = self.api.post("/hook-events", json={"event": SENTINEL, "payload": {}})
-        assert response.status_code == 202, response.text
-        (sentinel,) = self.next(1)
-        assert sentinel["event"] == SENTINEL, sentinel
-        time.sleep(QUIET)
-        extra = [r for r in self.receiver.requests if r.path == self.path][self.seen :]
-        assert not extra, [json.loads(r.body) for r in extra]
+        """No webhook since the last one seen: a sentinel sent now comes alone. It shows that
+        the hook receives what it is sent; `settle` that nothing sent before is still to come
+        (see tests/support/quiet.py)."""
+        emit(self.api, SENTINEL)
+        self.receiver.wait_for(self.seen + 1, self.path)
+        settle(self.server, self.id)
+        got = [r for r in self.receiver.requests if r.path == self.path][self.seen :]
+        bodies = [json.loads(r.body) for r in got]
+        assert [body["event"] for body in bodies] == [SENTINEL], bodies
+        self.seen += 1
 
 
-def hook_factory(api: httpx.Client, receiver: Receiver) -> Iterator[Callable[[list[str]], Hooked]]:
-    """Body of each test module's `subscribe` fixture: hooks for one test, deleted after it."""
+def hook_factory(
+    api: httpx.Client, server: Server, receiver: Receiver
+) -> Iterator[Callable[[list[str]], Hooked]]:
+    """Body of the `subscribe` fixture: hooks for one test, deleted after it."""
     made: list[Hooked] = []
 
     def make(events: list[str]) -> Hooked:
-        made.append(Hooked(api, receiver, events))
+        made.append(Hooked(api, server, receiver, events))
         return made[-1]
 
     yield make

@@ -1,4 +1,4 @@
-"""Helpers for the organization tests: hooks that clean up, rows written straight into the
+"""For the organization tests: a hook that cleans up, rows written straight into the
 server's database, and comparisons with Logto's captured webhook bodies."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -37,15 +37,9 @@ def tag() -> str:
 
 
 @pytest.fixture
-def hook(api: httpx.Client, receiver: Receiver) -> Iterator[dict[str, Any]]:
+def hook(make_hook: Callable[..., dict[str, Any]], receiver: Receiver) -> dict[str, Any]:
     """A hook on every organization event, deleted after the test."""
-    response = api.post(
-        "/hooks",
-        json={"name": "orgs", "events": ORGANIZATION_EVENTS, "config": {"url": receiver.url()}},
-    )
-    assert response.status_code == 201, response.text
-    yield response.json()
-    api.delete(f"/hooks/{response.json()['id']}")
+    return make_hook(receiver.url(), ORGANIZATION_EVENTS, name="orgs")
 
 
 def insert_user(server: Server, email: str | None = None) -> str:
