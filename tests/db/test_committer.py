@@ -112,6 +112,7 @@ def refuse(_conn: Connection) -> None:
     raise ValueError("refused")
 
 
+@pytest.mark.usefixtures("notes")
 @synchronous
 async def test_on_commit_runs_after_a_commit_that_asked_for_it(engine: Engine) -> None:
     seen: list[set[str]] = []  # what another connection sees when the callback runs
