@@ -22,6 +22,7 @@ from pathlib import Path
 from bench import identity, machine, pipeline, postgres, report
 from bench.nginx import Nginx, Tail
 from bench.procs import CpuWindow
+from bench.server import dispatcher_count
 from bench.sub import run_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -41,14 +42,17 @@ def options() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=int(env("BENCH_ROUNDS", 3)))
     parser.add_argument(
         "--dispatchers",
-        default=env("BENCH_DISPATCHERS", "2,1,0"),
-        help="comma-separated HOOKLINE_DISPATCHERS values, one row each",
+        default=env("BENCH_DISPATCHERS", "default,2,1,0"),
+        help="comma-separated HOOKLINE_DISPATCHERS values, one row each; `default` leaves it "
+        "unset (the first row; a number equal to hookline's default on this machine is then "
+        "left out) (default: default,2,1,0)",
     )
     parser.add_argument(
         "--pg-dispatchers",
         default=env("BENCH_PG_DISPATCHERS", "2,1"),
         help="comma-separated HOOKLINE_DISPATCHERS values (worker processes) for the rows on "
-        "PostgreSQL, one row each; empty for none (default: 2,1)",
+        "PostgreSQL, one row each, `default` as for --dispatchers; empty for none "
+        "(default: 2,1)",
     )
     parser.add_argument(
         "--emit-concurrency", type=int, default=int(env("BENCH_EMIT_CONCURRENCY", 48))
@@ -106,9 +110,10 @@ def options() -> argparse.Namespace:
     )
     parser.add_argument(
         "--user-dispatchers",
-        default=env("BENCH_USER_DISPATCHERS", "0,1"),
-        help="comma-separated HOOKLINE_DISPATCHERS values for the identity rows (default: 0,1: "
-        "the dispatcher inside the API, and one dispatcher process beside it)",
+        default=env("BENCH_USER_DISPATCHERS", "default,0,1"),
+        help="comma-separated HOOKLINE_DISPATCHERS values for the identity rows, `default` as "
+        "for --dispatchers (default: default,0,1: hookline's default, the dispatcher inside "
+        "the API, and one dispatcher process beside it)",
     )
     parser.add_argument(
         "--budget",
@@ -121,26 +126,43 @@ def options() -> argparse.Namespace:
     if not args.workloads or set(args.workloads) - set(WORKLOADS):
         parser.error(f"--workloads: a comma-separated subset of {', '.join(WORKLOADS)}")
     args.identity_runs = [
-        (int(d), int(c))
-        for d in args.user_dispatchers.split(",")
-        if d.strip()
+        (d, int(c))
+        for d in dispatcher_rows(args.user_dispatchers)
         for c in args.user_clients.split(",")
         if c.strip()
     ]
     args.ceiling_requests = args.ceiling_requests or args.events * args.hooks
     args.runs = [
-        (backend, int(d), args.rate, args.events)
+        (backend, d, args.rate, args.events)
         for backend, ds in (("sqlite", args.dispatchers), ("postgresql", args.pg_dispatchers))
-        for d in ds.split(",")
-        if d.strip()
+        for d in dispatcher_rows(ds)
     ]
     for row in filter(None, (r.strip() for r in args.paced.split(","))):
         d, _, rate = row.partition("@")
         if not rate or float(rate) <= 0:
             parser.error(f"--paced: {row!r} is not DISPATCHERS@EVENTS_PER_S")
         events = max(1, round(float(rate) * args.paced_seconds))
-        args.runs.append(("sqlite", int(d), float(rate), events))
+        args.runs.append(("sqlite", dispatcher_value(d), float(rate), events))
     return args
+
+
+def dispatcher_value(text: str) -> int | None:
+    """A HOOKLINE_DISPATCHERS value; None for `default`: left unset."""
+    return None if text.strip() == "default" else int(text)
+
+
+def dispatcher_rows(text: str) -> list[int | None]:
+    """The rows of a comma-separated list, `default` first; a number that is hookline's
+    default on this machine anyway is not run twice."""
+    rows = [dispatcher_value(d) for d in text.split(",") if d.strip()]
+    if None in rows:
+        rows = [None] + [d for d in rows if d is not None and d != dispatcher_count(None)]
+    return list(dict.fromkeys(rows))
+
+
+def tagged(dispatchers: int | None) -> str:
+    """The dispatchers of a row, as its directory and receiver paths name them."""
+    return "def" if dispatchers is None else str(dispatchers)
 
 
 def say(line: str) -> None:
@@ -206,7 +228,7 @@ def main() -> int:
             for backend, d, rate, events in args.runs:
                 config = report.name(d, rate, backend)
                 say(f"round {round_no}/{args.rounds}: {config}")
-                label = f"{round_no}{'p' if backend == 'postgresql' else 'd'}{d}"
+                label = f"{round_no}{'p' if backend == 'postgresql' else 'd'}{tagged(d)}"
                 label += f"r{rate:g}{tag}" if rate else tag
                 database_url, postmaster = "", 0
                 if backend == "postgresql":
@@ -271,7 +293,7 @@ def identity_round(
     for d, clients in args.identity_runs:
         config = identity.name(clients, d)
         say(f"round {round_no}/{args.rounds}: identity, {config}")
-        label = f"u{round_no}d{d}c{clients}{tag}"
+        label = f"u{round_no}d{tagged(d)}c{clients}{tag}"
         result = identity.run(
             nginx, workdir / label, d, clients, args.users, label, args.warmup, step
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.nginx import Nginx, Tail
 from bench.pipeline import _self_cpu, machine_load, store_counts
 from bench.procs import CpuWindow
-from bench.server import Server
+from bench.server import Server, dispatcher_count
 from bench.stats import percentiles, spread
 from bench.sub import run_json
 
@@ -23,10 +23,14 @@ LOGTO = {1: {"min": 38, "max": 69}, 8: {"min": 48, "max": 88}}
 LOGTO_WEBHOOK_P50_MS = (4, 6)
 GOAL_FACTOR = 10  # users/s at least 10 × Logto's best: 690 with 1 client, 880 with 8
 GOAL_P50_MS = 5.0
+DEFAULT = "default: "  # the start of the names of the rows without HOOKLINE_DISPATCHERS
 
 
-def name(clients: int, dispatchers: int) -> str:
+def name(clients: int, dispatchers: int | None) -> str:
+    """A row's name; None: HOOKLINE_DISPATCHERS unset, and what hookline picks for itself."""
     who = f"{clients} client" + ("" if clients == 1 else "s")
+    if dispatchers is None:
+        return DEFAULT + name(clients, dispatcher_count(None))
     if dispatchers == 0:
         return f"{who}, dispatcher inside the API"
     return f"{who}, {dispatchers} dispatcher proc" + ("" if dispatchers == 1 else "s")
@@ -48,7 +52,7 @@ class UserTail(Tail):
 def run(
     nginx: Nginx,
     directory: Path,
-    dispatchers: int,
+    dispatchers: int | None,
     clients: int,
     users: int,
     label: str,
@@ -84,7 +88,8 @@ def run(
         server.stop()
     result = analyse(tail, created, hook_id)
     result.update(
-        dispatchers=dispatchers,
+        dispatchers=dispatcher_count(dispatchers),
+        default=dispatchers is None,
         clients=clients,
         users=users,
         store=store_counts(server.db),

@@ -13,7 +13,7 @@ import psycopg
 
 from bench.nginx import Nginx, Tail, hook_url, sampled
 from bench.procs import CpuWindow, family
-from bench.server import Server
+from bench.server import Server, dispatcher_count
 from bench.stats import percentiles
 from bench.sub import run_json
 
@@ -21,7 +21,7 @@ from bench.sub import run_json
 def run(
     nginx: Nginx,
     directory: Path,
-    dispatchers: int,
+    dispatchers: int | None,
     events: int,
     hooks: int,
     concurrency: int,
@@ -82,7 +82,8 @@ def run(
         server.stop()
     result = analyse(tail, emitted, hook_ids, events)
     result.update(
-        dispatchers=dispatchers,
+        dispatchers=dispatcher_count(dispatchers),
+        default=dispatchers is None,
         hooks=hooks,
         events=events,
         rate=rate,

@@ -7,13 +7,18 @@ from rich.table import Table
 
 from bench import identity
 from bench.nginx import sampled
+from bench.server import dispatcher_count
 from bench.stats import spread
 
 CEILING = "bare loop"
+DEFAULT = "default: "  # the start of the names of the rows without HOOKLINE_DISPATCHERS
 PG_GOAL = 0.5  # PostgreSQL with 2 worker processes, × the bare loop
 
 
-def name(dispatchers: int, rate: float = 0.0, backend: str = "sqlite") -> str:
+def name(dispatchers: int | None, rate: float = 0.0, backend: str = "sqlite") -> str:
+    """A row's name; None: HOOKLINE_DISPATCHERS unset, and what hookline picks for itself."""
+    if dispatchers is None:
+        return DEFAULT + name(dispatcher_count(None), rate, backend)
     if backend == "postgresql" and dispatchers == 0:
         procs = "PostgreSQL, dispatcher in the API process"
     elif backend == "postgresql":
@@ -26,7 +31,9 @@ def name(dispatchers: int, rate: float = 0.0, backend: str = "sqlite") -> str:
 def summarise(runs: list[dict]) -> dict:
     ceilings = {r["round"]: r["per_s"] for r in runs if r["config"] == CEILING}
     summary: dict[str, dict] = {}
-    for config in dict.fromkeys(r["config"] for r in runs):
+    configs = dict.fromkeys(r["config"] for r in runs)
+    # What hookline does unless told otherwise comes first.
+    for config in sorted(configs, key=lambda c: not c.startswith(DEFAULT)):
         mine = [r for r in runs if r["config"] == config]
         if config == CEILING:
             summary[config] = {

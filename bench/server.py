@@ -14,13 +14,20 @@ import urllib.request
 from pathlib import Path
 
 from bench.procs import family, free_port, stop_group
+from hookline.config import dispatchers_for_the_cores
 
 ADMIN_ID, ADMIN_SECRET = "bench-admin", "bench-admin-secret"
 RESOURCE = "https://default.logto.app/api"
 
 
+def dispatcher_count(dispatchers: int | None) -> int:
+    """The dispatcher processes hookline runs: those asked for, or its default here."""
+    return dispatchers_for_the_cores() if dispatchers is None else dispatchers
+
+
 class Server:
-    def __init__(self, directory: Path, dispatchers: int, database_url: str = "") -> None:
+    def __init__(self, directory: Path, dispatchers: int | None, database_url: str = "") -> None:
+        """`dispatchers`: HOOKLINE_DISPATCHERS; None leaves it unset, for hookline's default."""
         self.dir = directory
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -37,6 +44,8 @@ class Server:
             "HOOKLINE_MESSAGE_OUTBOX": str(directory / "messages.jsonl"),
             "TMPDIR": str(directory / "tmp"),  # the dispatchers' wake sockets live here
         }
+        if dispatchers is None:
+            del self.env["HOOKLINE_DISPATCHERS"]
         self.process: subprocess.Popen[bytes] | None = None
         self.token = ""
 

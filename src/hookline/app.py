@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = runtime
+        app.state.delivering = lambda: True  # in this process, or by `hookline worker`s
         dispatcher: Dispatcher | None = None
         dispatching: asyncio.Task[None] | None = None
         processes: DispatcherProcesses | None = None
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             processes = DispatcherProcesses(settings.dispatchers)
             processes.start()
+            app.state.delivering = lambda: processes.ready
             watching = asyncio.create_task(processes.watch())
         try:
             yield

@@ -14,9 +14,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _half_the_cores() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(4, (cores or 1) // 2))
+    return max(1, min(4, cores() // 2))
+
+
+def dispatchers_for_the_cores() -> int:
+    """One dispatcher process per core, at most 4; none on a single core.
+
+    Delivery takes more CPU than ingest, so on 2 cores two dispatcher processes beside the
+    API deliver most (measured: 0.68–0.71 × a bare aiohttp loop, against 0.48–0.50 with one
+    and 0.34–0.37 inside the API). On one core, processes would only add their overhead; past
+    4, the one API process seldom keeps more of them busy, and each holds its own memory and
+    connections."""
+    count = cores()
+    return 0 if count < 2 else min(count, 4)
 
 
 class Settings(BaseSettings):
@@ -56,7 +76,8 @@ class Settings(BaseSettings):
     retry_base_delay: float = 1.0
     max_retry_after: float = 3600.0
     # 0: the dispatcher runs inside `hookline serve`; N: N dispatcher processes beside it.
-    dispatchers: int = 0
+    # Unset: one per core, at most 4, and 0 on a single core.
+    dispatchers: int = Field(default_factory=dispatchers_for_the_cores, ge=0)
     # False: `hookline serve` answers the API only, and `hookline worker` processes deliver
     # (several API processes on one PostgreSQL database).
     dispatch: bool = True

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from hookline.config import dispatchers_for_the_cores
 from hookline.outbox.wakeup import wake_directory
 from tests.support.server import Server
 from tests.support.waiting import wait_until
@@ -38,8 +39,9 @@ def test_serve_logs_its_address_and_masked_database_as_json(tmp_path, postgres_u
     # tests/support/postgres.py: user hookline, password hookline.
     assert start["database"] == postgres_url.replace(":hookline@", ":***@")
     assert start["database"].startswith("postgresql://hookline:***@127.0.0.1:")
-    assert start["dispatches"] is True
-    assert start["dispatcher_processes"] == 0
+    # HOOKLINE_DISPATCHERS unset: dispatcher processes, one per core (none on one core).
+    assert start["dispatcher_processes"] == dispatchers_for_the_cores()
+    assert start["dispatches"] is (start["dispatcher_processes"] == 0)
 
 
 def test_uvicorn_reports_a_taken_port_through_the_same_handler(tmp_path) -> None:

@@ -24,7 +24,10 @@ def test_a_failing_dispatcher_is_not_restarted_by_every_event(tmp_path, receiver
     blocker.write_bytes(b"")
     try:
         server = Server(
-            tmp_path, HOOKLINE_DATABASE_URL=database_url, HOOKLINE_POLL_INTERVAL="0.2"
+            tmp_path,
+            HOOKLINE_DATABASE_URL=database_url,
+            HOOKLINE_POLL_INTERVAL="0.2",
+            HOOKLINE_DISPATCHERS="0",
         ).start()
         try:
             with server.client() as api:

@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 
+import httpx
 import pytest
 
+from hookline.outbox.wakeup import wake_directory
 from tests.support.api import create_hook, emit, median_lag
 from tests.support.receiver import Receiver, Reply
 from tests.support.server import Server
@@ -30,6 +32,54 @@ def test_dispatcher_processes_deliver_within_100ms(tmp_path, receiver: Receiver)
     finally:
         server.stop()
     assert "Traceback" not in server.log.read_text()
+
+
+def test_the_first_webhook_after_status_answers_is_woken_not_polled(
+    tmp_path, receiver: Receiver
+) -> None:
+    # The fallback poll comes too late to pass for a wake-up.
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2", HOOKLINE_POLL_INTERVAL="60").start()
+    try:
+        with server.client() as api:
+            create_hook(api, receiver.url("/h"))
+            emit(api)
+            # Well before the next poll: woken.
+            receiver.wait_for(1, "/h", timeout=5)
+    finally:
+        server.stop()
+
+
+@pytest.mark.backend_independent
+def test_status_answers_503_until_the_dispatcher_processes_listen(
+    tmp_path, receiver: Receiver
+) -> None:
+    # SQLite whatever the backend: a file where the dispatchers bind their wake-up sockets
+    # keeps them from listening, and so from saying they are ready, while the API runs.
+    database_url = f"sqlite:///{tmp_path / 'hookline.db'}"
+    blocker = wake_directory(database_url)
+    blocker.write_bytes(b"")
+    server = Server(tmp_path, HOOKLINE_DATABASE_URL=database_url, HOOKLINE_DISPATCHERS="2")
+    try:
+        server.launch()
+        wait_for_line(server.log, "dispatcher failed; starting over", count=2, timeout=30)
+        status = httpx.get(f"{server.base}/api/status", timeout=5)
+        assert status.status_code == 503
+        assert status.json() == {
+            "code": "dispatcher.not_ready",
+            "message": "The dispatcher processes are starting; try again.",
+        }
+        assert status.headers["retry-after"] == "1"
+        blocker.unlink()
+        server.wait_ready()
+        with server.client() as api:
+            create_hook(api, receiver.url("/h"))
+            emit(api)
+            receiver.wait_for(1, "/h", timeout=5)
+    finally:
+        server.stop()
+        if blocker.is_file():
+            blocker.unlink()
+    assert server.log.read_text().count("dispatcher process ready") == 2
 
 
 def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(

@@ -50,6 +50,10 @@ class Server:
         self.log = data_dir / "server.log"
 
     def start(self) -> Server:
+        return self.launch().wait_ready()
+
+    def launch(self) -> Server:
+        """Starts the server, without waiting for it."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hookline", "serve", "--port", str(self.port)],
@@ -57,6 +61,11 @@ class Server:
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
         )
+        return self
+
+    def wait_ready(self) -> Server:
+        """Waits until `/api/status` says the server delivers (its dispatchers listen)."""
+        assert self.process is not None
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.process.poll() is not None:

@@ -1,13 +1,23 @@
-"""`GET /api/status`: liveness, without a token."""
+"""`GET /api/status`: without a token, whether the service is up and can deliver."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+
+from hookline.errors import ApiError
 
 router = APIRouter(tags=["Status"])
 
 
 @router.get("/status", status_code=204)
-async def status() -> Response:
-    """The service is up."""
+async def status(request: Request) -> Response:
+    """The service is up, and its dispatcher processes (if any) listen for new events: a
+    webhook of an event accepted from now on is sent at once."""
+    if not request.app.state.delivering():
+        raise ApiError(
+            503,
+            "dispatcher.not_ready",
+            "The dispatcher processes are starting; try again.",
+            headers={"retry-after": "1"},
+        )
     return Response(status_code=204)

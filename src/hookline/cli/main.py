@@ -35,7 +35,9 @@ def serve(
     port: int = typer.Option(3001, help="Port to listen on."),
     dispatchers: int = typer.Option(
         None,
-        help="Dispatcher processes beside the API (0: inside it). Default: HOOKLINE_DISPATCHERS.",
+        min=0,
+        help="Dispatcher processes beside the API (0: the dispatcher runs inside it). Default:"
+        " HOOKLINE_DISPATCHERS, or unset one per core, at most 4, and 0 on a single core.",
     ),
     dispatch: bool = typer.Option(
         None,
@@ -113,6 +115,7 @@ def _work(settings: Settings) -> None:
     from hookline.db.engine import make_engine
     from hookline.db.migrate import upgrade
     from hookline.dispatcher.loop import Dispatcher
+    from hookline.dispatcher.processes import report_ready
 
     log.info(
         "worker starting",
@@ -127,7 +130,11 @@ def _work(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, dispatcher.stop)
-        await dispatcher.run()
+        reporting = asyncio.create_task(report_ready(dispatcher.ready))
+        try:
+            await dispatcher.run()
+        finally:
+            reporting.cancel()
 
     uvloop.run(main())
 

@@ -37,6 +37,8 @@ class Dispatcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.wake = asyncio.Event()
+        # Set once the dispatcher listens for wake-ups: no commit after that goes unnoticed.
+        self.ready = asyncio.Event()
         self.worker = worker_id()  # the lease owner, kept when the dispatcher starts over
         self._stopped = asyncio.Event()
         self._policy = RetryPolicy(
@@ -94,6 +96,7 @@ class Dispatcher:
                     extra={"action": "release_orphans", "count": released},
                 )
             await self._queue.listen(self.wake)
+            self.ready.set()
             recorder = asyncio.create_task(self._record_loop())
             try:
                 await self._claim_loop()

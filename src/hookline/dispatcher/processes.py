@@ -1,8 +1,13 @@
-"""Dispatcher processes beside `hookline serve`, for when one core is not enough."""
+"""Dispatcher processes beside `hookline serve`, for when one core is not enough.
+
+Each is handed the write end of a pipe and writes one byte to it once its dispatcher listens
+for wake-ups; until every one has, the server does not call itself ready (`/api/status`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import os
@@ -18,6 +23,7 @@ log = logging.getLogger("hookline.dispatcher")
 _CHECK_EVERY = 0.5  # seconds
 
 PARENT_PID = "HOOKLINE_PARENT_PID"  # the server a dispatcher process belongs to
+READY_FD = "HOOKLINE_READY_FD"  # where a dispatcher process says that it listens
 _PR_SET_PDEATHSIG = 1
 
 
@@ -35,10 +41,24 @@ def die_with_parent(parent_pid: int) -> None:
         raise SystemExit(0)
 
 
+async def report_ready(ready: asyncio.Event) -> None:
+    """In a dispatcher process started by `hookline serve`: tell it once `ready` is set."""
+    fd = os.environ.get(READY_FD)
+    if fd is None:
+        return  # started by hand: nobody waits
+    await ready.wait()
+    with contextlib.suppress(OSError):  # the server is gone
+        os.write(int(fd), b"+")
+    os.close(int(fd))
+
+
 class _Slot:
-    """One dispatcher process, and how long to wait before replacing it if it dies early."""
+    """One dispatcher process, whether it said it is ready, and how long to wait before
+    replacing it if it dies early."""
 
     def __init__(self) -> None:
+        self.ready = False
+        self._pipe: int | None = None
         self.process = self._spawn()
         self.started = time.monotonic()
         # Before starting one that died again; none after a long life (it died of something
@@ -47,14 +67,41 @@ class _Slot:
         self.backoff = Backoff(first=1.0, longest=60.0, after_stable=0.0)
         self.restart_at: float | None = None
 
-    @staticmethod
-    def _spawn() -> subprocess.Popen[bytes]:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         # From the server's event loop thread: the parent-death signal comes when the thread
         # that started the process ends, not the process.
-        return subprocess.Popen(
-            [sys.executable, "-m", "hookline", "worker"],
-            env={**os.environ, PARENT_PID: str(os.getpid())},
-        )
+        self.close()
+        readable, writable = os.pipe()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "hookline", "worker"],
+                env={**os.environ, PARENT_PID: str(os.getpid()), READY_FD: str(writable)},
+                pass_fds=(writable,),
+            )
+        except BaseException:
+            os.close(readable)
+            raise
+        finally:
+            os.close(writable)  # the process holds it now: its end is the pipe's end
+        self._pipe = readable
+        asyncio.get_running_loop().add_reader(readable, self._said, readable)
+        return process
+
+    def _said(self, pipe: int) -> None:
+        # One byte: the dispatcher listens. Nothing: the process ended before it did.
+        self.ready = os.read(pipe, 1) == b"+"
+        if self.ready:
+            log.info(
+                "dispatcher process ready",
+                extra={"action": "dispatcher_ready", "pid": self.process.pid},
+            )
+        self.close()
+
+    def close(self) -> None:
+        if self._pipe is not None:
+            asyncio.get_running_loop().remove_reader(self._pipe)
+            os.close(self._pipe)
+            self._pipe = None
 
     def check(self, now: float) -> None:
         if self.restart_at is None:
@@ -65,6 +112,7 @@ class _Slot:
                 return
             delay = self.backoff.next(lived=now - self.started)
             self.restart_at = now + delay
+            self.ready = False
             log.warning(
                 "dispatcher process exited; starting another",
                 extra={
@@ -98,6 +146,11 @@ class DispatcherProcesses:
         self._count = count
         self._slots: list[_Slot] = []
 
+    @property
+    def ready(self) -> bool:
+        """Every process listens for wake-ups: an event committed now is sent at once."""
+        return all(slot.ready for slot in self._slots)
+
     def start(self) -> None:
         self._slots = [_Slot() for _ in range(self._count)]
 
@@ -110,6 +163,8 @@ class DispatcherProcesses:
                 slot.check(now)
 
     def stop(self) -> None:
+        for slot in self._slots:
+            slot.close()
         processes = [slot.process for slot in self._slots]
         for process in processes:
             if process.poll() is None:

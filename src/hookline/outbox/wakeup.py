@@ -13,7 +13,10 @@ import hashlib
 import os
 import socket
 import tempfile
+import time
 from pathlib import Path
+
+_TIMESTAMP_GRANULARITY_NS = 2_000_000_000  # coarser than any file clock a socket lives on
 
 
 def wake_directory(database_url: str) -> Path:
@@ -45,7 +48,11 @@ class Waker:
         except OSError:
             changed = 0
         if changed != self._listed_at:
-            self._listed_at = changed
+            # A socket bound within the timestamp granularity of this listing may leave the
+            # mtime as it is (coarse file clocks): until the listing is safely newer than the
+            # mtime, list again at every wake-up, lest a dispatcher started then never hear one.
+            settled = time.time_ns() - changed > _TIMESTAMP_GRANULARITY_NS
+            self._listed_at = changed if settled else -1
             try:
                 self._peers = [str(p) for p in self._directory.glob("*.sock")]
             except OSError:
