@@ -80,8 +80,9 @@ events = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
-# One row per event × hook. status: 0 pending, 1 leased, 2 delivered, 3 failed, 4 cancelled.
-# A leased row's next_attempt_at is its lease expiry, so an expired lease is simply due again.
+# One row per event × hook. status: outbox.queue.DeliveryState (0 pending, 1 leased,
+# 2 delivered, 3 failed, 4 cancelled). A leased row's next_attempt_at is its lease expiry, so
+# an expired lease is simply due again.
 deliveries = Table(
     "deliveries",
     metadata,
@@ -90,9 +91,9 @@ deliveries = Table(
     Column("hook_id", String(21), nullable=False),
     Column("status", Integer, nullable=False, server_default=text("0")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("next_attempt_at", Float, nullable=False),
+    Column("next_attempt_at", Float, nullable=False),  # Unix seconds
     Column("worker", String(64)),
-    Column("created_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),  # Unix milliseconds
     Index(
         "deliveries_due",
         "next_attempt_at",

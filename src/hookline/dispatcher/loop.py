@@ -8,20 +8,19 @@ import logging
 import time
 from collections import Counter
 
-from hookline.attempts.record import log_row
 from hookline.config import Settings
 from hookline.dispatcher.backoff import Backoff
-from hookline.dispatcher.queues import Queue, open_queue
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
 from hookline.outbox.queue import (
-    CANCELLED,
-    DELIVERED,
-    FAILED,
-    PENDING,
     Claimed,
+    ClaimRequest,
+    DeliveryState,
     Finish,
-    hook_shares,
+    LogRow,
+    Queue,
+    full_hooks,
+    open_queue,
     worker_id,
 )
 from hookline.sender.outcome import Outcome
@@ -51,7 +50,7 @@ class Dispatcher:
         self._in_flight: dict[str, Claimed] = {}
         self._per_hook: Counter[str] = Counter()
         self._finished: list[Finish] = []
-        self._logs: list[tuple] = []
+        self._logs: list[LogRow] = []
         self._record_wake = asyncio.Event()
         self._recording = True
         self._refill = max(1, settings.max_in_flight // 4)
@@ -127,7 +126,7 @@ class Dispatcher:
                     if len(claimed) == limit:
                         await asyncio.sleep(0)
                         continue
-                    full, _ = hook_shares(self._per_hook, settings.max_in_flight_per_hook)
+                    full = full_hooks(self._per_hook, settings.max_in_flight_per_hook)
                     due = await self._queue.next_due(full)
                 except Exception:
                     # The database is away (a restart, a network cut), its disk is full...:
@@ -141,13 +140,14 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> list[Claimed]:
         now = time.time()
-        claimed = await self._queue.claim(
+        request = ClaimRequest(
             limit,
             now,
             now + self.settings.lease_seconds,
             self.settings.max_in_flight_per_hook,
             self._per_hook,
         )
+        claimed = await self._queue.claim(request)
         for item in claimed:
             self._start(item)
         return claimed
@@ -166,7 +166,9 @@ class Dispatcher:
     async def _deliver(self, claimed: Claimed) -> None:
         try:
             if claimed.url is None or not claimed.enabled:
-                self._finished.append(Finish(claimed.delivery_id, CANCELLED, claimed.attempts))
+                self._finished.append(
+                    Finish(claimed.delivery_id, DeliveryState.CANCELLED, claimed.attempts)
+                )
                 return
             attempt = claimed.attempts + 1
             target = Target(claimed.url, claimed.signing_key, claimed.headers, claimed.hook_id)
@@ -174,7 +176,7 @@ class Dispatcher:
             request = build(target, body, claimed.delivery_id, self.settings.user_agent)
             outcome = await self._transport.send(request)
             self._finished.append(self._finish(claimed, attempt, outcome))
-            self._logs.append(log_row(claimed, attempt, outcome))
+            self._logs.append(LogRow.of(claimed, attempt, outcome))
         except Exception:
             log.exception(
                 "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
@@ -195,11 +197,11 @@ class Dispatcher:
 
     def _finish(self, claimed: Claimed, attempt: int, outcome: Outcome) -> Finish:
         if outcome.ok:
-            return Finish(claimed.delivery_id, DELIVERED, attempt)
+            return Finish(claimed.delivery_id, DeliveryState.DELIVERED, attempt)
         delay = self._policy.delay(outcome, attempt, claimed.retries)
         if delay is None:
-            return Finish(claimed.delivery_id, FAILED, attempt)
-        return Finish(claimed.delivery_id, PENDING, attempt, time.time() + delay)
+            return Finish(claimed.delivery_id, DeliveryState.FAILED, attempt)
+        return Finish(claimed.delivery_id, DeliveryState.PENDING, attempt, time.time() + delay)
 
     async def _record_loop(self) -> None:
         while self._recording:
@@ -224,6 +226,6 @@ class Dispatcher:
             # Back in line for the next try; the leases cover these deliveries meanwhile.
             self._finished[:0], self._logs[:0] = finished, logs
             raise
-        if any(f.status == PENDING for f in finished):
+        if any(f.status == DeliveryState.PENDING for f in finished):
             # The claim loop may be sleeping past the retry's due time: let it look again.
             self.wake.set()

@@ -1,41 +1,44 @@
-"""The delivery queue on PostgreSQL (asyncpg): the statements of outbox.queue, for many workers.
+"""The delivery queue on PostgreSQL (asyncpg), for many workers on one database.
 
 Claims lock their rows with `FOR UPDATE SKIP LOCKED`, so workers never wait for each other
-and never take the same delivery; a lease (`next_attempt_at` = expiry, `worker` = owner) lets
-another worker take over from one that died. Commits of new deliveries `NOTIFY` the channel
-that `listen` wakes the dispatcher with.
+and never take the same delivery; a lease (`worker` = owner) lets another worker take over
+from one that died. Commits of new deliveries `NOTIFY` the channel that `listen` wakes the
+dispatcher with.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from hookline.db.engine import postgres_dsn
 from hookline.outbox.emit import WAKE_CHANNEL
-from hookline.outbox.queue import (
+from hookline.outbox.queue.base import Queue
+from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
+from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
+from hookline.outbox.queue.values import (
+    UNFINISHED,
     Claimed,
+    ClaimRequest,
+    DeliveryState,
     Finish,
-    claimed_rows,
-    hook_shares,
-    hook_target,
-    is_dead_local,
+    LogRow,
 )
 
 log = logging.getLogger("hookline.dispatcher")
 
+_PENDING, _LEASED = DeliveryState.PENDING, DeliveryState.LEASED
 # The head of the queue (twice the batch), ranked per hook so that one hook's backlog cannot
 # take every slot; hooks this worker has no room for are skipped; rows another worker has
 # locked are passed over.
-_CLAIM = """
+_CLAIM = f"""
 WITH room (hook_id, n) AS (SELECT * FROM unnest($6::text[], $7::int[])),
 due AS (
     SELECT id, hook_id, next_attempt_at FROM deliveries
-    WHERE status < 2 AND next_attempt_at <= $1 AND NOT hook_id = ANY($5::text[])
+    WHERE {UNFINISHED} AND next_attempt_at <= $1 AND NOT hook_id = ANY($5::text[])
     ORDER BY next_attempt_at LIMIT $2
     FOR UPDATE SKIP LOCKED
 ),
@@ -45,7 +48,7 @@ ranked AS (
     FROM due LEFT JOIN room USING (hook_id)
 ),
 picked AS (SELECT id FROM ranked WHERE rank <= room ORDER BY next_attempt_at LIMIT $4)
-UPDATE deliveries AS d SET status = 1, next_attempt_at = $8, worker = $9
+UPDATE deliveries AS d SET status = {_LEASED:d}, next_attempt_at = $8, worker = $9
 FROM picked, events AS e
 WHERE d.id = picked.id AND e.id = d.event_id
 RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body
@@ -57,33 +60,26 @@ FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[])
     AS f (id, status, attempts, next_attempt_at)
 WHERE d.id = f.id AND d.worker = $5
 """
-_LOG_COLUMNS = (
-    "id",
-    "key",
-    "hook_id",
-    "delivery_id",
-    "event_id",
-    "attempt",
-    "result",
-    "status_code",
-    "response_body",
-    "error",
-    "duration_ms",
-    "created_at",
-)
-_RELEASE = """
-UPDATE deliveries SET status = 0, next_attempt_at = $1, worker = NULL
+_RELEASE = f"""
+UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
 WHERE id = ANY($2::text[]) AND worker = $3
 """
+_RELEASE_ORPHANS = f"""
+UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
+WHERE status = {_LEASED:d} AND worker = ANY($2::text[])
+"""
+_NEXT_DUE = (
+    f"SELECT min(next_attempt_at) FROM deliveries"
+    f" WHERE {UNFINISHED} AND NOT hook_id = ANY($1::text[])"
+)
 
 
-class PostgresQueue:
+class PostgresQueue(Queue):
     def __init__(self, pool: asyncpg.Pool, dsn: str, worker: str) -> None:
         self._pool = pool
         self._dsn = dsn
         self.worker = worker
-        self._hooks_cache: dict[str, tuple] = {}
-        self._hooks_revision = -1
+        self._targets = HookTargets()
         self._listener: asyncpg.Connection | None = None
         self._wake: asyncio.Event | None = None
 
@@ -102,8 +98,8 @@ class PostgresQueue:
         await self._pool.close()
 
     async def listen(self, wake: asyncio.Event) -> None:
-        """Set `wake` whenever a commit adds deliveries. A lost connection (a server restart)
-        leaves polling until the next claim that finds the database back listens again."""
+        """A lost connection (a server restart) leaves polling until the next claim that finds
+        the database back listens again."""
         self._wake = wake
         listener = await asyncpg.connect(self._dsn)
         try:
@@ -129,58 +125,34 @@ class PostgresQueue:
             except Exception as error:  # the server is still away: poll, try at the next claim
                 log.warning("cannot listen yet: %s", error, extra={"action": "listen"})
 
-    async def claim(
-        self,
-        limit: int,
-        now: float,
-        lease_until: float,
-        per_hook: int,
-        busy: Mapping[str, int] | None = None,
-    ) -> list[Claimed]:
-        """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook
-        counting the `busy` ones (hook → deliveries this dispatcher has in flight)."""
-        full, room = hook_shares(busy, per_hook)
+    async def claim(self, request: ClaimRequest) -> list[Claimed]:
+        room = request.room()
         # Listening first: a NOTIFY sent during the claim then wakes the next one.
         await self._listen_again()
         # One transaction: if reading the targets fails, the leases are not taken either.
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 _CLAIM,
-                now,
-                limit * 2,
-                per_hook,
-                limit,
-                full,
+                request.now,
+                request.limit * 2,
+                request.per_hook,
+                request.limit,
+                request.full(),
                 [hook for hook, _ in room],
                 [n for _, n in room],
-                lease_until,
+                request.lease_until,
                 self.worker,
             )
-            hooks = await self._hooks(conn) if rows else {}
-        return claimed_rows(rows, hooks)
-
-    async def _hooks(self, conn: asyncpg.Connection) -> dict[str, tuple]:
-        """Every hook's target, reloaded only when the hooks revision has moved."""
-        revision = await conn.fetchval("SELECT value FROM revisions WHERE name = 'hooks'")
-        if revision != self._hooks_revision:
-            rows = await conn.fetch("SELECT id, config, signing_key, enabled FROM hooks")
-            self._hooks_cache = {
-                hook_id: hook_target(config, key, enabled) for hook_id, config, key, enabled in rows
-            }
-            self._hooks_revision = revision
-        return self._hooks_cache
+            if rows:
+                revision = await conn.fetchval(REVISION)
+                if self._targets.stale(revision):
+                    self._targets.load(revision, await conn.fetch(HOOKS))
+        return self._targets.claimed(rows)
 
     async def next_due(self, skip: Sequence[str] = ()) -> float | None:
-        """When the next delivery comes due, leaving out the hooks in `skip` (those whose
-        share this worker has in flight: waiting for them would be a busy loop)."""
-        return await self._pool.fetchval(
-            "SELECT min(next_attempt_at) FROM deliveries"
-            " WHERE status < 2 AND NOT hook_id = ANY($1::text[])",
-            list(skip),
-        )
+        return await self._pool.fetchval(_NEXT_DUE, list(skip))
 
-    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[tuple]) -> None:
-        """Record outcomes and their log rows in one transaction; only our own leases change."""
+    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
         finishes = list(finishes)
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
@@ -193,29 +165,17 @@ class PostgresQueue:
             )
             if log_rows:
                 # COPY: a fraction of the server's and the driver's work per row of an INSERT.
-                await conn.copy_records_to_table("logs", records=log_rows, columns=_LOG_COLUMNS)
+                await conn.copy_records_to_table("logs", records=log_rows, columns=LogRow._fields)
 
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
-        """Give leased deliveries back, due at once (a graceful stop)."""
         if delivery_ids:
             await self._pool.execute(_RELEASE, now, list(delivery_ids), self.worker)
 
     async def release_orphans(self, now: float) -> int:
-        """Make due the leases of dead workers on this host, without waiting for expiry;
-        those of other hosts run out with their leases."""
-        host = socket.gethostname()
-        workers = await self._pool.fetch(
-            "SELECT DISTINCT worker FROM deliveries WHERE status = 1 AND worker IS NOT NULL"
-        )
-        dead = [w for (w,) in workers if is_dead_local(w, host)]
+        dead = dead_here(worker for (worker,) in await self._pool.fetch(LEASE_HOLDERS))
         if not dead:
             return 0
-        result = await self._pool.execute(
-            "UPDATE deliveries SET status = 0, next_attempt_at = $1, worker = NULL"
-            " WHERE status = 1 AND worker = ANY($2::text[])",
-            now,
-            dead,
-        )
+        result = await self._pool.execute(_RELEASE_ORPHANS, now, dead)
         return int(result.rpartition(" ")[2])
 
 

@@ -1,0 +1,45 @@
+"""What a dispatcher asks of the queue, whichever database holds it.
+
+A lease is written as `next_attempt_at` = the lease's expiry, so an expired lease is due
+again and a claim needs a single index. Only the lease's owner (`worker`) can finish or
+release it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+
+from hookline.outbox.queue.values import Claimed, ClaimRequest, Finish, LogRow
+
+
+class Queue(ABC):
+    worker: str  # the owner of the leases this queue takes
+
+    @abstractmethod
+    async def listen(self, wake: asyncio.Event) -> None:
+        """Set `wake` whenever a commit adds deliveries (a hint: dispatchers also poll)."""
+
+    @abstractmethod
+    async def claim(self, request: ClaimRequest) -> list[Claimed]: ...
+
+    @abstractmethod
+    async def next_due(self, skip: Sequence[str] = ()) -> float | None:
+        """When (Unix seconds) the next delivery comes due, leaving out the hooks in `skip`
+        (those whose share is in flight: waiting for them would be a busy loop)."""
+
+    @abstractmethod
+    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
+        """Record outcomes and their log rows in one transaction."""
+
+    @abstractmethod
+    async def release(self, delivery_ids: Sequence[str], now: float) -> None:
+        """Give leased deliveries back, due at `now` (a graceful stop)."""
+
+    @abstractmethod
+    async def release_orphans(self, now: float) -> int:
+        """Make due at `now` the leases of dead workers on this host; return how many."""
+
+    @abstractmethod
+    async def close(self) -> None: ...

@@ -1,0 +1,182 @@
+"""The delivery queue on SQLite (`sqlite3`, for one host).
+
+The connection never waits inside SQLite for another writer's lock: that would stop the
+event loop, and every request in flight with it. A statement that finds the database locked
+fails at once and is tried again after a pause on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from hookline.db.engine import connect_raw, is_locked
+from hookline.outbox.queue.base import Queue
+from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
+from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
+from hookline.outbox.queue.values import (
+    UNFINISHED,
+    Claimed,
+    ClaimRequest,
+    DeliveryState,
+    Finish,
+    LogRow,
+)
+from hookline.outbox.wakeup import WakeListener, wake_directory
+
+T = TypeVar("T")
+
+_PENDING, _LEASED = DeliveryState.PENDING, DeliveryState.LEASED
+_FINISH = (
+    "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, worker = NULL"
+    " WHERE id = ? AND worker = ?"
+)
+_LOG = (
+    f"INSERT INTO logs ({', '.join(LogRow._fields)}) VALUES ({','.join('?' * len(LogRow._fields))})"
+)
+_RELEASE = (
+    f"UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = ?, worker = NULL"
+    " WHERE id = ? AND worker = ?"
+)
+_RELEASE_ORPHANS = (
+    f"UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = ?, worker = NULL"
+    f" WHERE status = {_LEASED:d} AND worker = ?"
+)
+
+
+class SqliteQueue(Queue):
+    def __init__(self, conn: sqlite3.Connection, worker: str, wake_directory: Path) -> None:
+        self._conn = conn
+        self.worker = worker
+        self._targets = HookTargets()
+        self._wake_directory = wake_directory
+        self._listener: WakeListener | None = None
+
+    @classmethod
+    def open(cls, database_url: str, worker: str) -> SqliteQueue:
+        conn = connect_raw(database_url, wait_for_lock=False)
+        return cls(conn, worker, wake_directory(database_url))
+
+    async def listen(self, wake: asyncio.Event) -> None:
+        self._listener = WakeListener(self._wake_directory, wake)
+
+    async def claim(self, request: ClaimRequest) -> list[Claimed]:
+        return await _awaiting_lock(self._claim, request)
+
+    async def next_due(self, skip: Sequence[str] = ()) -> float | None:
+        return await _awaiting_lock(self._next_due, skip)
+
+    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
+        await _awaiting_lock(self._finish, finishes, log_rows)
+
+    async def release(self, delivery_ids: Sequence[str], now: float) -> None:
+        await _awaiting_lock(self._release, delivery_ids, now)
+
+    async def release_orphans(self, now: float) -> int:
+        return await _awaiting_lock(self._release_orphans, now)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+        self._conn.close()
+
+    def _claim(self, request: ClaimRequest) -> list[Claimed]:
+        full, room = request.full(), request.room()
+        sql = _claim_statement(len(full), len(room))
+        params = (
+            *(value for pair in room for value in pair),
+            request.lease_until,
+            self.worker,
+            request.now,
+            *full,
+            request.limit * 2,
+            request.per_hook,
+            request.limit,
+        )
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = conn.execute(sql, params).fetchall()
+            if rows:
+                revision = conn.execute(REVISION).fetchone()[0]
+                if self._targets.stale(revision):
+                    self._targets.load(revision, conn.execute(HOOKS))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return self._targets.claimed(rows)
+
+    def _next_due(self, skip: Sequence[str]) -> float | None:
+        without = f" AND hook_id NOT IN ({','.join('?' * len(skip))})" if skip else ""
+        row = self._conn.execute(
+            f"SELECT min(next_attempt_at) FROM deliveries WHERE {UNFINISHED}{without}",
+            tuple(skip),
+        ).fetchone()
+        return row[0] if row else None
+
+    def _finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                _FINISH,
+                [
+                    (f.status, f.attempts, f.next_attempt_at, f.delivery_id, self.worker)
+                    for f in finishes
+                ],
+            )
+            if log_rows:
+                conn.executemany(_LOG, log_rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _release(self, delivery_ids: Sequence[str], now: float) -> None:
+        self._conn.executemany(_RELEASE, [(now, d, self.worker) for d in delivery_ids])
+
+    def _release_orphans(self, now: float) -> int:
+        dead = dead_here(worker for (worker,) in self._conn.execute(LEASE_HOLDERS))
+        return sum(self._conn.execute(_RELEASE_ORPHANS, (now, w)).rowcount for w in dead)
+
+
+def _claim_statement(full: int, room: int) -> str:
+    """The claim, skipping `full` hooks and giving `room` others what they have left.
+
+    The head of the queue (twice the batch) is ranked per hook, so that one hook's backlog
+    cannot take every slot of the batch."""
+    with_room = f"WITH room (hook_id, n) AS (VALUES {','.join(['(?, ?)'] * room)}) " if room else ""
+    skip = f" AND hook_id NOT IN ({','.join('?' * full)})" if full else ""
+    within_share = (
+        " LEFT JOIN room USING (hook_id) WHERE rank <= coalesce(room.n, ?)"
+        if room
+        else " WHERE rank <= ?"
+    )
+    return (
+        f"{with_room}UPDATE deliveries SET status = {_LEASED:d}, next_attempt_at = ?, worker = ?"
+        " WHERE id IN (SELECT id FROM (SELECT id, hook_id, next_attempt_at,"
+        " row_number() OVER (PARTITION BY hook_id ORDER BY next_attempt_at) AS rank"
+        " FROM (SELECT id, hook_id, next_attempt_at FROM deliveries"
+        f" WHERE {UNFINISHED} AND next_attempt_at <= ?{skip}"
+        f" ORDER BY next_attempt_at LIMIT ?)) AS due{within_share}"
+        " ORDER BY next_attempt_at LIMIT ?)"
+        " RETURNING id, event_id, hook_id, attempts,"
+        " (SELECT name FROM events WHERE events.id = event_id),"
+        " (SELECT body FROM events WHERE events.id = event_id)"
+    )
+
+
+async def _awaiting_lock(call: Callable[..., T], *args: object) -> T:
+    pause = 0.0005
+    while True:
+        try:
+            return call(*args)
+        except sqlite3.OperationalError as error:
+            if not is_locked(error):
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.02)

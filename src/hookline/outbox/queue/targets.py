@@ -1,0 +1,62 @@
+"""Every hook's target, cached by each queue and read again only when the hooks revision
+(bumped by every change to a hook) has moved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from hookline.db.sql import json_value
+from hookline.outbox.queue.values import Claimed
+
+REVISION = "SELECT value FROM revisions WHERE name = 'hooks'"
+HOOKS = "SELECT id, config, signing_key, enabled FROM hooks"
+
+
+class HookTarget(NamedTuple):
+    """What a dispatcher needs of a hook; the trailing fields of `Claimed`."""
+
+    url: str | None
+    headers: dict[str, str] | None
+    signing_key: str
+    retries: int
+    enabled: bool
+
+
+# The target of a hook that no longer exists: its deliveries are cancelled.
+_GONE = HookTarget(None, None, "", 0, False)
+
+
+class HookTargets:
+    def __init__(self) -> None:
+        self._targets: dict[str, HookTarget] = {}
+        self._revision = -1
+
+    def stale(self, revision: int) -> bool:
+        return revision != self._revision
+
+    def load(self, revision: int, hooks: Iterable[Sequence]) -> None:
+        """From (id, config, signing key, enabled) rows, as `HOOKS` selects them."""
+        self._targets = {
+            hook_id: _target(config, key, enabled) for hook_id, config, key, enabled in hooks
+        }
+        self._revision = revision
+
+    def claimed(self, rows: Iterable[Sequence]) -> list[Claimed]:
+        """Claimed deliveries from (id, event id, hook id, attempts, event name, body) rows."""
+        targets = self._targets
+        return [
+            Claimed(delivery, event_id, hook_id, attempts, name, body, *targets.get(hook_id, _GONE))
+            for delivery, event_id, hook_id, attempts, name, body in rows
+        ]
+
+
+def _target(config_json: str, signing_key: str, enabled: object) -> HookTarget:
+    config = json_value(config_json)
+    return HookTarget(
+        config.get("url"),
+        config.get("headers"),
+        signing_key,
+        config.get("retries", 3),
+        bool(enabled),
+    )

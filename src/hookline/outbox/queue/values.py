@@ -1,0 +1,126 @@
+"""The values that cross the queue: delivery states, a claim and what it returns, outcomes and
+their log rows.
+
+Times in the `deliveries` table are Unix *seconds* (`next_attempt_at`, a float: the next try,
+or the lease's expiry while leased); `created_at` there and in `logs` is Unix *milliseconds*,
+as in Logto's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, NamedTuple
+
+from hookline.ids import now_ms
+
+if TYPE_CHECKING:
+    from hookline.sender.outcome import Outcome
+
+
+class DeliveryState(IntEnum):
+    """`deliveries.status`, stored as these integers."""
+
+    PENDING = 0
+    LEASED = 1  # `worker` holds it until `next_attempt_at`
+    DELIVERED = 2
+    FAILED = 3
+    CANCELLED = 4  # the hook is gone or disabled
+
+
+# Pending or leased, written as the `deliveries_due` index's predicate is, so that it is used.
+UNFINISHED = f"status < {DeliveryState.DELIVERED:d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A leased delivery, with its event and its hook's target."""
+
+    delivery_id: str
+    event_id: str
+    hook_id: str
+    attempts: int  # made so far
+    event: str
+    body: bytes
+    url: str | None  # None: the hook is gone
+    headers: dict[str, str] | None
+    signing_key: str
+    retries: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """What a delivery comes to after an attempt."""
+
+    delivery_id: str
+    status: DeliveryState
+    attempts: int
+    next_attempt_at: float = 0.0  # Unix seconds; read only when PENDING again
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequest:
+    """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook counting
+    the `busy` ones (hook → deliveries the claimer has in flight)."""
+
+    limit: int
+    now: float  # Unix seconds: what is due by then
+    lease_until: float  # Unix seconds
+    per_hook: int
+    busy: Mapping[str, int] = field(default_factory=dict)
+
+    def full(self) -> list[str]:
+        """The hooks to skip: their share is in flight."""
+        return full_hooks(self.busy, self.per_hook)
+
+    def room(self) -> list[tuple[str, int]]:
+        """The hooks with some in flight and room for more: (hook, how many more)."""
+        return [(hook, self.per_hook - n) for hook, n in self.busy.items() if n < self.per_hook]
+
+
+def full_hooks(busy: Mapping[str, int], per_hook: int) -> list[str]:
+    return [hook for hook, n in busy.items() if n >= per_hook]
+
+
+class LogRow(NamedTuple):
+    """A row of `logs`, one per HTTP attempt, readable as Logto's `TriggerHook.<event>` entry.
+    The fields are the columns both backends insert, in this order."""
+
+    id: str
+    key: str
+    hook_id: str
+    delivery_id: str
+    event_id: str
+    attempt: int
+    result: str  # "Success" or "Error"
+    status_code: int | None
+    response_body: str | None
+    error: str | None
+    duration_ms: float  # milliseconds
+    created_at: int  # Unix milliseconds
+
+    @classmethod
+    def of(cls, claimed: Claimed, attempt: int, outcome: Outcome) -> LogRow:
+        return cls(
+            # Unique per attempt and as time-ordered as the delivery id it extends.
+            f"log_{claimed.delivery_id[4:]}_{attempt}",
+            f"TriggerHook.{claimed.event}",
+            claimed.hook_id,
+            claimed.delivery_id,
+            claimed.event_id,
+            attempt,
+            "Success" if outcome.ok else "Error",
+            outcome.status,
+            _storable(outcome.body),
+            _storable(outcome.error_text()),
+            round(outcome.duration_ms, 3),
+            now_ms(),
+        )
+
+
+def _storable(text: str | None) -> str | None:
+    """A receiver's answer as text a database takes: PostgreSQL refuses NUL characters, and
+    one refused row would hold up the recording of every other."""
+    return text.replace("\x00", "\ufffd") if text and "\x00" in text else text
