@@ -2,21 +2,19 @@
 
 Claims lock their rows with `FOR UPDATE SKIP LOCKED`, so workers never wait for each other
 and never take the same delivery; a lease (`worker` = owner) lets another worker take over
-from one that died. Commits of new deliveries `NOTIFY` the channel that `listen` wakes the
-dispatcher with.
+from one that died.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from hookline.db.engine import postgres_dsn
-from hookline.outbox.emit import WAKE_CHANNEL
 from hookline.outbox.queue.base import Queue
+from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
@@ -27,8 +25,6 @@ from hookline.outbox.queue.values import (
     Finish,
     LogRow,
 )
-
-log = logging.getLogger("hookline.dispatcher")
 
 _PENDING, _LEASED = DeliveryState.PENDING, DeliveryState.LEASED
 # The head of the queue (twice the batch), ranked per hook so that one hook's backlog cannot
@@ -80,8 +76,7 @@ class PostgresQueue(Queue):
         self._dsn = dsn
         self.worker = worker
         self._targets = HookTargets()
-        self._listener: asyncpg.Connection | None = None
-        self._wake: asyncio.Event | None = None
+        self._listener: NotifyListener | None = None
 
     @classmethod
     async def open(cls, database_url: str, worker: str) -> PostgresQueue:
@@ -91,44 +86,15 @@ class PostgresQueue(Queue):
         return cls(pool, dsn, worker)
 
     async def close(self) -> None:
-        self._wake = None
         if self._listener is not None:
-            listener, self._listener = self._listener, None
-            await listener.close()
+            await self._listener.close()
         await self._pool.close()
 
     async def listen(self, wake: asyncio.Event) -> None:
-        """A lost connection (a server restart) leaves polling until the next claim that finds
-        the database back listens again."""
-        self._wake = wake
-        listener = await asyncpg.connect(self._dsn)
-        try:
-            await listener.add_listener(WAKE_CHANNEL, lambda *_: wake.set())
-        except BaseException:
-            listener.terminate()
-            raise
-        listener.add_termination_listener(self._listener_lost)
-        self._listener = listener
-
-    def _listener_lost(self, conn: asyncpg.Connection) -> None:
-        if conn is self._listener:  # not closed by us
-            log.warning("wake-up channel lost, polling", extra={"action": "listen"})
-            self._listener = None
-            # The claim loop wakes, claims what was missed and listens again.
-            if self._wake is not None:
-                self._wake.set()
-
-    async def _listen_again(self) -> None:
-        if self._listener is None and self._wake is not None:
-            try:
-                await self.listen(self._wake)
-            except Exception as error:  # the server is still away: poll, try at the next claim
-                log.warning("cannot listen yet: %s", error, extra={"action": "listen"})
+        self._listener = await NotifyListener.open(self._dsn, wake)
 
     async def claim(self, request: ClaimRequest) -> list[Claimed]:
         room = request.room()
-        # Listening first: a NOTIFY sent during the claim then wakes the next one.
-        await self._listen_again()
         # One transaction: if reading the targets fails, the leases are not taken either.
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
