@@ -48,6 +48,7 @@ class Dispatcher:
             settings.private_networks, settings.request_timeout, settings.max_in_flight
         )
         self._in_flight: dict[str, Claimed] = {}
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._per_hook: Counter[str] = Counter()
         self._finished: list[Finish] = []
         self._logs: list[LogRow] = []
@@ -154,14 +155,15 @@ class Dispatcher:
 
     async def _drain(self) -> None:
         """On stop: let requests in flight finish (they are bounded by the HTTP timeout)."""
-        deadline = time.monotonic() + self.settings.request_timeout + 1
-        while self._in_flight and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        if self._deliveries:
+            await asyncio.wait(self._deliveries, timeout=self.settings.request_timeout + 1)
 
     def _start(self, claimed: Claimed) -> None:
         self._in_flight[claimed.delivery_id] = claimed
         self._per_hook[claimed.hook_id] += 1
-        asyncio.create_task(self._deliver(claimed))
+        task = asyncio.create_task(self._deliver(claimed))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     async def _deliver(self, claimed: Claimed) -> None:
         try:
