@@ -16,6 +16,7 @@ from bench.procs import CpuWindow, family
 from bench.server import Server, dispatcher_count
 from bench.stats import percentiles
 from bench.sub import run_json
+from hookline.outbox.queue.values import DeliveryState
 
 
 def run(
@@ -184,7 +185,7 @@ def store_counts(db: Path | str) -> dict:
         with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
             by_status = dict(conn.execute(by_status_sql))
             failed_attempts, retries = conn.execute(attempts_sql).fetchone()
-    names = {0: "pending", 1: "leased", 2: "delivered", 3: "failed", 4: "cancelled"}
+    names = {state.value: state.name.lower() for state in DeliveryState}
     return {
         "deliveries": {names.get(k, str(k)): v for k, v in by_status.items()},
         "failed_attempts": failed_attempts or 0,

@@ -11,11 +11,14 @@ batch are sent concurrently and may arrive in any order.
 
 from __future__ import annotations
 
+from hookline.outbox.queue.values import DeliveryState
 from tests.support.server import Server
 from tests.support.waiting import wait_until
 
-# hookline's delivery states `pending` and `leased` (0 and 1 in the deliveries table).
-_OPEN = "SELECT count(*) FROM deliveries WHERE status IN (0, 1) AND hook_id IN ({})"
+_OPEN = (
+    "SELECT count(*) FROM deliveries WHERE status IN"
+    f" ({DeliveryState.PENDING:d}, {DeliveryState.LEASED:d}) AND hook_id IN ({{}})"
+)
 
 
 def settle(server: Server, *hook_ids: str, timeout: float = 10.0) -> None:

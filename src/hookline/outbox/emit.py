@@ -12,6 +12,7 @@ from hookline.db.unit import TransactionState
 from hookline.events.payloads import event_body, iso_now
 from hookline.ids import now_ms, sortable_id
 from hookline.outbox.fanout import subscribed_hooks
+from hookline.outbox.queue.values import DeliveryState
 
 WAKE_CHANNEL = "hookline_deliveries"
 _INSERT_EVENT = "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)"
@@ -21,11 +22,12 @@ _INSERT_EVENT_ONCE = (
 )
 _FAN_OUT = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
-    " created_at) VALUES (?,?,?,0,0,?,?)"
+    f" created_at) VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?)"
 )
 _FAN_OUT_ARRAYS = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
-    " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]), 0, 0, ?, ?"
+    " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]),"
+    f" {DeliveryState.PENDING:d}, 0, ?, ?"
 )
 _INSERT_EVENT_AND_FAN_OUT = (
     "WITH event AS (INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)) "
@@ -80,7 +82,7 @@ def emit(
         _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
     if hook_ids:
         if cursor.dialect == "postgresql" and not transaction.notified:
-            # Sent at commit, to the dispatchers that listen (outbox.pg_queue); once is enough.
+            # Sent at commit, to the dispatchers that listen (outbox.queue.listener); once is enough.
             cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
             transaction.notified = True
         transaction.on_commit_due = True
