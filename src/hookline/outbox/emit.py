@@ -82,7 +82,8 @@ def emit(
         _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
     if hook_ids:
         if cursor.dialect == "postgresql" and not transaction.notified:
-            # Sent at commit, to the dispatchers that listen (outbox.queue.listener); once is enough.
+            # Sent at commit, to the dispatchers that listen (outbox.queue.listener); once
+            # is enough.
             cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
             transaction.notified = True
         transaction.on_commit_due = True
