@@ -12,9 +12,8 @@ from hookline.db.unit import TransactionState
 from hookline.events.payloads import event_body, iso_now
 from hookline.ids import now_ms, sortable_id
 from hookline.outbox.fanout import subscribed_hooks
-from hookline.outbox.queue.values import DeliveryState
+from hookline.outbox.queue.values import WAKE_CHANNEL, DeliveryState
 
-WAKE_CHANNEL = "hookline_deliveries"
 _INSERT_EVENT = "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)"
 _INSERT_EVENT_ONCE = (
     "INSERT INTO events (id, name, body, idempotency_key, created_at) VALUES (?,?,?,?,?)"

@@ -14,7 +14,7 @@ import logging
 import asyncpg
 from asyncpg import Connection
 
-from hookline.outbox.emit import WAKE_CHANNEL
+from hookline.outbox.queue.values import WAKE_CHANNEL
 
 log = logging.getLogger("hookline.dispatcher")
 

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from hookline.sender.outcome import Outcome
 
 
+# The PostgreSQL channel a commit that stored deliveries notifies, and dispatchers listen on.
+WAKE_CHANNEL = "hookline_deliveries"
+
+
 class DeliveryState(IntEnum):
     """`deliveries.status`, stored as these integers."""
 
