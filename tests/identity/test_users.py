@@ -250,12 +250,14 @@ def test_list_search_and_pagination(api: httpx.Client) -> None:
     assert response.headers["Total-Number"] == "3"
     assert 'rel="next"' in response.headers["Link"] and 'rel="last"' in response.headers["Link"]
     items = response.json()
-    # Newest first; list items are the projection, without hasPassword.
-    assert [u["id"] for u in items] == [made[2]["id"], made[1]["id"]]
+    # Newest first (users made in the same millisecond by id, descending); list items are the
+    # projection, without hasPassword.
+    newest = sorted(made, key=lambda u: (u["createdAt"], u["id"]), reverse=True)
+    assert [u["id"] for u in items] == [u["id"] for u in newest[:2]]
     assert all("hasPassword" not in u for u in items)
-    assert items[1] == {k: v for k, v in made[1].items() if k != "hasPassword"}
+    assert items[1] == {k: v for k, v in newest[1].items() if k != "hasPassword"}
     second = api.get("/users", params={"search": f"%{tag}%", "page_size": 2, "page": 2}).json()
-    assert [u["id"] for u in second] == [made[0]["id"]]
+    assert [u["id"] for u in second] == [newest[2]["id"]]
 
     def ids(**params: Any) -> list[str]:
         response = api.get("/users", params=params)
