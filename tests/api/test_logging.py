@@ -28,7 +28,10 @@ def entries(text: str) -> list[dict[str, Any]]:
 
 def test_serve_logs_its_address_and_masked_database_as_json(tmp_path, postgres_url) -> None:
     server = Server(
-        tmp_path, HOOKLINE_DATABASE_URL=postgres_url, HOOKLINE_LOG_FORMAT="json"
+        tmp_path,
+        HOOKLINE_DATABASE_URL=postgres_url,
+        HOOKLINE_LOG_FORMAT="json",
+        HOOKLINE_DISPATCHERS=None,
     ).start()
     server.stop()
     log = server.log.read_text()

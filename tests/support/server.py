@@ -32,7 +32,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, **env: str | None) -> None:
+        """`env`: settings over the suite's; None unsets one (`HOOKLINE_DISPATCHERS=None`
+        runs hookline's default, a dispatcher process per core)."""
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -44,8 +46,15 @@ class Server:
             "HOOKLINE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
             "HOOKLINE_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",
             "HOOKLINE_RETRY_BASE_DELAY": "0.2",
-            **env,
+            # The dispatcher in the API process: a server starts sooner, and the suite starts
+            # a hundred. Tests of dispatcher processes, and of the default, say so.
+            "HOOKLINE_DISPATCHERS": "0",
         }
+        for name, value in env.items():
+            if value is None:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
 

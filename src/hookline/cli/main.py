@@ -101,7 +101,8 @@ def worker() -> None:
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
     try:
-        _work(settings)
+        # Started by `hookline serve`, which migrated the database before starting it.
+        _work(settings, migrate=not parent)
     except Exception:
         # Through the configured handler: a bare traceback would break JSON-lines collectors.
         log.exception("worker failed", extra={"action": "worker_fail"})
@@ -109,11 +110,9 @@ def worker() -> None:
     log.info("worker stopped", extra={"action": "worker_stop"})
 
 
-def _work(settings: Settings) -> None:
+def _work(settings: Settings, migrate: bool) -> None:
     import uvloop
 
-    from hookline.db.engine import make_engine
-    from hookline.db.migrate import upgrade
     from hookline.dispatcher.loop import Dispatcher
     from hookline.dispatcher.processes import report_ready
 
@@ -121,9 +120,13 @@ def _work(settings: Settings) -> None:
         "worker starting",
         extra={"action": "worker_start", "database": logs.mask_url(settings.database_url)},
     )
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
+    if migrate:
+        from hookline.db.engine import make_engine
+        from hookline.db.migrate import upgrade
+
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        engine.dispose()
 
     async def main() -> None:
         dispatcher = Dispatcher(settings)
