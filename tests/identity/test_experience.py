@@ -611,6 +611,16 @@ def test_http_message_connector_posts_to_a_real_receiver(
                 500,
                 "connector.general",
             )
+            # The provider's URL may hold its API key: never in an answer to the end user.
+            failed = client.post(
+                "/experience/verification/verification-code",
+                json={
+                    "identifier": {"type": "phone", "value": "15550001113"},
+                    "interactionEvent": "SignIn",
+                },
+            )
+            assert failed.status_code == 500
+            assert "/sms" not in failed.text and str(receiver.port) not in failed.text
     finally:
         srv.stop()
 

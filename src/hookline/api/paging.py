@@ -36,17 +36,18 @@ def page_params(page: str | None, page_size: str | None, required: bool) -> Page
     return Page(number, size)
 
 
-def _always(page: str | None = None, page_size: str | None = None) -> Page:
+async def _always(page: str | None = None, page_size: str | None = None) -> Page:
     paging = page_params(page, page_size, required=True)
     assert paging is not None
     return paging
 
 
-def _when_asked(page: str | None = None, page_size: str | None = None) -> Page | None:
+async def _when_asked(page: str | None = None, page_size: str | None = None) -> Page | None:
     return page_params(page, page_size, required=False)
 
 
 # A list that is always paginated (20 a page unless told), and one paginated only when asked.
+# The dependencies are coroutines: FastAPI would run plain functions in its thread pool.
 Paged = Annotated[Page, Depends(_always)]
 MaybePaged = Annotated[Page | None, Depends(_when_asked)]
 

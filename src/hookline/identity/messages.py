@@ -3,8 +3,11 @@
 - `FileConnector` (the default) appends one JSON line per message to a file
   (HOOKLINE_MESSAGE_OUTBOX), for development and tests.
 - `HttpConnector` POSTs the same JSON object to a URL (HOOKLINE_MESSAGE_HTTP_URL), where a
-  real email or SMS sender takes over. Sent as webhooks are (the SSRF guard lets through
-  HOOKLINE_ALLOW_PRIVATE_NETWORKS); any non-2xx answer is a failure.
+  real email or SMS sender takes over. Sent as webhooks are (no redirects, their timeout),
+  to any network: the URL is the operator's own. Any non-2xx answer is a failure.
+
+A failure's text never holds the provider's URL, which often carries its API key: the text
+reaches the end user who asked for a code.
 """
 
 from __future__ import annotations
@@ -90,8 +93,9 @@ class HttpConnector:
         if outcome.ok:
             return
         if outcome.status is not None:
-            raise MessageError(f"{self.url} answered {outcome.status}")
-        raise MessageError(f"{self.url}: {outcome.message}")
+            raise MessageError(f"the message provider answered {outcome.status}")
+        failure = outcome.failure.value if outcome.failure else "no answer"
+        raise MessageError(f"the message provider could not be reached ({failure})")
 
 
 # The provider's URL is the operator's own setting, not a hook's: it may be on any network

@@ -7,6 +7,7 @@ so that no transaction waits for a connector.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -29,6 +30,8 @@ from hookline.identity.experience.services import Services, commit_or_refuse
 from hookline.identity.messages import Message, MessageError, connector
 from hookline.ids import now_ms, random_id
 
+log = logging.getLogger("hookline.experience")
+
 CODE_TTL_MS = 600_000
 
 
@@ -49,6 +52,7 @@ async def send_code(
     try:
         await connector(services.settings).send(Message(recipient, event, code, kind))
     except MessageError as exc:
+        log.error("message not sent: %s", exc, extra={"action": "send_code"})
         raise ApiError(500, "connector.general", f"Errors occurred in connector: {exc}") from exc
 
     def store(conn: Connection) -> str:

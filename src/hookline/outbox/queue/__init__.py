@@ -6,8 +6,6 @@ from __future__ import annotations
 from hookline.db.engine import is_postgres
 from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.owners import worker_id
-from hookline.outbox.queue.postgres import PostgresQueue
-from hookline.outbox.queue.sqlite import SqliteQueue
 from hookline.outbox.queue.values import (
     Claimed,
     ClaimRequest,
@@ -31,6 +29,12 @@ __all__ = [
 
 
 async def open_queue(database_url: str, worker: str) -> Queue:
+    # Each backend is imported when opened: writers of the outbox (the API, Python callers)
+    # import this package for its values, and need neither driver.
     if is_postgres(database_url):
+        from hookline.outbox.queue.postgres import PostgresQueue
+
         return await PostgresQueue.open(database_url, worker)
+    from hookline.outbox.queue.sqlite import SqliteQueue
+
     return SqliteQueue.open(database_url, worker)

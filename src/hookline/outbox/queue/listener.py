@@ -44,7 +44,10 @@ class NotifyListener:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        await self._conn.close(timeout=_PING_TIMEOUT)
+        try:
+            await self._conn.close(timeout=_PING_TIMEOUT)
+        except Exception:  # a connection cut without a word: drop it
+            self._conn.terminate()
 
     async def _keep(self) -> None:
         while True:

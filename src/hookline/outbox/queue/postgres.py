@@ -86,9 +86,11 @@ class PostgresQueue(Queue):
         return cls(pool, dsn, worker)
 
     async def close(self) -> None:
-        if self._listener is not None:
-            await self._listener.close()
-        await self._pool.close()
+        try:
+            if self._listener is not None:
+                await self._listener.close()
+        finally:
+            await self._pool.close()
 
     async def listen(self, wake: asyncio.Event) -> None:
         self._listener = await NotifyListener.open(self._dsn, wake)

@@ -171,7 +171,7 @@ def _claim_statement(full: int, room: int) -> str:
 
 
 async def _awaiting_lock(call: Callable[..., T], *args: object) -> T:
-    pause = 0.0002
+    pause = 0.0005
     while True:
         try:
             return call(*args)
@@ -179,4 +179,4 @@ async def _awaiting_lock(call: Callable[..., T], *args: object) -> T:
             if not is_locked(error):
                 raise
         await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.002)
+        pause = min(pause * 2, 0.02)
