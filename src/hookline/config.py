@@ -14,13 +14,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
 
 
+# cgroup v2's CPU limit ("max 100000", or "150000 100000": 1.5 cores' worth of time).
+CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
+
+
 def cores() -> int:
-    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    """The cores this process may use: its CPU affinity, cut to its container's CPU quota
+    (a container given one CPU on a 64-core host has one), not the machine's count."""
     if hasattr(os, "process_cpu_count"):  # Python 3.13
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        count = os.process_cpu_count() or 1
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count() or 1
+    quota = _quota()
+    return count if quota is None else max(1, min(count, int(quota)))
+
+
+def _quota() -> float | None:
+    try:
+        limit, period = CPU_QUOTA.read_text().split()[:2]
+        return None if limit == "max" else int(limit) / int(period)
+    except (OSError, ValueError):
+        return None
 
 
 def _half_the_cores() -> int:
