@@ -132,7 +132,7 @@ def insert_user(
     now = now_ms()
     row: dict[str, Any] = {
         "tenant_id": "default",
-        "id": _new_user_id(conn),
+        "id": _new_user_id(),
         "username": None,
         "primary_email": None,
         "primary_phone": None,
@@ -206,7 +206,7 @@ def write_fields(conn: Connection, user_id: str, fields: dict[str, Any]) -> User
     return _write(conn, user_id, values)
 
 
-def merge_json(
+def merge_user_json_field(
     conn: Connection, ctx: Context, user_id: str, column: str, value: dict
 ) -> dict[str, Any]:
     """`custom-data` and `profile` patches: top-level keys merge into the stored object,
@@ -264,7 +264,7 @@ def _write(conn: Connection, user_id: str, values: dict[str, Any]) -> UserRow:
     return get_user(conn, user_id)
 
 
-def _new_user_id(conn: Connection) -> str:
+def _new_user_id() -> str:
     # 36¹² ids: a collision is as likely as none at all in practice, and the primary key
     # would refuse one rather than merge two users.
     return random_id(12)
@@ -285,10 +285,6 @@ IN_USE: dict[str, tuple[str, str]] = {
 
 
 # Role assignment.
-
-
-def user_role_ids(conn: Connection, user_id: str) -> list[str]:
-    return USERS.held(conn, user_id)
 
 
 def list_user_roles(
