@@ -24,7 +24,7 @@ def test_a_stopping_dispatcher_finishes_its_requests_in_flight(
     upgrade(engine)
     with write(engine) as conn:
         hook = HookCreate(events=["User.Created"], config={"url": receiver.url("/slow")})
-        service.create(conn, hook)
+        service.create_hook(conn, hook)
         emit(conn, "User.Created", {})
     settings = Settings(database_url=database_url, allow_private_networks="127.0.0.0/8")
 

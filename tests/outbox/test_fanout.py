@@ -16,7 +16,7 @@ from hookline.outbox.emit import emit
 
 def create_hook(conn: Connection) -> str:
     body = HookCreate(events=["User.Created"], config={"url": "http://127.0.0.1:9/x"})
-    return service.create(conn, body)["id"]
+    return service.create_hook(conn, body)["id"]
 
 
 def refuse(_conn: Connection) -> None:

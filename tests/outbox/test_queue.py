@@ -31,7 +31,7 @@ def run(test: Callable[[], Awaitable[None]]) -> None:
 def hook(engine: Engine, event: str) -> str:
     with write(engine) as conn:
         body = HookCreate(events=[event], config={"url": "http://127.0.0.1:9/x"})
-        return service.create(conn, body)["id"]
+        return service.create_hook(conn, body)["id"]
 
 
 def emit_many(engine: Engine, event: str, count: int) -> None:

@@ -69,7 +69,7 @@ def test_a_silently_cut_connection_is_noticed_by_its_ping(
     upgrade(engine)
     with write(engine) as conn:
         body = HookCreate(events=["User.Created"], config={"url": "http://127.0.0.1:9/x"})
-        service.create(conn, body)
+        service.create_hook(conn, body)
 
     async def test() -> None:
         relay = Relay(make_url(postgres_url).port or 5432)

@@ -36,25 +36,27 @@ async def list_hooks(
 @router.post("", status_code=201)
 async def create_hook(body: HookCreate, rt: RuntimeDep) -> Any:
     """Create a hook; its signing key is generated here."""
-    return JSON(await rt.committer.run(lambda conn: service.create(conn, body)), status_code=201)
+    return JSON(
+        await rt.committer.run(lambda conn: service.create_hook(conn, body)), status_code=201
+    )
 
 
 @router.get("/{id}")
 async def get_hook(id: str, rt: RuntimeDep, includeExecutionStats: str | None = None) -> Any:
     """Get a hook; any non-empty `includeExecutionStats` adds its 24 h counts, as in Logto."""
-    return JSON(await rt.read(lambda conn: service.get(conn, id, bool(includeExecutionStats))))
+    return JSON(await rt.read(lambda conn: service.get_hook(conn, id, bool(includeExecutionStats))))
 
 
 @router.patch("/{id}")
 async def update_hook(id: str, body: HookUpdate, rt: RuntimeDep) -> Any:
     """Update a hook; a given `config` replaces the stored one whole."""
-    return JSON(await rt.committer.run(lambda conn: service.patch(conn, id, body)))
+    return JSON(await rt.committer.run(lambda conn: service.update_hook(conn, id, body)))
 
 
 @router.delete("/{id}", status_code=204)
 async def delete_hook(id: str, rt: RuntimeDep) -> Response:
     """Delete a hook; its logs stay."""
-    await rt.committer.run(lambda conn: service.remove(conn, id))
+    await rt.committer.run(lambda conn: service.delete_hook(conn, id))
     return Response(status_code=204)
 
 

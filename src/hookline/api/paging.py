@@ -17,10 +17,6 @@ class Page(NamedTuple):
     number: int
     size: int
 
-    @property
-    def offset(self) -> int:
-        return (self.number - 1) * self.size
-
 
 def page_params(page: str | None, page_size: str | None, required: bool) -> Page | None:
     """The page asked for; None when paging is optional and neither parameter is given."""

@@ -181,7 +181,9 @@ async def patch_custom_data(userId: str, body: CustomDataPatch, request: Request
     data = body.customData
     return JSON(
         await commit(
-            request, 200, lambda conn, ctx: users.merge_json(conn, ctx, userId, "custom_data", data)
+            request,
+            200,
+            lambda conn, ctx: users.merge_user_json_field(conn, ctx, userId, "custom_data", data),
         )
     )
 
@@ -192,7 +194,9 @@ async def patch_profile(userId: str, body: ProfilePatch, request: Request) -> An
     claims = body.profile.model_dump(exclude_unset=True)
     return JSON(
         await commit(
-            request, 200, lambda conn, ctx: users.merge_json(conn, ctx, userId, "profile", claims)
+            request,
+            200,
+            lambda conn, ctx: users.merge_user_json_field(conn, ctx, userId, "profile", claims),
         )
     )
 

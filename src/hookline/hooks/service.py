@@ -14,7 +14,7 @@ from hookline.ids import now_ms, random_id, signing_key
 from hookline.outbox.fanout import hooks_changed
 
 
-def to_api(row: Any) -> dict[str, Any]:
+def hook_json(row: Any) -> dict[str, Any]:
     return {
         "tenantId": row.tenant_id,
         "id": row.id,
@@ -28,7 +28,7 @@ def to_api(row: Any) -> dict[str, Any]:
     }
 
 
-def create(conn: Connection, body: HookCreate) -> dict[str, Any]:
+def create_hook(conn: Connection, body: HookCreate) -> dict[str, Any]:
     if not body.events and not body.event:
         raise ApiError(400, "hook.missing_events", "You need to provide at least one event.")
     hook_id = random_id()
@@ -45,14 +45,14 @@ def create(conn: Connection, body: HookCreate) -> dict[str, Any]:
         )
     )
     hooks_changed(conn)
-    return get(conn, hook_id)
+    return get_hook(conn, hook_id)
 
 
-def get(conn: Connection, hook_id: str, with_stats: bool = False) -> dict[str, Any]:
+def get_hook(conn: Connection, hook_id: str, with_stats: bool = False) -> dict[str, Any]:
     row = conn.execute(select(hooks).where(hooks.c.id == hook_id)).first()
     if row is None:
         raise not_exists_with_id("hooks", hook_id)
-    hook = to_api(row)
+    hook = hook_json(row)
     if with_stats:
         hook["executionStats"] = execution_stats(conn, [hook_id])[hook_id]
     return hook
@@ -65,7 +65,7 @@ def list_hooks(
     if page is not None:
         number, size = page
         query = query.limit(size).offset((number - 1) * size)
-    items = [to_api(row) for row in conn.execute(query)]
+    items = [hook_json(row) for row in conn.execute(query)]
     total = (
         conn.execute(select(func.count()).select_from(hooks)).scalar_one()
         if page is not None
@@ -78,7 +78,7 @@ def list_hooks(
     return items, total
 
 
-def patch(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, Any]:
+def update_hook(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, Any]:
     values: dict[str, Any] = {}
     given = body.model_fields_set
     if "name" in given and body.name is not None:
@@ -100,10 +100,10 @@ def patch(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, Any]:
         found = conn.execute(select(hooks.c.id).where(hooks.c.id == hook_id)).first() is not None
     if not found:
         raise ApiError(404, "entity.not_exists", "The hook does not exist.")
-    return get(conn, hook_id)
+    return get_hook(conn, hook_id)
 
 
-def remove(conn: Connection, hook_id: str) -> None:
+def delete_hook(conn: Connection, hook_id: str) -> None:
     if conn.execute(delete(hooks).where(hooks.c.id == hook_id)).rowcount == 0:
         raise ApiError(404, "entity.not_found", "The requested entity does not exist.")
     hooks_changed(conn)
@@ -116,7 +116,7 @@ def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:
     if result.rowcount == 0:
         raise ApiError(404, "entity.not_exists", "The hook does not exist.")
     hooks_changed(conn)
-    return get(conn, hook_id)
+    return get_hook(conn, hook_id)
 
 
 def stored_signing_key(conn: Connection, hook_id: str) -> str:

@@ -1,4 +1,5 @@
-"""What identifies a user: the three identifier fields and the forms Logto accepts for them.
+"""What identifies a user: the three identifier fields, their types, and the forms Logto
+accepts for them.
 
 @logto/core-kit's expressions, with JavaScript's ASCII-only `\\w` and `\\d` spelled out.
 """
@@ -9,6 +10,10 @@ import re
 
 # API field names, in the order Logto checks them on create.
 IDENTIFIERS = ("username", "primaryEmail", "primaryPhone")
+# The identifier types of the sign-in experience and the Experience API, and the user field
+# each one fills.
+PROFILE_FIELDS = {"username": "username", "email": "primaryEmail", "phone": "primaryPhone"}
+IDENTIFIER_TYPES = tuple(PROFILE_FIELDS)
 
 USERNAME = r"^[A-Z_a-z][0-9A-Z_a-z]*$"
 EMAIL = r"^\S+@\S+\.\S+$"

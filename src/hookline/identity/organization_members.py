@@ -27,9 +27,9 @@ from hookline.identity.changes import emit_change
 from hookline.identity.rows import (
     Paging,
     page,
+    q_condition,
     relation_not_found,
     require_row,
-    search,
     unique,
 )
 from hookline.identity.users import user_detail_json
@@ -165,7 +165,7 @@ def list_users(
     )
     if q:
         fields = (users.c.id, users.c.username, users.c.primary_email, users.c.primary_phone)
-        query = query.where(or_(*(search(field, q) for field in (*fields, users.c.name))))
+        query = query.where(or_(*(q_condition(field, q) for field in (*fields, users.c.name))))
     rows, total = page(conn, query, paging)
     roles = _roles_of(conn, org_id, [row.id for row in rows])
     items = [

@@ -30,9 +30,9 @@ from hookline.identity.rows import (
     delete_row,
     get_row,
     page,
+    q_condition,
     relation_not_found,
     require_row,
-    search,
     unique,
     update_row,
 )
@@ -69,7 +69,7 @@ def list_organization_roles(
         organization_roles.c.created_at, organization_roles.c.id
     )
     if q:
-        query = query.where(search(organization_roles.c.name, q))
+        query = query.where(q_condition(organization_roles.c.name, q))
     rows, total = page(conn, query, paging)
     ids = [row.id for row in rows]
     granted: dict[str, list[dict]] = {role_id: [] for role_id in ids}

@@ -14,7 +14,7 @@ from hookline.db.errors import integrity
 from hookline.db.tables import organization_scopes
 from hookline.events.context import Context
 from hookline.identity.changes import emit_change
-from hookline.identity.rows import Paging, delete_row, get_row, page, search, update_row
+from hookline.identity.rows import Paging, delete_row, get_row, page, q_condition, update_row
 from hookline.ids import now_ms, random_id
 
 
@@ -38,7 +38,7 @@ def list_organization_scopes(
         organization_scopes.c.created_at, organization_scopes.c.id
     )
     if q:
-        query = query.where(search(organization_scopes.c.name, q))
+        query = query.where(q_condition(organization_scopes.c.name, q))
     rows, total = page(conn, query, paging)
     return [organization_scope_json(row) for row in rows], total
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, insert, or_, select
 from hookline.db.tables import organization_users, organizations, users
 from hookline.events.context import Context
 from hookline.identity.changes import emit_change
-from hookline.identity.rows import Paging, delete_row, get_row, page, search, update_row
+from hookline.identity.rows import Paging, delete_row, get_row, page, q_condition, update_row
 from hookline.ids import now_ms, random_id
 
 _COLUMNS = {
@@ -52,7 +52,9 @@ def list_organizations(
     """Newest first; `q` matches the id or the name."""
     query = select(organizations).order_by(organizations.c.created_at.desc(), organizations.c.id)
     if q:
-        query = query.where(or_(search(organizations.c.id, q), search(organizations.c.name, q)))
+        query = query.where(
+            or_(q_condition(organizations.c.id, q), q_condition(organizations.c.name, q))
+        )
     rows, total = page(conn, query, paging)
     items = [organization_json(row) for row in rows]
     if featured:

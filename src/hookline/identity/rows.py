@@ -60,7 +60,7 @@ def unique(ids: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def search(column: Column, q: str | None) -> Any:
+def q_condition(column: Column, q: str | None) -> Any:
     """Logto's `q`: a case-insensitive substring match."""
     if not q:
         return None

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from hookline.db.tables import sign_in_experiences
 from hookline.errors import ApiError, invalid_input
+from hookline.identity.identifiers import IDENTIFIER_TYPES
 
 ROW_ID = "default"
 
@@ -69,7 +70,6 @@ DEFAULT_LENGTH = {"min": 8, "max": 256}
 DEFAULT_CHARACTER_TYPES = {"min": 1}
 DEFAULT_REJECTS = {"pwned": True, "repetitionAndSequence": True, "userInfo": True, "words": []}
 
-IDENTIFIERS = ("username", "email", "phone")
 SIGN_IN_MODES = ("SignIn", "Register", "SignInAndRegister")
 
 
@@ -193,8 +193,8 @@ def _password_policy(key: str, value: Any) -> dict[str, Any]:
 def _sign_up(key: str, value: Any) -> dict[str, Any]:
     value = _object(key, value)
     identifiers = value.get("identifiers")
-    if not isinstance(identifiers, list) or not all(i in IDENTIFIERS for i in identifiers):
-        raise _fail(f"{key}.identifiers", f"expected an array of {', '.join(IDENTIFIERS)}")
+    if not isinstance(identifiers, list) or not all(i in IDENTIFIER_TYPES for i in identifiers):
+        raise _fail(f"{key}.identifiers", f"expected an array of {', '.join(IDENTIFIER_TYPES)}")
     out: dict[str, Any] = {
         "identifiers": identifiers,
         "password": _bool(f"{key}.password", value.get("password")),
@@ -215,8 +215,8 @@ def _sign_in(key: str, value: Any) -> dict[str, Any]:
     for i, method in enumerate(methods):
         path = f"{key}.methods.{i}"
         method = _object(path, method)
-        if method.get("identifier") not in IDENTIFIERS:
-            raise _fail(f"{path}.identifier", f"expected one of {', '.join(IDENTIFIERS)}")
+        if method.get("identifier") not in IDENTIFIER_TYPES:
+            raise _fail(f"{path}.identifier", f"expected one of {', '.join(IDENTIFIER_TYPES)}")
         out.append(
             {
                 "identifier": method["identifier"],

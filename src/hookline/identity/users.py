@@ -7,34 +7,19 @@ caller's transaction. Errors are Logto's codes.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    ColumnElement,
-    Connection,
-    Row,
-    and_,
-    delete,
-    func,
-    literal,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import Connection, Row, and_, delete, func, select, update
 
 from hookline.db.sql import Cursor
 from hookline.db.tables import roles, users, users_roles
-from hookline.errors import ApiError, invalid_request, not_exists_with_id
+from hookline.errors import ApiError, not_exists_with_id
 from hookline.events.context import Context
 from hookline.identity.changes import emit_change
 from hookline.identity.identifiers import IDENTIFIERS
 from hookline.identity.role_holders import USERS
+from hookline.identity.search import search_condition
 from hookline.ids import now_ms, random_id
 
 # API field → column, for the fields the Management API writes directly.
@@ -147,7 +132,7 @@ def insert_user(
     now = now_ms()
     row: dict[str, Any] = {
         "tenant_id": "default",
-        "id": _new_user_id(conn),
+        "id": _new_user_id(),
         "username": None,
         "primary_email": None,
         "primary_phone": None,
@@ -221,7 +206,7 @@ def write_fields(conn: Connection, user_id: str, fields: dict[str, Any]) -> User
     return _write(conn, user_id, values)
 
 
-def merge_json(
+def merge_user_json_field(
     conn: Connection, ctx: Context, user_id: str, column: str, value: dict
 ) -> dict[str, Any]:
     """`custom-data` and `profile` patches: top-level keys merge into the stored object,
@@ -279,7 +264,7 @@ def _write(conn: Connection, user_id: str, values: dict[str, Any]) -> UserRow:
     return get_user(conn, user_id)
 
 
-def _new_user_id(conn: Connection) -> str:
+def _new_user_id() -> str:
     # 36¹² ids: a collision is as likely as none at all in practice, and the primary key
     # would refuse one rather than merge two users.
     return random_id(12)
@@ -300,10 +285,6 @@ IN_USE: dict[str, tuple[str, str]] = {
 
 
 # Role assignment.
-
-
-def user_role_ids(conn: Connection, user_id: str) -> list[str]:
-    return USERS.held(conn, user_id)
 
 
 def list_user_roles(
@@ -347,9 +328,7 @@ def _roles_changed(
     emit_change(conn, ctx, "User.Roles.Updated", userId=user_id, **ids)
 
 
-# Logto's search query parameters (`search`, `search.<field>`, `mode`, `mode.<field>`,
-# `joint`/`jointMode`, `isCaseSensitive`), for the `like` and `exact` match modes.
-
+# The columns Logto's `search` query parameters may name, for users and for their roles.
 _USER_SEARCH = {
     "id": users.c.id,
     "primary_email": users.c.primary_email,
@@ -358,108 +337,3 @@ _USER_SEARCH = {
     "name": users.c.name,
 }
 _ROLE_SEARCH = {"id": roles.c.id, "name": roles.c.name, "description": roles.c.description}
-_YES = {"1", "true", "y", "yes", "yep", "yeah"}
-
-
-def search_condition(params: Iterable[tuple[str, str]], columns: dict) -> ColumnElement[bool]:
-    """The SQL condition for the query's search parameters (true when there are none)."""
-    modes: dict[str | None, str] = {}
-    values: dict[str | None, list[str]] = {}
-    joint, case_sensitive = "or", False
-    for key, value in params:
-        if key in ("joint", "jointMode"):
-            joint = value or "or"
-        elif key == "isCaseSensitive":
-            case_sensitive = value.lower() in _YES
-        elif key.startswith("mode"):
-            modes[_search_field(key, columns)] = value
-        elif key.startswith("search"):
-            values.setdefault(_search_field(key, columns), []).append(value)
-    if joint not in ("and", "or"):
-        raise invalid_request(
-            400, f"Search joint mode `{joint}` is not valid, expect one of and, or."
-        )
-    conditions = []
-    for field, given in values.items():
-        mode = modes.get(field) or modes.get(None) or "like"
-        if mode not in ("like", "exact"):
-            raise invalid_request(
-                400, f"Search match mode `{mode}` is not valid, expect one of exact, like."
-            )
-        if not all(given):
-            raise invalid_request(400, "Search value cannot be empty.")
-        if mode == "like" and len(given) > 1:
-            raise invalid_request(
-                400, "Only one search value is allowed when search mode is not `exact`."
-            )
-        targets = [columns[field]] if field else list(columns.values())
-        conditions.append(or_(*(_match(c, mode, given, case_sensitive) for c in targets)))
-    if not conditions:
-        return true()
-    return and_(*conditions) if joint == "and" else or_(*conditions)
-
-
-def _search_field(key: str, columns: dict) -> str | None:
-    path = key.split(".")
-    if len(path) > 2:
-        raise invalid_request(
-            400,
-            f"Unsupported nested search field path `{'.'.join(path[1:])}` detected."
-            " Only the first level field is supported.",
-        )
-    if len(path) == 1:
-        return None
-    field = re.sub(r"(?<!^)(?=[A-Z])", "_", path[1]).lower()
-    if field not in columns:
-        raise invalid_request(
-            400, f"Search field `{field}` is not valid, expect one of {', '.join(columns)}."
-        )
-    return field
-
-
-def _match(column: Any, mode: str, values: list[str], case_sensitive: bool) -> ColumnElement:
-    if mode == "exact":
-        if case_sensitive:
-            return column.in_(values)
-        return func.lower(column).in_([v.lower() for v in values])
-    if case_sensitive:
-        return _LikeExactly(column, literal(values[0]), literal(_like_to_glob(values[0])))
-    return column.ilike(values[0], escape="\\")
-
-
-class _LikeExactly(FunctionElement[bool]):
-    """A case-sensitive LIKE: PostgreSQL's own LIKE, SQLite's GLOB (its LIKE ignores case).
-    Arguments: the column, the LIKE pattern, the same pattern as a GLOB."""
-
-    type = Boolean()
-    name = "like_exactly"
-    inherit_cache = True
-
-
-@compiles(_LikeExactly)
-def _like_exactly(element: _LikeExactly, compiler: Any, **kw: Any) -> str:
-    column, pattern, _ = element.clauses
-    return f"{compiler.process(column, **kw)} LIKE {compiler.process(pattern, **kw)} ESCAPE '\\'"
-
-
-@compiles(_LikeExactly, "sqlite")
-def _glob(element: _LikeExactly, compiler: Any, **kw: Any) -> str:
-    column, _, glob = element.clauses
-    return f"{compiler.process(column, **kw)} GLOB {compiler.process(glob, **kw)}"
-
-
-def _like_to_glob(pattern: str) -> str:
-    """A PostgreSQL LIKE pattern (`%`, `_`, backslash escapes) as an SQLite GLOB."""
-    out, chars = [], iter(pattern)
-    specials = {"*": "[*]", "?": "[?]", "[": "[[]"}
-    for ch in chars:
-        if ch == "\\":
-            ch = next(chars, "\\")
-            out.append(specials.get(ch, ch))
-        elif ch == "%":
-            out.append("*")
-        elif ch == "_":
-            out.append("?")
-        else:
-            out.append(specials.get(ch, ch))
-    return "".join(out)

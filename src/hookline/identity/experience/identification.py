@@ -10,13 +10,13 @@ from sqlalchemy import Connection
 from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
-from hookline.identity.experience.identifiers import PROFILE_FIELDS, check_free, find_user
+from hookline.identity.experience.identifiers import check_free, find_user
 from hookline.identity.experience.interactions import (
     Interaction,
     get_interaction,
     save_interaction,
 )
-from hookline.identity.identifiers import IDENTIFIERS
+from hookline.identity.identifiers import IDENTIFIERS, PROFILE_FIELDS
 
 
 def identify(conn: Connection, interaction_id: str | None, verification_id: str | None) -> bool:

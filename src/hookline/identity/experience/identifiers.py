@@ -7,11 +7,16 @@ from sqlalchemy import Connection, func, select
 
 from hookline.db.tables import users
 from hookline.errors import ApiError
-from hookline.identity.identifiers import EMAIL_RE, MAX_LENGTH, PHONE_RE, USERNAME_RE
+from hookline.identity.identifiers import (
+    EMAIL_RE,
+    MAX_LENGTH,
+    PHONE_RE,
+    PROFILE_FIELDS,
+    USERNAME_RE,
+)
 from hookline.identity.users import IN_USE, UserRow
 
 _FORMATS = {"username": USERNAME_RE, "email": EMAIL_RE, "phone": PHONE_RE}
-PROFILE_FIELDS = {"username": "username", "email": "primaryEmail", "phone": "primaryPhone"}
 _KIND = {field: kind for kind, field in PROFILE_FIELDS.items()}
 
 

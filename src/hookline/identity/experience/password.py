@@ -13,11 +13,12 @@ from sqlalchemy import Connection
 from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
-from hookline.identity.experience.identifiers import PROFILE_FIELDS, check_free, find_user
+from hookline.identity.experience.identifiers import check_free, find_user
 from hookline.identity.experience.interactions import Client, get_interaction, save_interaction
 from hookline.identity.experience.lockout import record_attempt
 from hookline.identity.experience.password_policy import check_password
 from hookline.identity.experience.services import Services, commit_or_refuse
+from hookline.identity.identifiers import PROFILE_FIELDS
 from hookline.identity.users import upgrade_password_hash
 from hookline.ids import random_id
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
-from hookline.identity.experience.identifiers import PROFILE_FIELDS, check_free, well_formed
+from hookline.identity.experience.identifiers import check_free, well_formed
 from hookline.identity.experience.interactions import (
     Client,
     Interaction,
@@ -22,6 +22,7 @@ from hookline.identity.experience.interactions import (
 )
 from hookline.identity.experience.password_policy import check_password
 from hookline.identity.experience.services import Services
+from hookline.identity.identifiers import PROFILE_FIELDS
 
 
 async def add_profile(
