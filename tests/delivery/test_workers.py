@@ -56,15 +56,16 @@ def test_the_first_webhook_after_status_answers_is_woken_not_polled(
 
 
 @pytest.mark.backend_independent
-def test_status_answers_503_until_the_dispatcher_processes_listen(
-    tmp_path, receiver: Receiver
+@pytest.mark.parametrize("dispatchers", ["2", "0"], ids=["processes", "in-process"])
+def test_status_answers_503_until_the_dispatchers_listen(
+    tmp_path, receiver: Receiver, dispatchers: str
 ) -> None:
     # SQLite whatever the backend: a file where the dispatchers bind their wake-up sockets
     # keeps them from listening, and so from saying they are ready, while the API runs.
     database_url = f"sqlite:///{tmp_path / 'hookline.db'}"
     blocker = wake_directory(database_url)
     blocker.write_bytes(b"")
-    server = Server(tmp_path, HOOKLINE_DATABASE_URL=database_url, HOOKLINE_DISPATCHERS="2")
+    server = Server(tmp_path, HOOKLINE_DATABASE_URL=database_url, HOOKLINE_DISPATCHERS=dispatchers)
     try:
         server.launch()
         wait_for_line(server.log, "dispatcher failed; starting over", count=2, timeout=30)
@@ -85,7 +86,7 @@ def test_status_answers_503_until_the_dispatcher_processes_listen(
         server.stop()
         if blocker.is_file():
             blocker.unlink()
-    assert server.log.read_text().count("dispatcher process ready") == 2
+    assert server.log.read_text().count("dispatcher process ready") == int(dispatchers)
 
 
 def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(
@@ -187,6 +188,33 @@ def test_a_dispatcher_process_whose_server_died_as_it_started_exits_at_once(tmp_
     )
     assert worker.returncode == 0
     assert "worker starting" not in worker.stderr
+
+
+def status(server: Server) -> int:
+    return httpx.get(f"{server.base}/api/status", timeout=5).status_code
+
+
+@pytest.mark.backend_independent
+def test_status_stays_204_while_a_dead_dispatcher_process_is_replaced(tmp_path) -> None:
+    # Once ready, a server whose dispatcher dies keeps accepting events, durably: a health
+    # check that took it for dead would restart the API for nothing.
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    try:
+        assert server.process is not None
+        (first,) = children(server.process.pid)
+        os.kill(first, signal.SIGKILL)
+        wait_for_line(server.log, "dispatcher process exited; starting another")
+        assert status(server) == 204
+
+        def replaced() -> bool:
+            assert status(server) == 204  # at every look until the replacement listens
+            return server.log.read_text().count("dispatcher process ready") == 2
+
+        wait_until(replaced, "the replacement to be ready", timeout=15)
+        assert status(server) == 204
+    finally:
+        server.stop()
+    assert f"pid={first}" in server.log.read_text()
 
 
 @pytest.mark.backend_independent

@@ -1,7 +1,10 @@
 """Dispatcher processes beside `hookline serve`, for when one core is not enough.
 
 Each is handed the write end of a pipe and writes one byte to it once its dispatcher listens
-for wake-ups; until every one has, the server does not call itself ready (`/api/status`).
+for wake-ups; until every one has, the server does not call itself ready (`/api/status`). Once
+it has, a process that dies does not make it unready again: the events accepted meanwhile wait
+in the database for its replacement, and a health check that restarted the server for it would
+only stop the API too.
 """
 
 from __future__ import annotations
@@ -53,11 +56,11 @@ async def report_ready(ready: asyncio.Event) -> None:
 
 
 class _Slot:
-    """One dispatcher process, whether it said it is ready, and how long to wait before
-    replacing it if it dies early."""
+    """One dispatcher process, whether one in this slot has ever said it is ready, and how
+    long to wait before replacing it if it dies early."""
 
     def __init__(self) -> None:
-        self.ready = False
+        self.ready = False  # never False again once True
         self._pipe: int | None = None
         self.process = self._spawn()
         self.started = time.monotonic()
@@ -89,8 +92,8 @@ class _Slot:
 
     def _said(self, pipe: int) -> None:
         # One byte: the dispatcher listens. Nothing: the process ended before it did.
-        self.ready = os.read(pipe, 1) == b"+"
-        if self.ready:
+        if os.read(pipe, 1) == b"+":
+            self.ready = True
             log.info(
                 "dispatcher process ready",
                 extra={"action": "dispatcher_ready", "pid": self.process.pid},
@@ -112,7 +115,6 @@ class _Slot:
                 return
             delay = self.backoff.next(lived=now - self.started)
             self.restart_at = now + delay
-            self.ready = False
             log.warning(
                 "dispatcher process exited; starting another",
                 extra={
@@ -148,7 +150,8 @@ class DispatcherProcesses:
 
     @property
     def ready(self) -> bool:
-        """Every process listens for wake-ups: an event committed now is sent at once."""
+        """Every process has listened for wake-ups once: an event committed from then on is
+        sent at once, or, while a dead process is being replaced, when its replacement starts."""
         return all(slot.ready for slot in self._slots)
 
     def start(self) -> None:
