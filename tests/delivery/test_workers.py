@@ -8,6 +8,7 @@ import resource
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -218,27 +219,57 @@ def test_status_stays_204_while_a_dead_dispatcher_process_is_replaced(tmp_path) 
 
 
 @pytest.mark.backend_independent
-def test_a_dispatcher_process_stopped_on_purpose_is_not_replaced(tmp_path) -> None:
-    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
+def test_a_dispatcher_process_that_exits_with_0_alone_is_replaced(
+    tmp_path, receiver: Receiver
+) -> None:
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
     try:
         assert server.process is not None
-        pid = server.process.pid
-        wait_for_line(server.log, STARTED, count=2)
-        stopped, killed = children(pid)
-        # As Ctrl-C or systemd would, but to this process alone: the server runs on.
-        os.kill(stopped, signal.SIGTERM)
-        wait_until(lambda: stopped not in children(pid), "the stopped process to be reaped")
-        # A sentinel: the other one dies, and the server, having since looked at both,
-        # replaces it; the one that was stopped stays gone.
-        os.kill(killed, signal.SIGKILL)
-        replaced = wait_until(lambda: children(pid) - {killed}, "a replacement")
-        assert len(replaced) == 1 and children(pid) == replaced
+        with server.client() as api:
+            create_hook(api, receiver.url("/h"))
+            (first,) = children(server.process.pid)
+            # A dispatcher stops cleanly on SIGTERM and exits with 0; the server runs on.
+            os.kill(first, signal.SIGTERM)
+            wait_for_line(server.log, "dispatcher process ready", count=2, timeout=15)
+            (second,) = children(server.process.pid)
+            assert second != first
+            emit(api)
+            receiver.wait_for(1, "/h", timeout=15)
     finally:
         server.stop()
     log = server.log.read_text()
     assert "worker stopped" in log
-    restarts = [line for line in log.splitlines() if "starting another" in line]
-    assert len(restarts) == 1 and f"pid={killed}" in restarts[0], restarts
+    [restart] = [line for line in log.splitlines() if "starting another" in line]
+    assert f"pid={first}" in restart and "exit_code=0" in restart
+
+
+@pytest.mark.backend_independent
+def test_dispatcher_processes_stopped_with_their_server_are_not_replaced(
+    tmp_path, receiver: Receiver
+) -> None:
+    # A request in flight keeps the server draining for a while after the signal.
+    receiver.on("/slow", Reply(delay=3))
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
+    assert server.process is not None
+    pid = server.process.pid
+    try:
+        with server.client() as api, ThreadPoolExecutor(1) as pool:
+            hook = create_hook(api, receiver.url("/h"))
+            test_send = pool.submit(
+                api.post,
+                f"/hooks/{hook['id']}/test",
+                json={"events": ["User.Created"], "config": {"url": receiver.url("/slow")}},
+            )
+            receiver.wait_for(1, "/slow")
+            # As Ctrl-C or systemd would: the whole process group at once.
+            for process in (pid, *children(pid)):
+                os.kill(process, signal.SIGTERM)
+            wait_for_line(server.log, "worker stopped", count=2)
+            assert test_send.result(timeout=20).status_code == 204
+            server.process.wait(timeout=20)
+    finally:
+        server.stop()
+    assert "starting another" not in server.log.read_text()
 
 
 @pytest.mark.backend_independent

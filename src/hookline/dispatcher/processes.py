@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from types import FrameType
 
 from hookline.dispatcher.backoff import Backoff
 
@@ -109,9 +112,7 @@ class _Slot:
     def check(self, now: float) -> None:
         if self.restart_at is None:
             code = self.process.poll()
-            # 0: it was stopped (Ctrl-C or systemd signals the whole process group) and the
-            # server is stopping too, maybe still draining its requests.
-            if code is None or code == 0:
+            if code is None:
                 return
             delay = self.backoff.next(lived=now - self.started)
             self.restart_at = now + delay
@@ -147,6 +148,7 @@ class DispatcherProcesses:
     def __init__(self, count: int) -> None:
         self._count = count
         self._slots: list[_Slot] = []
+        self._stopping = False
 
     @property
     def ready(self) -> bool:
@@ -155,12 +157,30 @@ class DispatcherProcesses:
         return all(slot.ready for slot in self._slots)
 
     def start(self) -> None:
+        """From the main thread, once the web server has installed its signal handlers."""
+        self._notice_stop_signals()
         self._slots = [_Slot() for _ in range(self._count)]
 
+    def _notice_stop_signals(self) -> None:
+        # Ctrl-C or systemd signal the whole process group: the processes exit (with 0) as the
+        # server stops, which may take a while draining its requests; none is replaced then.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(sig)
+            if callable(handler):
+                signal.signal(sig, functools.partial(self._stop_signalled, handler))
+
+    def _stop_signalled(
+        self, handler: Callable[[int, FrameType | None], object], sig: int, frame: FrameType | None
+    ) -> None:
+        self._stopping = True
+        handler(sig, frame)
+
     async def watch(self) -> None:
-        """Runs until cancelled."""
+        """Runs until cancelled, or until the server is signalled to stop."""
         while True:
             await asyncio.sleep(_CHECK_EVERY)
+            if self._stopping:
+                return
             now = time.monotonic()
             for slot in self._slots:
                 slot.check(now)
