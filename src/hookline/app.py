@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime.open(settings)
         app.state.runtime = runtime
-        app.state.delivering = lambda: True  # in this process, or by `hookline worker`s
+        app.state.delivering = lambda: True  # by `hookline worker`s, which say nothing here
         dispatcher: Dispatcher | None = None
         dispatching: asyncio.Task[None] | None = None
         processes: DispatcherProcesses | None = None
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dispatcher = Dispatcher(settings)
             runtime.waker.add_local(dispatcher.wake)
             dispatching = asyncio.create_task(dispatcher.run())
+            # Set once the dispatcher first listens, and never cleared: as with processes.
+            app.state.delivering = dispatcher.ready.is_set
         else:
             processes = DispatcherProcesses(settings.dispatchers)
             processes.start()

@@ -8,6 +8,7 @@ import resource
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -56,15 +57,16 @@ def test_the_first_webhook_after_status_answers_is_woken_not_polled(
 
 
 @pytest.mark.backend_independent
-def test_status_answers_503_until_the_dispatcher_processes_listen(
-    tmp_path, receiver: Receiver
+@pytest.mark.parametrize("dispatchers", ["2", "0"], ids=["processes", "in-process"])
+def test_status_answers_503_until_the_dispatchers_listen(
+    tmp_path, receiver: Receiver, dispatchers: str
 ) -> None:
     # SQLite whatever the backend: a file where the dispatchers bind their wake-up sockets
     # keeps them from listening, and so from saying they are ready, while the API runs.
     database_url = f"sqlite:///{tmp_path / 'hookline.db'}"
     blocker = wake_directory(database_url)
     blocker.write_bytes(b"")
-    server = Server(tmp_path, HOOKLINE_DATABASE_URL=database_url, HOOKLINE_DISPATCHERS="2")
+    server = Server(tmp_path, HOOKLINE_DATABASE_URL=database_url, HOOKLINE_DISPATCHERS=dispatchers)
     try:
         server.launch()
         wait_for_line(server.log, "dispatcher failed; starting over", count=2, timeout=30)
@@ -85,7 +87,7 @@ def test_status_answers_503_until_the_dispatcher_processes_listen(
         server.stop()
         if blocker.is_file():
             blocker.unlink()
-    assert server.log.read_text().count("dispatcher process ready") == 2
+    assert server.log.read_text().count("dispatcher process ready") == int(dispatchers)
 
 
 def test_a_worker_stopped_with_sigterm_finishes_its_deliveries_and_exits(
@@ -189,28 +191,85 @@ def test_a_dispatcher_process_whose_server_died_as_it_started_exits_at_once(tmp_
     assert "worker starting" not in worker.stderr
 
 
+def status(server: Server) -> int:
+    return httpx.get(f"{server.base}/api/status", timeout=5).status_code
+
+
 @pytest.mark.backend_independent
-def test_a_dispatcher_process_stopped_on_purpose_is_not_replaced(tmp_path) -> None:
-    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
+def test_status_stays_204_while_a_dead_dispatcher_process_is_replaced(tmp_path) -> None:
+    # Once ready, a server whose dispatcher dies keeps accepting events, durably: a health
+    # check that took it for dead would restart the API for nothing.
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
     try:
         assert server.process is not None
-        pid = server.process.pid
-        wait_for_line(server.log, STARTED, count=2)
-        stopped, killed = children(pid)
-        # As Ctrl-C or systemd would, but to this process alone: the server runs on.
-        os.kill(stopped, signal.SIGTERM)
-        wait_until(lambda: stopped not in children(pid), "the stopped process to be reaped")
-        # A sentinel: the other one dies, and the server, having since looked at both,
-        # replaces it; the one that was stopped stays gone.
-        os.kill(killed, signal.SIGKILL)
-        replaced = wait_until(lambda: children(pid) - {killed}, "a replacement")
-        assert len(replaced) == 1 and children(pid) == replaced
+        (first,) = children(server.process.pid)
+        os.kill(first, signal.SIGKILL)
+        wait_for_line(server.log, "dispatcher process exited; starting another")
+        assert status(server) == 204
+
+        def replaced() -> bool:
+            assert status(server) == 204  # at every look until the replacement listens
+            return server.log.read_text().count("dispatcher process ready") == 2
+
+        wait_until(replaced, "the replacement to be ready", timeout=15)
+        assert status(server) == 204
+    finally:
+        server.stop()
+    assert f"pid={first}" in server.log.read_text()
+
+
+@pytest.mark.backend_independent
+def test_a_dispatcher_process_that_exits_with_0_alone_is_replaced(
+    tmp_path, receiver: Receiver
+) -> None:
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="1").start()
+    try:
+        assert server.process is not None
+        with server.client() as api:
+            create_hook(api, receiver.url("/h"))
+            (first,) = children(server.process.pid)
+            # A dispatcher stops cleanly on SIGTERM and exits with 0; the server runs on.
+            os.kill(first, signal.SIGTERM)
+            wait_for_line(server.log, "dispatcher process ready", count=2, timeout=15)
+            (second,) = children(server.process.pid)
+            assert second != first
+            emit(api)
+            receiver.wait_for(1, "/h", timeout=15)
     finally:
         server.stop()
     log = server.log.read_text()
     assert "worker stopped" in log
-    restarts = [line for line in log.splitlines() if "starting another" in line]
-    assert len(restarts) == 1 and f"pid={killed}" in restarts[0], restarts
+    [restart] = [line for line in log.splitlines() if "starting another" in line]
+    assert f"pid={first}" in restart and "exit_code=0" in restart
+
+
+@pytest.mark.backend_independent
+def test_dispatcher_processes_stopped_with_their_server_are_not_replaced(
+    tmp_path, receiver: Receiver
+) -> None:
+    # A request in flight keeps the server draining for a while after the signal.
+    receiver.on("/slow", Reply(delay=3))
+    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
+    assert server.process is not None
+    pid = server.process.pid
+    try:
+        with server.client() as api, ThreadPoolExecutor(1) as pool:
+            hook = create_hook(api, receiver.url("/h"))
+            test_send = pool.submit(
+                api.post,
+                f"/hooks/{hook['id']}/test",
+                json={"events": ["User.Created"], "config": {"url": receiver.url("/slow")}},
+            )
+            receiver.wait_for(1, "/slow")
+            # As Ctrl-C or systemd would: the whole process group at once.
+            for process in (pid, *children(pid)):
+                os.kill(process, signal.SIGTERM)
+            wait_for_line(server.log, "worker stopped", count=2)
+            assert test_send.result(timeout=20).status_code == 204
+            server.process.wait(timeout=20)
+    finally:
+        server.stop()
+    assert "starting another" not in server.log.read_text()
 
 
 @pytest.mark.backend_independent

@@ -11,8 +11,9 @@ router = APIRouter(tags=["Status"])
 
 @router.get("/status", status_code=204)
 async def status(request: Request) -> Response:
-    """The service is up, and its dispatcher processes (if any) listen for new events: a
-    webhook of an event accepted from now on is sent at once."""
+    """The service is up, and its dispatcher (or each of its dispatcher processes) has
+    listened for new events once: a webhook of an event accepted from now on is sent at once,
+    or, while a dead process is being replaced, as soon as its replacement starts."""
     if not request.app.state.delivering():
         raise ApiError(
             503,

@@ -1,7 +1,10 @@
 """Dispatcher processes beside `hookline serve`, for when one core is not enough.
 
 Each is handed the write end of a pipe and writes one byte to it once its dispatcher listens
-for wake-ups; until every one has, the server does not call itself ready (`/api/status`).
+for wake-ups; until every one has, the server does not call itself ready (`/api/status`). Once
+it has, a process that dies does not make it unready again: the events accepted meanwhile wait
+in the database for its replacement, and a health check that restarted the server for it would
+only stop the API too.
 """
 
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import functools
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from types import FrameType
 
 from hookline.dispatcher.backoff import Backoff
 
@@ -53,11 +59,11 @@ async def report_ready(ready: asyncio.Event) -> None:
 
 
 class _Slot:
-    """One dispatcher process, whether it said it is ready, and how long to wait before
-    replacing it if it dies early."""
+    """One dispatcher process, whether one in this slot has ever said it is ready, and how
+    long to wait before replacing it if it dies early."""
 
     def __init__(self) -> None:
-        self.ready = False
+        self.ready = False  # never False again once True
         self._pipe: int | None = None
         self.process = self._spawn()
         self.started = time.monotonic()
@@ -89,8 +95,8 @@ class _Slot:
 
     def _said(self, pipe: int) -> None:
         # One byte: the dispatcher listens. Nothing: the process ended before it did.
-        self.ready = os.read(pipe, 1) == b"+"
-        if self.ready:
+        if os.read(pipe, 1) == b"+":
+            self.ready = True
             log.info(
                 "dispatcher process ready",
                 extra={"action": "dispatcher_ready", "pid": self.process.pid},
@@ -106,13 +112,10 @@ class _Slot:
     def check(self, now: float) -> None:
         if self.restart_at is None:
             code = self.process.poll()
-            # 0: it was stopped (Ctrl-C or systemd signals the whole process group) and the
-            # server is stopping too, maybe still draining its requests.
-            if code is None or code == 0:
+            if code is None:
                 return
             delay = self.backoff.next(lived=now - self.started)
             self.restart_at = now + delay
-            self.ready = False
             log.warning(
                 "dispatcher process exited; starting another",
                 extra={
@@ -145,19 +148,39 @@ class DispatcherProcesses:
     def __init__(self, count: int) -> None:
         self._count = count
         self._slots: list[_Slot] = []
+        self._stopping = False
 
     @property
     def ready(self) -> bool:
-        """Every process listens for wake-ups: an event committed now is sent at once."""
+        """Every process has listened for wake-ups once: an event committed from then on is
+        sent at once, or, while a dead process is being replaced, when its replacement starts."""
         return all(slot.ready for slot in self._slots)
 
     def start(self) -> None:
+        """From the main thread, once the web server has installed its signal handlers."""
+        self._notice_stop_signals()
         self._slots = [_Slot() for _ in range(self._count)]
 
+    def _notice_stop_signals(self) -> None:
+        # Ctrl-C or systemd signal the whole process group: the processes exit (with 0) as the
+        # server stops, which may take a while draining its requests; none is replaced then.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(sig)
+            if callable(handler):
+                signal.signal(sig, functools.partial(self._stop_signalled, handler))
+
+    def _stop_signalled(
+        self, handler: Callable[[int, FrameType | None], object], sig: int, frame: FrameType | None
+    ) -> None:
+        self._stopping = True
+        handler(sig, frame)
+
     async def watch(self) -> None:
-        """Runs until cancelled."""
+        """Runs until cancelled, or until the server is signalled to stop."""
         while True:
             await asyncio.sleep(_CHECK_EVERY)
+            if self._stopping:
+                return
             now = time.monotonic()
             for slot in self._slots:
                 slot.check(now)
