@@ -32,14 +32,14 @@ def test_claims_that_fail_are_tried_again(tmp_path, receiver: Receiver) -> None:
 
 
 def test_a_dispatcher_that_cannot_start_starts_over(tmp_path, receiver: Receiver) -> None:
-    # Inside the API, whose status does not wait for it (dispatcher processes that cannot
-    # start keep it 503: tests/delivery/test_workers.py).
+    # Inside the API: the API answers while its dispatcher cannot start (status says 503
+    # until it listens: tests/delivery/test_workers.py).
     server = Server(tmp_path, HOOKLINE_POLL_INTERVAL="0.2", HOOKLINE_DISPATCHERS="0").start()
     with server.client() as api:
         create_hook(api, receiver.url("/h"))
     server.stop()
     server.sql(AWAY)  # the dispatcher's first statement at start fails
-    server.start()
+    server.launch().wait_answering()
     try:
         wait_for_line(server.log, "dispatcher failed; starting over")
         server.sql(BACK)

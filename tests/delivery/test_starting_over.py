@@ -28,7 +28,8 @@ def test_a_failing_dispatcher_is_not_restarted_by_every_event(tmp_path, receiver
             HOOKLINE_DATABASE_URL=database_url,
             HOOKLINE_POLL_INTERVAL="0.2",
             HOOKLINE_DISPATCHERS="0",
-        ).start()
+        )
+        server.launch().wait_answering()
         try:
             with server.client() as api:
                 create_hook(api, receiver.url("/h"))

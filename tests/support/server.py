@@ -74,13 +74,21 @@ class Server:
 
     def wait_ready(self) -> Server:
         """Waits until `/api/status` says the server delivers (its dispatchers listen)."""
+        return self._wait_for_status((204,))
+
+    def wait_answering(self) -> Server:
+        """Waits until the API answers, whether or not its dispatchers listen yet (204 or
+        503 from `/api/status`): for tests of a dispatcher that cannot start."""
+        return self._wait_for_status((204, 503))
+
+    def _wait_for_status(self, statuses: tuple[int, ...]) -> Server:
         assert self.process is not None
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()}")
             try:
-                if httpx.get(f"{self.base}/api/status", timeout=1).status_code == 204:
+                if httpx.get(f"{self.base}/api/status", timeout=1).status_code in statuses:
                     return self
             except httpx.HTTPError:
                 pass
