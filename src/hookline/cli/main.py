@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -139,6 +140,7 @@ def _work(settings: Settings, migrate: bool) -> None:
         finally:
             reporting.cancel()
 
+    gc.freeze()  # see hookline.app: what is loaded by now lives as long as the process
     uvloop.run(main())
 
 
