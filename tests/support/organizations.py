@@ -12,24 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from hookline.events.catalog import EVENTS
 from tests.support.logto_data import captures
 from tests.support.receiver import Receiver
 from tests.support.server import Server
 
-ORGANIZATION_EVENTS = [
-    "Organization.Created",
-    "Organization.Deleted",
-    "Organization.Data.Updated",
-    "Organization.Membership.Updated",
-    "Organization.Membership.Roles.Updated",
-    "OrganizationRole.Created",
-    "OrganizationRole.Deleted",
-    "OrganizationRole.Data.Updated",
-    "OrganizationRole.Scopes.Updated",
-    "OrganizationScope.Created",
-    "OrganizationScope.Deleted",
-    "OrganizationScope.Data.Updated",
-]
+# Every event about organizations, their members, roles and scopes, hookline's included.
+ORGANIZATION_EVENTS = [event for event in EVENTS if event.startswith("Organization")]
 
 
 def tag() -> str:
