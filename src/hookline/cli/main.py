@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -11,7 +10,7 @@ import signal
 import typer
 from pydantic import ValidationError
 
-from hookline import logs
+from hookline import heap, logs
 from hookline.config import Settings
 
 app = typer.Typer(help="hookline: webhooks for identity events.", no_args_is_help=True)
@@ -140,7 +139,7 @@ def _work(settings: Settings, migrate: bool) -> None:
         finally:
             reporting.cancel()
 
-    gc.freeze()  # see hookline.app: what is loaded by now lives as long as the process
+    heap.settle()
     uvloop.run(main())
 
 
