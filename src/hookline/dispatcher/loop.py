@@ -48,7 +48,9 @@ class Dispatcher:
             settings.private_networks, settings.request_timeout, settings.max_in_flight
         )
         self._in_flight: dict[str, Claimed] = {}
-        self._deliveries: set[asyncio.Task[None]] = set()
+        # Claimed deliveries wait here for one of `max_in_flight` senders: a coroutine that
+        # goes on to the next costs less than a task per delivery.
+        self._claimed: asyncio.Queue[Claimed | None]  # made by run()
         self._per_hook: Counter[str] = Counter()
         self._finished: list[Finish] = []
         self._logs: list[LogRow] = []
@@ -98,10 +100,16 @@ class Dispatcher:
             await self._queue.listen(self.wake)
             self.ready.set()
             recorder = asyncio.create_task(self._record_loop())
+            claimed: asyncio.Queue[Claimed | None] = asyncio.Queue()
+            self._claimed = claimed
+            senders = [
+                asyncio.create_task(self._send_loop(claimed))
+                for _ in range(self.settings.max_in_flight)
+            ]
             try:
                 await self._claim_loop()
-                await self._drain()
             finally:
+                await self._drain(claimed, senders)
                 # Not cancelled: a recording cut off mid-statement could leave the
                 # database connection unusable for the last one below.
                 self._recording = False
@@ -153,17 +161,23 @@ class Dispatcher:
             self._start(item)
         return claimed
 
-    async def _drain(self) -> None:
-        """On stop: let requests in flight finish (they are bounded by the HTTP timeout)."""
-        if self._deliveries:
-            await asyncio.wait(self._deliveries, timeout=self.settings.request_timeout + 1)
+    async def _drain(
+        self, claimed: asyncio.Queue[Claimed | None], senders: list[asyncio.Task[None]]
+    ) -> None:
+        """On stop: send what is claimed and let requests in flight finish (they are bounded
+        by the HTTP timeout); each sender ends at the `None` after them."""
+        for _ in senders:
+            claimed.put_nowait(None)
+        await asyncio.wait(senders, timeout=self.settings.request_timeout + 1)
 
     def _start(self, claimed: Claimed) -> None:
         self._in_flight[claimed.delivery_id] = claimed
         self._per_hook[claimed.hook_id] += 1
-        task = asyncio.create_task(self._deliver(claimed))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        self._claimed.put_nowait(claimed)
+
+    async def _send_loop(self, claimed: asyncio.Queue[Claimed | None]) -> None:
+        while (item := await claimed.get()) is not None:
+            await self._deliver(item)
 
     async def _deliver(self, claimed: Claimed) -> None:
         try:
