@@ -94,6 +94,11 @@ deliveries = Table(
     Column("next_attempt_at", Float, nullable=False),  # Unix seconds
     Column("worker", String(64)),
     Column("created_at", BigInteger, nullable=False),  # Unix milliseconds
+    # The last attempt's outcome (migration 0008); times in Unix milliseconds.
+    Column("first_attempt_at", BigInteger),
+    Column("last_attempt_at", BigInteger),
+    Column("last_status", Integer),
+    Column("last_error", Text),
     Index(
         "deliveries_due",
         "next_attempt_at",
@@ -101,6 +106,8 @@ deliveries = Table(
         postgresql_where=text("status < 2"),
     ),
     Index("deliveries_event", "event_id"),
+    Index("deliveries_hook_created", "hook_id", "created_at"),
+    Index("deliveries_created", "created_at"),
 )
 
 # Counters bumped with every change of what they name, for caches in every process.

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from hookline.config import Settings
 from hookline.dispatcher.backoff import Backoff
@@ -33,8 +34,11 @@ _LONGEST_PAUSE = 30.0  # seconds between starts while the dispatcher keeps faili
 
 
 class Dispatcher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        """`clock`: Unix seconds now, for every due time, lease and attempt time (tests give
+        one they move forward, to see a schedule of hours through without waiting)."""
         self.settings = settings
+        self._clock = clock
         self.wake = asyncio.Event()
         # Set once the dispatcher listens for wake-ups: no commit after that goes unnoticed.
         self.ready = asyncio.Event()
@@ -91,7 +95,7 @@ class Dispatcher:
         self._recording = True
         log.info("dispatcher started", extra={"action": "dispatch", "worker": self.worker})
         try:
-            released = await self._queue.release_orphans(time.time())
+            released = await self._queue.release_orphans(self._clock())
             if released:
                 log.info(
                     "released orphaned leases",
@@ -116,7 +120,7 @@ class Dispatcher:
                 self._record_wake.set()
                 await recorder
                 await self._flush()
-                await self._queue.release(list(self._in_flight), time.time())
+                await self._queue.release(list(self._in_flight), self._clock())
         finally:
             await self._queue.close()
 
@@ -143,12 +147,12 @@ class Dispatcher:
                     log.exception("claim failed", extra={"action": "claim"})
                     due = None
                 if due is not None:
-                    timeout = min(timeout, max(due - time.time(), 0.001))
+                    timeout = min(timeout, max(due - self._clock(), 0.001))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
 
     async def _claim(self, limit: int) -> list[Claimed]:
-        now = time.time()
+        now = self._clock()
         request = ClaimRequest(
             limit,
             now,
@@ -191,8 +195,9 @@ class Dispatcher:
             body = with_hook_id(claimed.body, claimed.hook_id)
             request = build(target, body, claimed.delivery_id, self.settings.user_agent)
             outcome = await self._transport.send(request)
-            self._finished.append(self._finish(claimed, attempt, outcome))
-            self._logs.append(LogRow.of(claimed, attempt, outcome))
+            row = LogRow.of(claimed, attempt, outcome, int(self._clock() * 1000))
+            self._finished.append(self._finish(claimed, row, outcome))
+            self._logs.append(row)
         except Exception:
             log.exception(
                 "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
@@ -211,13 +216,23 @@ class Dispatcher:
             if free == self._refill or left == self.settings.max_in_flight_per_hook - 1:
                 self.wake.set()
 
-    def _finish(self, claimed: Claimed, attempt: int, outcome: Outcome) -> Finish:
-        if outcome.ok:
-            return Finish(claimed.delivery_id, DeliveryState.DELIVERED, attempt)
-        delay = self._policy.delay(outcome, attempt, claimed.retries)
-        if delay is None:
-            return Finish(claimed.delivery_id, DeliveryState.FAILED, attempt)
-        return Finish(claimed.delivery_id, DeliveryState.PENDING, attempt, time.time() + delay)
+    def _finish(self, claimed: Claimed, row: LogRow, outcome: Outcome) -> Finish:
+        state, next_attempt_at = DeliveryState.DELIVERED, 0.0
+        if not outcome.ok:
+            delay = self._policy.delay(outcome, row.attempt, claimed.retries)
+            if delay is None:
+                state = DeliveryState.FAILED
+            else:
+                state, next_attempt_at = DeliveryState.PENDING, self._clock() + delay
+        return Finish(
+            claimed.delivery_id,
+            state,
+            row.attempt,
+            next_attempt_at,
+            row.created_at,
+            row.status_code,
+            row.error,
+        )
 
     async def _record_loop(self) -> None:
         while self._recording:

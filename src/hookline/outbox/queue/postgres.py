@@ -51,10 +51,14 @@ RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body
 """
 _FINISH = """
 UPDATE deliveries AS d SET status = f.status, attempts = f.attempts,
-    next_attempt_at = f.next_attempt_at, worker = NULL
-FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[])
-    AS f (id, status, attempts, next_attempt_at)
-WHERE d.id = f.id AND d.worker = $5
+    next_attempt_at = f.next_attempt_at, worker = NULL,
+    first_attempt_at = coalesce(d.first_attempt_at, f.attempted_at),
+    last_attempt_at = coalesce(f.attempted_at, d.last_attempt_at),
+    last_status = CASE WHEN f.attempted_at IS NULL THEN d.last_status ELSE f.status_code END,
+    last_error = CASE WHEN f.attempted_at IS NULL THEN d.last_error ELSE f.error END
+FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::int8[], $6::int[], $7::text[])
+    AS f (id, status, attempts, next_attempt_at, attempted_at, status_code, error)
+WHERE d.id = f.id AND d.worker = $8
 """
 _RELEASE = f"""
 UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
@@ -129,6 +133,9 @@ class PostgresQueue(Queue):
                 [f.status for f in finishes],
                 [f.attempts for f in finishes],
                 [f.next_attempt_at for f in finishes],
+                [f.attempted_at for f in finishes],
+                [f.status_code for f in finishes],
+                [f.error for f in finishes],
                 self.worker,
             )
             if log_rows:

@@ -31,8 +31,12 @@ T = TypeVar("T")
 
 _PENDING, _LEASED = DeliveryState.PENDING, DeliveryState.LEASED
 _FINISH = (
-    "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, worker = NULL"
-    " WHERE id = ? AND worker = ?"
+    "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4, worker = NULL,"
+    " first_attempt_at = coalesce(first_attempt_at, ?5),"
+    " last_attempt_at = coalesce(?5, last_attempt_at),"
+    " last_status = CASE WHEN ?5 IS NULL THEN last_status ELSE ?6 END,"
+    " last_error = CASE WHEN ?5 IS NULL THEN last_error ELSE ?7 END"
+    " WHERE id = ?1 AND worker = ?8"
 )
 _LOG = (
     f"INSERT INTO logs ({', '.join(LogRow._fields)}) VALUES ({','.join('?' * len(LogRow._fields))})"
@@ -125,7 +129,16 @@ class SqliteQueue(Queue):
             conn.executemany(
                 _FINISH,
                 [
-                    (f.status, f.attempts, f.next_attempt_at, f.delivery_id, self.worker)
+                    (
+                        f.delivery_id,
+                        f.status,
+                        f.attempts,
+                        f.next_attempt_at,
+                        f.attempted_at,
+                        f.status_code,
+                        f.error,
+                        self.worker,
+                    )
                     for f in finishes
                 ],
             )

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from hookline.ids import now_ms
-
 if TYPE_CHECKING:
     from hookline.sender.outcome import Outcome
 
@@ -56,12 +54,15 @@ class Claimed:
 
 @dataclass(frozen=True, slots=True)
 class Finish:
-    """What a delivery comes to after an attempt."""
+    """What a delivery comes to after an attempt, or without one (cancelled)."""
 
     delivery_id: str
     status: DeliveryState
     attempts: int
     next_attempt_at: float = 0.0  # Unix seconds; read only when PENDING again
+    attempted_at: int | None = None  # Unix milliseconds; None: no attempt was made
+    status_code: int | None = None  # the attempt's answer, if one came
+    error: str | None = None  # why the attempt failed, if it did
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ class LogRow(NamedTuple):
     created_at: int  # Unix milliseconds
 
     @classmethod
-    def of(cls, claimed: Claimed, attempt: int, outcome: Outcome) -> LogRow:
+    def of(cls, claimed: Claimed, attempt: int, outcome: Outcome, at_ms: int) -> LogRow:
         return cls(
             # Unique per attempt and as time-ordered as the delivery id it extends.
             f"log_{claimed.delivery_id[4:]}_{attempt}",
@@ -120,7 +121,7 @@ class LogRow(NamedTuple):
             _storable(outcome.body),
             _storable(outcome.error_text()),
             round(outcome.duration_ms, 3),
-            now_ms(),
+            at_ms,
         )
 
 
