@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from hookline import __version__, heap
 from hookline.api import (
     applications,
+    deliveries,
     errors,
     experience,
     hook_events,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hook_events,
         users,
         hooks,
+        deliveries,
         roles,
         resources,
         applications,
