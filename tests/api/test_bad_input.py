@@ -151,6 +151,7 @@ BASES: dict[tuple[str, str], Callable[[dict[str, str]], Any]] = {
         "events": ["User.Created"],
         "config": {"url": URL},
     },
+    ("POST", "/api/hooks/{id}/recover"): lambda ids: {"since": 0},
     ("POST", "/api/roles"): lambda ids: {"name": unique("role"), "description": "A role"},
     ("PATCH", "/api/roles/{id}"): lambda ids: {},
     ("POST", "/api/roles/{id}/scopes"): lambda ids: {"scopeIds": [ids["scope"]]},

@@ -17,6 +17,7 @@ PARAM_KINDS = {
     "applicationId": "application",
     "organizationRoleId": "organization-role",
     "organizationScopeId": "organization-scope",
+    "deliveryId": "delivery",
 }
 COLLECTION_KINDS = {
     "hooks": "hook",
@@ -29,7 +30,7 @@ COLLECTION_KINDS = {
     "organization-scopes": "organization-scope",
     "organization-invitations": "invitation",
 }
-# A hook no event reaches: neither enabled nor at an address that answers.
+# A hook no event reaches once it has one delivery: disabled, at an address that never answers.
 HOOK_URL = "http://127.0.0.1:9/never-delivered"
 WEEK_MS = 7 * 24 * 3600 * 1000
 
@@ -49,9 +50,16 @@ def one_of_each(api: httpx.Client) -> dict[str, str]:
         assert response.status_code in (200, 201), response.text
 
     tag = uuid.uuid4().hex[:8]
-    hook = {"events": ["User.Created"], "config": {"url": HOOK_URL}, "enabled": False}
-    ids = {
-        "hook": made("/hooks", hook),
+    hook = {"events": ["User.Created"], "config": {"url": HOOK_URL}}
+    ids = {"hook": made("/hooks", hook)}
+    # One delivery of the hook, made while it is enabled; disabled, it gets no other.
+    sent = api.post("/hook-events", json={"event": "User.Created", "payload": {}})
+    assert sent.status_code == 202, sent.text
+    (delivery,) = api.get(f"/hooks/{ids['hook']}/deliveries").json()
+    disabled = api.patch(f"/hooks/{ids['hook']}", json={"enabled": False})
+    assert disabled.status_code == 200, disabled.text
+    ids |= {
+        "delivery": delivery["id"],
         "user": made("/users", {"username": f"member_{tag}"}),
         "role": made("/roles", {"name": f"role {tag}", "description": "r"}),
         "m2m-role": made(

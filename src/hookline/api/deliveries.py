@@ -83,7 +83,11 @@ async def replay_delivery(id: str, deliveryId: str, rt: RuntimeDep) -> Any:
         if made_due is None:
             raise not_exists_with_id("delivery", deliveryId)
         if not made_due:
-            raise ApiError(409, "delivery.pending", "The delivery is pending: it is sent already.")
+            raise ApiError(
+                409,
+                "delivery.pending",
+                "The delivery is still pending: it will be sent without a replay.",
+            )
 
     await rt.committer.run(write)
     return JSON({"id": deliveryId}, status_code=202)

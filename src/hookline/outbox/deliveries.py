@@ -26,7 +26,6 @@ STATUS_NAMES = {
     DeliveryState.FAILED: "failed",
     DeliveryState.CANCELLED: "cancelled",
 }
-STATUSES = tuple(dict.fromkeys(STATUS_NAMES.values()))
 _FINISHED = (DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.CANCELLED)
 
 
@@ -35,7 +34,7 @@ class DeliveryFilter:
     """Which deliveries to list; None matches any. Times are Unix ms, bounds inclusive."""
 
     hook_id: str | None = None
-    status: str | None = None  # one of STATUSES
+    status: str | None = None  # a name of STATUS_NAMES
     event: str | None = None
     start_time: int | None = None
     end_time: int | None = None
