@@ -45,7 +45,7 @@ class Dispatcher:
         self.worker = worker_id()  # the lease owner, kept when the dispatcher starts over
         self._stopped = asyncio.Event()
         self._policy = RetryPolicy(
-            base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
+            schedule=settings.retry_schedule, max_retry_after=settings.max_retry_after
         )
         self._queue: Queue  # opened by run()
         self._transport = Transport(

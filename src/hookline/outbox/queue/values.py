@@ -48,7 +48,7 @@ class Claimed:
     url: str | None  # None: the hook is gone
     headers: dict[str, str] | None
     signing_key: str
-    retries: int
+    retries: int | None  # the hook's `config.retries`; None: the whole retry schedule
     enabled: bool
 
 
