@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hookline.durations import STANDARD_WEBHOOKS_SCHEDULE, parse_duration, parse_schedule
 
 MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
 
@@ -88,9 +90,15 @@ class Settings(BaseSettings):
 
     user_agent: str = "Logto (https://logto.io/)"
     request_timeout: float = 10.0
-    # First retry delay; later ones grow fourfold (1 s, 4 s, 16 s by default), ±20 % jitter.
-    retry_base_delay: float = 1.0
+    # Seconds before each retry (the first attempt is at once), each ±20 % jitter; written
+    # as durations (`5s,5m,30m`). A hook's `config.retries` takes the first so many.
+    retry_schedule: Annotated[tuple[float, ...], NoDecode] = parse_schedule(
+        STANDARD_WEBHOOKS_SCHEDULE
+    )
     max_retry_after: float = 3600.0
+    # A hook none of whose deliveries has succeeded for this long, while some failed, is
+    # disabled (a duration such as `5d`).
+    disable_after: float = Field(default=5 * 86400.0, gt=0)
     # 0: the dispatcher runs inside `hookline serve`; N: N dispatcher processes beside it.
     # Unset: one per core, at most 4, and 0 on a single core.
     dispatchers: int = Field(default_factory=dispatchers_for_the_cores, ge=0)
@@ -116,6 +124,16 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("retry_schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: object) -> object:
+        return parse_schedule(value) if isinstance(value, str) else value
+
+    @field_validator("disable_after", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("public_url")
     @classmethod

@@ -15,11 +15,11 @@ from tests.support.server import Server, free_port
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    # Short timeout and backoff (0.2 s, 0.8 s, 3.2 s) keep this module quick.
+    # A short timeout and schedule keep this module quick.
     srv = Server(
         tmp_path_factory.mktemp("retries"),
         HOOKLINE_REQUEST_TIMEOUT="0.5",
-        HOOKLINE_RETRY_BASE_DELAY="0.2",
+        HOOKLINE_RETRY_SCHEDULE="200ms,800ms,3200ms",
     ).start()
     yield srv
     srv.stop()

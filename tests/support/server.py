@@ -45,7 +45,7 @@ class Server:
             "HOOKLINE_ADMIN_CLIENT_ID": ADMIN_ID,
             "HOOKLINE_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
             "HOOKLINE_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",
-            "HOOKLINE_RETRY_BASE_DELAY": "0.2",
+            "HOOKLINE_RETRY_SCHEDULE": "200ms,800ms,3200ms",
             # The dispatcher in the API process: a server starts sooner, and the suite starts
             # a hundred. Tests of dispatcher processes, and of the default, say so.
             "HOOKLINE_DISPATCHERS": "0",

@@ -110,6 +110,15 @@ deliveries = Table(
     Index("deliveries_created", "created_at"),
 )
 
+# A row per failing hook: since when (Unix ms) none of its attempts has succeeded
+# (outbox.queue.health). A success deletes it; so does disabling the hook.
+hook_health = Table(
+    "hook_health",
+    metadata,
+    Column("hook_id", String(21), ForeignKey("hooks.id", ondelete="CASCADE"), primary_key=True),
+    Column("failing_since", BigInteger, nullable=False),
+)
+
 # Counters bumped with every change of what they name, for caches in every process.
 revisions = Table(
     "revisions",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from hookline.config import Settings
 from hookline.dispatcher.backoff import Backoff
+from hookline.dispatcher.failures import log_consequences, log_failed_attempt
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
 from hookline.outbox.queue import (
@@ -18,6 +19,7 @@ from hookline.outbox.queue import (
     ClaimRequest,
     DeliveryState,
     Finish,
+    HealthPolicy,
     LogRow,
     Queue,
     full_hooks,
@@ -45,7 +47,7 @@ class Dispatcher:
         self.worker = worker_id()  # the lease owner, kept when the dispatcher starts over
         self._stopped = asyncio.Event()
         self._policy = RetryPolicy(
-            base_delay=settings.retry_base_delay, max_retry_after=settings.max_retry_after
+            schedule=settings.retry_schedule, max_retry_after=settings.max_retry_after
         )
         self._queue: Queue  # opened by run()
         self._transport = Transport(
@@ -224,6 +226,7 @@ class Dispatcher:
                 state = DeliveryState.FAILED
             else:
                 state, next_attempt_at = DeliveryState.PENDING, self._clock() + delay
+            log_failed_attempt(claimed, row.attempt, outcome, next_attempt_at or None)
         return Finish(
             claimed.delivery_id,
             state,
@@ -232,6 +235,8 @@ class Dispatcher:
             row.created_at,
             row.status_code,
             row.error,
+            claimed.hook_id,
+            claimed.event,
         )
 
     async def _record_loop(self) -> None:
@@ -251,12 +256,15 @@ class Dispatcher:
             return
         finished, logs = self._finished, self._logs
         self._finished, self._logs = [], []
+        policy = HealthPolicy(self._clock(), self.settings.disable_after)
         try:
-            await self._queue.finish(finished, logs)
+            report = await self._queue.finish(finished, logs, policy)
         except BaseException:
             # Back in line for the next try; the leases cover these deliveries meanwhile.
             self._finished[:0], self._logs[:0] = finished, logs
             raise
-        if any(f.status == DeliveryState.PENDING for f in finished):
-            # The claim loop may be sleeping past the retry's due time: let it look again.
+        log_consequences(finished, report)
+        if report.emitted or any(f.status == DeliveryState.PENDING for f in finished):
+            # The claim loop may be sleeping past the retry's (or a new delivery's) due time:
+            # let it look again.
             self.wake.set()

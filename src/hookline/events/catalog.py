@@ -43,7 +43,11 @@ LOGTO_EVENTS: tuple[str, ...] = INTERACTION_EVENTS + DATA_EVENTS + EXCEPTION_EVE
 # hookline's additions, for changes Logto users ask to hear about and Logto never reports.
 EXTENSION_EVENTS = ("User.Roles.Updated", "Organization.Membership.Roles.Updated")
 
-EVENTS: tuple[str, ...] = LOGTO_EVENTS + EXTENSION_EVENTS
+# hookline's own news of its hooks, emitted by the dispatchers (events.operational); never
+# delivered to the hook they are about.
+OPERATIONAL_EVENTS = ("Hook.Disabled", "Hook.Delivery.Exhausted", "Hook.Delivery.Recovered")
+
+EVENTS: tuple[str, ...] = LOGTO_EVENTS + EXTENSION_EVENTS + OPERATIONAL_EVENTS
 EVENT_SET = frozenset(EVENTS)
 
 # A successful Management API call whose `METHOD /route` (Koa style, no `/api`) is listed here

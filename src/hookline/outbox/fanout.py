@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, update
@@ -34,10 +35,19 @@ def subscribed_hooks(
     return cached[1].get(event, [])
 
 
+# The rows `subscriptions` takes.
+SUBSCRIBERS = "SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at"
+
+
 def _subscriptions(cursor: Any) -> dict[str, list[str]]:
-    cursor.execute("SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at")
+    cursor.execute(SUBSCRIBERS)
+    return subscriptions(cursor.fetchall())
+
+
+def subscriptions(hooks: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
+    """event → hook ids, from the (id, events, event) rows `SUBSCRIBERS` selects."""
     by_event: dict[str, list[str]] = {}
-    for hook_id, events_json, legacy_event in cursor.fetchall():
+    for hook_id, events_json, legacy_event in hooks:
         events = json_value(events_json) if events_json else []
         for event in events or ([legacy_event] if legacy_event else []):
             by_event.setdefault(event, []).append(hook_id)

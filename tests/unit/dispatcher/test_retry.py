@@ -28,6 +28,7 @@ RETRIED = {
     "503": http(503),
     "504": http(504),
     "408": http(408),
+    "425": http(425),
     "429": http(429),
     "timeout": failure(Failure.TIMEOUT),
     "connection-error": failure(Failure.CONNECT),
@@ -39,6 +40,10 @@ FINAL = {
     "401": http(401),
     "404": http(404),
     "410": http(410),
+    "422": http(422),
+    "301": http(301),
+    "302": http(302),
+    "307": http(307),
     "blocked": failure(Failure.BLOCKED),
     "invalid-url": failure(Failure.INVALID_URL),
 }
@@ -50,7 +55,7 @@ POLICY = RetryPolicy()
 def test_retried(outcome: Outcome) -> None:
     delay = POLICY.delay(outcome, attempts=1, retries=3, rng=random.Random(1))
     assert delay is not None
-    assert 0.8 * POLICY.base_delay <= delay <= 1.2 * POLICY.base_delay
+    assert 0.8 * POLICY.schedule[0] <= delay <= 1.2 * POLICY.schedule[0]
 
 
 @pytest.mark.parametrize("outcome", FINAL.values(), ids=FINAL.keys())
@@ -79,19 +84,36 @@ def test_zero_retries_never_retries(outcome: Outcome) -> None:
     assert POLICY.delay(http(503, retry_after=1), 1, retries=0) is None
 
 
-@pytest.mark.parametrize("base", [1.0, 2.5])
-@pytest.mark.parametrize("attempts", [1, 2, 3, 4, 5])
-def test_exponential_backoff_within_jitter(base: float, attempts: int) -> None:
-    policy = RetryPolicy(base_delay=base)
-    nominal = base * 4 ** (attempts - 1)
-    delays = [
-        policy.delay(http(503), attempts, retries=10, rng=random.Random(seed))
-        for seed in range(300)
-    ]
-    assert all(0.8 * nominal <= d <= 1.2 * nominal for d in delays), (min(delays), max(delays))
-    # the jitter is real and spans the band, not a constant factor
-    assert min(delays) < 0.85 * nominal
-    assert max(delays) > 1.15 * nominal
+STANDARD_WEBHOOKS = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+
+
+def test_the_default_schedule_is_standard_webhooks() -> None:
+    assert POLICY.schedule == STANDARD_WEBHOOKS
+
+
+@pytest.mark.parametrize("schedule", [STANDARD_WEBHOOKS, (0.2, 0.8, 3.2)])
+def test_each_retry_waits_its_scheduled_delay_within_jitter(schedule) -> None:
+    policy = RetryPolicy(schedule=schedule)
+    for attempts, nominal in enumerate(schedule, start=1):
+        delays = [policy.delay(http(503), attempts, rng=random.Random(seed)) for seed in range(300)]
+        assert all(0.8 * nominal <= d <= 1.2 * nominal for d in delays), (min(delays), max(delays))
+        # the jitter is real and spans the band, not a constant factor
+        assert min(delays) < 0.85 * nominal
+        assert max(delays) > 1.15 * nominal
+
+
+@pytest.mark.parametrize("outcome", RETRIED.values(), ids=RETRIED.keys())
+def test_without_retries_the_whole_schedule_applies(outcome: Outcome) -> None:
+    policy = RetryPolicy(schedule=(1.0, 2.0, 3.0, 4.0, 5.0))
+    for attempts in range(1, 6):
+        assert policy.delay(outcome, attempts, None, rng=random.Random(0)) is not None
+    assert policy.delay(outcome, 6, None, rng=random.Random(0)) is None
+
+
+def test_retries_never_reach_past_the_schedule() -> None:
+    policy = RetryPolicy(schedule=(1.0, 2.0))
+    assert policy.delay(http(503), 2, retries=3, rng=random.Random(0)) is not None
+    assert policy.delay(http(503), 3, retries=3, rng=random.Random(0)) is None
 
 
 def test_backoff_strictly_grows_with_attempts() -> None:

@@ -1,5 +1,5 @@
 """hookline.events.catalog: Logto's 31 registrable events in Logto's order (SPEC §2.1), then
-hookline's extensions."""
+hookline's extensions, its operational events last."""
 
 from __future__ import annotations
 
@@ -40,7 +40,13 @@ SPEC_2_1 = [
 ]
 
 
-EXTENSIONS = ["User.Roles.Updated", "Organization.Membership.Roles.Updated"]
+EXTENSIONS = [
+    "User.Roles.Updated",
+    "Organization.Membership.Roles.Updated",
+    "Hook.Disabled",
+    "Hook.Delivery.Exhausted",
+    "Hook.Delivery.Recovered",
+]
 
 
 def test_exactly_the_spec_events_in_logto_order_then_hooklines() -> None:

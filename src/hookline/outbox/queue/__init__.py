@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hookline.db.engine import is_postgres
 from hookline.outbox.queue.base import Queue
+from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.owners import worker_id
 from hookline.outbox.queue.values import (
     Claimed,
@@ -20,6 +21,8 @@ __all__ = [
     "Claimed",
     "DeliveryState",
     "Finish",
+    "HealthPolicy",
+    "HealthReport",
     "LogRow",
     "Queue",
     "full_hooks",

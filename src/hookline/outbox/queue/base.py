@@ -11,6 +11,7 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
+from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.values import Claimed, ClaimRequest, Finish, LogRow
 
 
@@ -30,8 +31,14 @@ class Queue(ABC):
         (those whose share is in flight: waiting for them would be a busy loop)."""
 
     @abstractmethod
-    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
-        """Record outcomes and their log rows in one transaction."""
+    async def finish(
+        self,
+        finishes: Iterable[Finish],
+        log_rows: Sequence[LogRow],
+        policy: HealthPolicy | None = None,
+    ) -> HealthReport:
+        """Record outcomes and their log rows in one transaction; with a `policy`, also the
+        hooks' health and what follows from it (outbox.queue.health)."""
 
     @abstractmethod
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:

@@ -13,12 +13,16 @@ from collections.abc import Iterable, Sequence
 import asyncpg
 
 from hookline.db.engine import postgres_dsn
+from hookline.outbox.fanout import SUBSCRIBERS
+from hookline.outbox.queue import health
 from hookline.outbox.queue.base import Queue
+from hookline.outbox.queue.health import HealthPolicy, HealthReport, numbered
 from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
     UNFINISHED,
+    WAKE_CHANNEL,
     Claimed,
     ClaimRequest,
     DeliveryState,
@@ -60,6 +64,10 @@ FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::int8[], $6::int[
     AS f (id, status, attempts, next_attempt_at, attempted_at, status_code, error)
 WHERE d.id = f.id AND d.worker = $8
 """
+_APPLIED = """
+SELECT id, status, attempts FROM deliveries WHERE id = ANY($1::text[]) AND worker IS NULL
+"""
+_HEALTH = "SELECT hook_id, failing_since FROM hook_health WHERE hook_id = ANY($1::text[])"
 _RELEASE = f"""
 UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
 WHERE id = ANY($2::text[]) AND worker = $3
@@ -124,10 +132,16 @@ class PostgresQueue(Queue):
     async def next_due(self, skip: Sequence[str] = ()) -> float | None:
         return await self._pool.fetchval(_NEXT_DUE, list(skip))
 
-    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
+    async def finish(
+        self,
+        finishes: Iterable[Finish],
+        log_rows: Sequence[LogRow],
+        policy: HealthPolicy | None = None,
+    ) -> HealthReport:
         finishes = list(finishes)
+        report = HealthReport()
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
+            result = await conn.execute(
                 _FINISH,
                 [f.delivery_id for f in finishes],
                 [f.status for f in finishes],
@@ -141,6 +155,11 @@ class PostgresQueue(Queue):
             if log_rows:
                 # COPY: a fraction of the server's and the driver's work per row of an INSERT.
                 await conn.copy_records_to_table("logs", records=log_rows, columns=LogRow._fields)
+            if policy is not None:
+                if int(result.rpartition(" ")[2]) < len(finishes):  # a lease lost
+                    finishes = await _applied(conn, finishes)
+                report = await _keep_health(conn, finishes, policy)
+        return report
 
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         if delivery_ids:
@@ -152,6 +171,45 @@ class PostgresQueue(Queue):
             return 0
         result = await self._pool.execute(_RELEASE_ORPHANS, now, dead)
         return int(result.rpartition(" ")[2])
+
+
+async def _applied(conn: asyncpg.Connection, finishes: list[Finish]) -> list[Finish]:
+    """Those of `finishes` recorded: a lease lost made its delivery another worker's."""
+    rows = await conn.fetch(_APPLIED, [f.delivery_id for f in finishes])
+    stored = {row["id"]: (row["status"], row["attempts"]) for row in rows}
+    return [f for f in finishes if stored.get(f.delivery_id) == (f.status, f.attempts)]
+
+
+async def _keep_health(
+    conn: asyncpg.Connection, finishes: list[Finish], policy: HealthPolicy
+) -> HealthReport:
+    hooks = list({f.hook_id for f in finishes if f.attempted_at is not None})
+    if not hooks:
+        return HealthReport()
+    failing = {row["hook_id"]: row["failing_since"] for row in await conn.fetch(_HEALTH, hooks)}
+    plan = health.plan(finishes, failing, policy.disable_after)
+    changed = plan.changed.items()
+    cleared = [(hook,) for hook, since in changed if since is None]
+    if cleared:
+        await conn.executemany(numbered(health.CLEAR), cleared)
+    kept = [(since, hook) for hook, since in changed if since is not None]
+    if kept:
+        await conn.executemany(numbered(health.KEEP_FAILING), kept)
+    disabled = [
+        hook for hook in plan.disable if await conn.fetchval(numbered(health.DISABLE), hook)
+    ]
+    if disabled:
+        await conn.execute(health.HOOKS_CHANGED)
+    report = HealthReport({hook: plan.disable[hook][0] for hook in disabled})
+    notices = plan.announce(disabled)
+    if notices:
+        events, deliveries = health.outbox_rows(notices, await conn.fetch(SUBSCRIBERS), policy.now)
+        await conn.executemany(numbered(health.INSERT_EVENT), events)
+        if deliveries:
+            await conn.executemany(numbered(health.INSERT_DELIVERY), deliveries)
+            await conn.execute(f"NOTIFY {WAKE_CHANNEL}")  # at commit, to every worker
+        report.emitted = len(deliveries)
+    return report
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:

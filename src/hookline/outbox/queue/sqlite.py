@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from hookline.db.engine import connect_raw, is_locked
+from hookline.outbox.fanout import SUBSCRIBERS
+from hookline.outbox.queue import health
 from hookline.outbox.queue.base import Queue
+from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
@@ -73,8 +76,13 @@ class SqliteQueue(Queue):
     async def next_due(self, skip: Sequence[str] = ()) -> float | None:
         return await _awaiting_lock(self._next_due, skip)
 
-    async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
-        await _awaiting_lock(self._finish, finishes, log_rows)
+    async def finish(
+        self,
+        finishes: Iterable[Finish],
+        log_rows: Sequence[LogRow],
+        policy: HealthPolicy | None = None,
+    ) -> HealthReport:
+        return await _awaiting_lock(self._finish, list(finishes), log_rows, policy)
 
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         await _awaiting_lock(self._release, delivery_ids, now)
@@ -122,11 +130,14 @@ class SqliteQueue(Queue):
         ).fetchone()
         return row[0] if row else None
 
-    def _finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
+    def _finish(
+        self, finishes: list[Finish], log_rows: Sequence[LogRow], policy: HealthPolicy | None
+    ) -> HealthReport:
         conn = self._conn
+        report = HealthReport()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(
+            updated = conn.executemany(
                 _FINISH,
                 [
                     (
@@ -141,13 +152,58 @@ class SqliteQueue(Queue):
                     )
                     for f in finishes
                 ],
-            )
+            ).rowcount
             if log_rows:
                 conn.executemany(_LOG, log_rows)
+            if policy is not None:
+                if updated < len(finishes):  # a lease lost: its delivery is another's now
+                    finishes = self._applied(finishes)
+                report = self._keep_health(finishes, policy)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        return report
+
+    def _applied(self, finishes: list[Finish]) -> list[Finish]:
+        marks = ",".join("?" * len(finishes))
+        rows = self._conn.execute(
+            f"SELECT id, status, attempts FROM deliveries WHERE id IN ({marks}) AND worker IS NULL",
+            [f.delivery_id for f in finishes],
+        )
+        stored = {delivery: (status, attempts) for delivery, status, attempts in rows}
+        return [f for f in finishes if stored.get(f.delivery_id) == (f.status, f.attempts)]
+
+    def _keep_health(self, finishes: list[Finish], policy: HealthPolicy) -> HealthReport:
+        conn = self._conn
+        hooks = list({f.hook_id for f in finishes if f.attempted_at is not None})
+        if not hooks:
+            return HealthReport()
+        failing = dict(
+            conn.execute(
+                "SELECT hook_id, failing_since FROM hook_health"
+                f" WHERE hook_id IN ({','.join('?' * len(hooks))})",
+                hooks,
+            )
+        )
+        plan = health.plan(finishes, failing, policy.disable_after)
+        changed = plan.changed.items()
+        conn.executemany(health.CLEAR, [(hook,) for hook, since in changed if since is None])
+        kept = [(since, hook) for hook, since in changed if since is not None]
+        conn.executemany(health.KEEP_FAILING, kept)
+        disabled = [h for h in plan.disable if conn.execute(health.DISABLE, (h,)).fetchone()]
+        if disabled:
+            conn.execute(health.HOOKS_CHANGED)
+        report = HealthReport({hook: plan.disable[hook][0] for hook in disabled})
+        notices = plan.announce(disabled)
+        if notices:
+            events, deliveries = health.outbox_rows(
+                notices, conn.execute(SUBSCRIBERS).fetchall(), policy.now
+            )
+            conn.executemany(health.INSERT_EVENT, events)
+            conn.executemany(health.INSERT_DELIVERY, deliveries)
+            report.emitted = len(deliveries)
+        return report
 
     def _release(self, delivery_ids: Sequence[str], now: float) -> None:
         self._conn.executemany(_RELEASE, [(now, d, self.worker) for d in delivery_ids])

@@ -19,12 +19,12 @@ class HookTarget(NamedTuple):
     url: str | None
     headers: dict[str, str] | None
     signing_key: str
-    retries: int
+    retries: int | None
     enabled: bool
 
 
 # The target of a hook that no longer exists: its deliveries are cancelled.
-_GONE = HookTarget(None, None, "", 0, False)
+_GONE = HookTarget(None, None, "", None, False)
 
 
 class HookTargets:
@@ -57,6 +57,6 @@ def _target(config_json: str, signing_key: str, enabled: object) -> HookTarget:
         config.get("url"),
         config.get("headers"),
         signing_key,
-        config.get("retries", 3),
+        config.get("retries"),
         bool(enabled),
     )

@@ -48,7 +48,7 @@ class Claimed:
     url: str | None  # None: the hook is gone
     headers: dict[str, str] | None
     signing_key: str
-    retries: int
+    retries: int | None  # the hook's `config.retries`; None: the whole retry schedule
     enabled: bool
 
 
@@ -63,6 +63,8 @@ class Finish:
     attempted_at: int | None = None  # Unix milliseconds; None: no attempt was made
     status_code: int | None = None  # the attempt's answer, if one came
     error: str | None = None  # why the attempt failed, if it did
+    hook_id: str = ""  # whose health the attempt tells of
+    event: str = ""  # the event delivered, for the operational events it may cause
 
 
 @dataclass(frozen=True, slots=True)
