@@ -90,7 +90,7 @@ def plan(finishes: Iterable[Finish], failing: Mapping[str, int], disable_after: 
             state[hook] = None
             continue
         if since is None:
-            since = f.attempted_at
+            since = _attempted_at(f)
         state[hook] = since
         if f.status == DeliveryState.FAILED:
             notices.append((operational.EXHAUSTED, hook, operational.exhausted(hook, _delivery(f))))
@@ -115,7 +115,8 @@ def outbox_rows(
     `fanout.SUBSCRIBERS`."""
     by_event = subscriptions(subscribers)
     now_ms = int(now * 1000)
-    events, deliveries = [], []
+    events: list[tuple] = []
+    deliveries: list[tuple] = []
     for name, about, payload in notices:
         event_id = sortable_id("evt")
         events.append((event_id, name, operational.body(name, payload, now), now_ms))
