@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     max_in_flight_per_hook: int = 32
     claim_batch: int = 200
     poll_interval: float = 1.0
+    # Events, deliveries and attempt logs older than this many days are deleted by the
+    # dispatchers, but never a delivery still to be made, nor its event. 0 keeps everything.
+    retention_days: float = Field(default=30.0, ge=0)
     token_ttl: int = 3600
     # How long a request waits for a lock held elsewhere (SQLite's write lock, a PostgreSQL
     # row or table lock) before it is answered 503: writers hold locks for milliseconds, so

@@ -78,6 +78,7 @@ events = Table(
     Column("body", LargeBinary, nullable=False),
     Column("idempotency_key", String(256), unique=True),
     Column("created_at", BigInteger, nullable=False),
+    Index("events_created", "created_at"),  # for retention (migration 0010)
 )
 
 # One row per event × hook. status: outbox.queue.DeliveryState (0 pending, 1 leased,
@@ -144,6 +145,7 @@ logs = Table(
     Column("duration_ms", Float, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index("logs_hook_created", "hook_id", "created_at"),
+    Index("logs_created", "created_at"),  # for retention (migration 0010)
 )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from hookline.config import Settings
 from hookline.dispatcher.backoff import Backoff
 from hookline.dispatcher.failures import log_consequences, log_failed_attempt
+from hookline.dispatcher.retention import Pruning
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
 from hookline.outbox.queue import (
@@ -105,6 +106,7 @@ class Dispatcher:
                 )
             await self._queue.listen(self.wake)
             self.ready.set()
+            pruning = Pruning(self._queue, self.settings, self._clock)
             recorder = asyncio.create_task(self._record_loop())
             claimed: asyncio.Queue[Claimed | None] = asyncio.Queue()
             self._claimed = claimed
@@ -115,6 +117,7 @@ class Dispatcher:
             try:
                 await self._claim_loop()
             finally:
+                await pruning.stop()
                 await self._drain(claimed, senders)
                 # Not cancelled: a recording cut off mid-statement could leave the
                 # database connection unusable for the last one below.

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
 from hookline.outbox.queue.health import HealthPolicy, HealthReport
+from hookline.outbox.queue.pruning import Prunable
 from hookline.outbox.queue.values import Claimed, ClaimRequest, Finish, LogRow
 
 
@@ -50,3 +51,9 @@ class Queue(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    @abstractmethod
+    async def prune(self, table: Prunable, before_ms: int, limit: int) -> int:
+        """Delete up to `limit` rows of `table` created before `before_ms` (Unix ms) that
+        retention lets go: finished deliveries, events none of whose deliveries are left,
+        logs. Return how many went."""

@@ -19,6 +19,7 @@ from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.health import HealthPolicy, HealthReport, numbered
 from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
+from hookline.outbox.queue.pruning import POSTGRES_PRUNE, Prunable
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
     UNFINISHED,
@@ -170,6 +171,10 @@ class PostgresQueue(Queue):
         if not dead:
             return 0
         result = await self._pool.execute(_RELEASE_ORPHANS, now, dead)
+        return int(result.rpartition(" ")[2])
+
+    async def prune(self, table: Prunable, before_ms: int, limit: int) -> int:
+        result = await self._pool.execute(POSTGRES_PRUNE[table], before_ms, limit)
         return int(result.rpartition(" ")[2])
 
 

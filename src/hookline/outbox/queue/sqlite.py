@@ -19,6 +19,7 @@ from hookline.outbox.queue import health
 from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
+from hookline.outbox.queue.pruning import SQLITE_PRUNE, Prunable
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
     UNFINISHED,
@@ -211,6 +212,12 @@ class SqliteQueue(Queue):
     def _release_orphans(self, now: float) -> int:
         dead = dead_here(worker for (worker,) in self._conn.execute(LEASE_HOLDERS))
         return sum(self._conn.execute(_RELEASE_ORPHANS, (now, w)).rowcount for w in dead)
+
+    async def prune(self, table: Prunable, before_ms: int, limit: int) -> int:
+        return await _awaiting_lock(self._prune, table, before_ms, limit)
+
+    def _prune(self, table: Prunable, before_ms: int, limit: int) -> int:
+        return self._conn.execute(SQLITE_PRUNE[table], (before_ms, limit)).rowcount
 
 
 def _claim_statement(full: int, room: int) -> str:
