@@ -20,8 +20,17 @@ from hookline.db.unit import unit_of_work
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
 from hookline.outbox.emit import emit
-from hookline.outbox.queue import ClaimRequest, DeliveryState, Finish, LogRow, Queue, open_queue
+from hookline.outbox.queue import (
+    Claimed,
+    ClaimRequest,
+    DeliveryState,
+    Finish,
+    LogRow,
+    Queue,
+    open_queue,
+)
 from hookline.outbox.wakeup import Waker, wake_directory
+from hookline.sender.outcome import Failure, Outcome
 
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
@@ -335,3 +344,37 @@ def test_a_worker_listens_again_after_losing_its_postgresql_connection(
 
     run(test)
     engine.dispose()
+
+
+def test_two_workers_recording_the_same_attempt_both_keep_their_log_row(
+    engine: Engine, database_url: str
+) -> None:
+    """A worker whose lease ran out mid-request, and the one that took the delivery over, each
+    make attempt 1 and record it: neither recording fails (a failed one would be tried again
+    with every later batch of its worker, forever), and the delivery ends as its holder says."""
+    hook(engine, "User.Created")
+    emit_many(engine, "User.Created", 1)
+
+    async def record(queue: Queue, claimed: Claimed, status: DeliveryState) -> None:
+        failed = Outcome(500, "", 1.0, Failure.HTTP_STATUS)
+        outcome = Outcome(200, "", 1.0) if status == DELIVERED else failed
+        row = LogRow.of(claimed, 1, outcome, int(time.time() * 1000))
+        await queue.finish([Finish(row.delivery_id, status, 1)], [row])
+
+    async def test() -> None:
+        late, holder = await open_queue(database_url, "late"), await open_queue(database_url, "w2")
+        now = time.time()
+        (first,) = await claim(late, now)
+        (second,) = await claim(holder, now + 31)  # the first lease has run out
+        assert second.delivery_id == first.delivery_id
+        await record(holder, second, DELIVERED)
+        await record(late, first, PENDING)
+        await late.close()
+        await holder.close()
+
+    run(test)
+    with engine.connect() as conn:
+        logs = conn.exec_driver_sql("SELECT status_code FROM logs ORDER BY status_code").all()
+        (status,) = conn.exec_driver_sql("SELECT status FROM deliveries").one()
+    assert [code for (code,) in logs] == [200, 500]
+    assert status == DELIVERED

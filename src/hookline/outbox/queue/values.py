@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, NamedTuple
 
+from hookline.ids import sortable_id
+
 if TYPE_CHECKING:
     from hookline.sender.outcome import Outcome
 
@@ -111,8 +113,10 @@ class LogRow(NamedTuple):
     @classmethod
     def of(cls, claimed: Claimed, attempt: int, outcome: Outcome, at_ms: int) -> LogRow:
         return cls(
-            # Unique per attempt and as time-ordered as the delivery id it extends.
-            f"log_{claimed.delivery_id[4:]}_{attempt}",
+            # Not derived from the delivery and the attempt number: a worker whose lease ran
+            # out makes the same attempt as the one that took over, and both requests were
+            # sent. A shared id would fail the recording of each batch that held it, forever.
+            sortable_id("log"),
             f"TriggerHook.{claimed.event}",
             claimed.hook_id,
             claimed.delivery_id,
