@@ -59,6 +59,9 @@ class Dispatcher:
         self._finished: list[Finish] = []
         self._logs: list[LogRow] = []
         self._record_wake = asyncio.Event()
+        # A delivery held in order per subject was finished: the next of its subject may be
+        # claimed once that is recorded.
+        self._turn_passed = False
         self._recording = True
         self._refill = max(1, settings.max_in_flight // 4)
 
@@ -193,7 +196,14 @@ class Dispatcher:
             attempt = claimed.attempts + 1
             target = Target(claimed.url, claimed.signing_key, claimed.headers, claimed.hook_id)
             body = with_hook_id(claimed.body, claimed.hook_id)
-            request = build(target, body, claimed.delivery_id, self.settings.user_agent)
+            request = build(
+                target,
+                body,
+                claimed.delivery_id,
+                self.settings.user_agent,
+                subject=claimed.subject,
+                sequence=claimed.sequence,
+            )
             outcome = await self._transport.send(request)
             row = LogRow.of(claimed, attempt, outcome, int(self._clock() * 1000))
             self._finished.append(self._finish(claimed, row, outcome))
@@ -203,6 +213,7 @@ class Dispatcher:
                 "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
             )
         finally:
+            self._turn_passed |= claimed.in_order
             del self._in_flight[claimed.delivery_id]
             left = self._per_hook[claimed.hook_id] - 1
             if left:
@@ -251,12 +262,15 @@ class Dispatcher:
             return
         finished, logs = self._finished, self._logs
         self._finished, self._logs = [], []
+        turn_passed, self._turn_passed = self._turn_passed, False
         try:
             await self._queue.finish(finished, logs)
         except BaseException:
             # Back in line for the next try; the leases cover these deliveries meanwhile.
             self._finished[:0], self._logs[:0] = finished, logs
+            self._turn_passed |= turn_passed
             raise
-        if any(f.status == DeliveryState.PENDING for f in finished):
-            # The claim loop may be sleeping past the retry's due time: let it look again.
+        if turn_passed or any(f.status == DeliveryState.PENDING for f in finished):
+            # The claim loop may be sleeping past the retry's due time, or past the turn of
+            # the next delivery of a subject: let it look again.
             self.wake.set()

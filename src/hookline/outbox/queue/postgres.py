@@ -18,6 +18,7 @@ from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
+    IN_TURN,
     UNFINISHED,
     Claimed,
     ClaimRequest,
@@ -33,8 +34,9 @@ _PENDING, _LEASED = DeliveryState.PENDING, DeliveryState.LEASED
 _CLAIM = f"""
 WITH room (hook_id, n) AS (SELECT * FROM unnest($6::text[], $7::int[])),
 due AS (
-    SELECT id, hook_id, next_attempt_at FROM deliveries
+    SELECT id, hook_id, next_attempt_at FROM deliveries AS d
     WHERE {UNFINISHED} AND next_attempt_at <= $1 AND NOT hook_id = ANY($5::text[])
+        AND {IN_TURN}
     ORDER BY next_attempt_at LIMIT $2
     FOR UPDATE SKIP LOCKED
 ),
@@ -47,7 +49,8 @@ picked AS (SELECT id FROM ranked WHERE rank <= room ORDER BY next_attempt_at LIM
 UPDATE deliveries AS d SET status = {_LEASED:d}, next_attempt_at = $8, worker = $9
 FROM picked, events AS e
 WHERE d.id = picked.id AND e.id = d.event_id
-RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body
+RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body, e.subject, e.sequence,
+    d.ordered_subject
 """
 _FINISH = """
 UPDATE deliveries AS d SET status = f.status, attempts = f.attempts,
@@ -69,8 +72,8 @@ UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
 WHERE status = {_LEASED:d} AND worker = ANY($2::text[])
 """
 _NEXT_DUE = (
-    f"SELECT min(next_attempt_at) FROM deliveries"
-    f" WHERE {UNFINISHED} AND NOT hook_id = ANY($1::text[])"
+    f"SELECT min(next_attempt_at) FROM deliveries AS d"
+    f" WHERE {UNFINISHED} AND NOT hook_id = ANY($1::text[]) AND {IN_TURN}"
 )
 
 

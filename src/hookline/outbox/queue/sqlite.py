@@ -18,6 +18,7 @@ from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.values import (
+    IN_TURN,
     UNFINISHED,
     Claimed,
     ClaimRequest,
@@ -117,7 +118,8 @@ class SqliteQueue(Queue):
     def _next_due(self, skip: Sequence[str]) -> float | None:
         without = f" AND hook_id NOT IN ({','.join('?' * len(skip))})" if skip else ""
         row = self._conn.execute(
-            f"SELECT min(next_attempt_at) FROM deliveries WHERE {UNFINISHED}{without}",
+            f"SELECT min(next_attempt_at) FROM deliveries AS d"
+            f" WHERE {UNFINISHED}{without} AND {IN_TURN}",
             tuple(skip),
         ).fetchone()
         return row[0] if row else None
@@ -173,13 +175,18 @@ def _claim_statement(full: int, room: int) -> str:
         f"{with_room}UPDATE deliveries SET status = {_LEASED:d}, next_attempt_at = ?, worker = ?"
         " WHERE id IN (SELECT id FROM (SELECT id, hook_id, next_attempt_at,"
         " row_number() OVER (PARTITION BY hook_id ORDER BY next_attempt_at) AS rank"
-        " FROM (SELECT id, hook_id, next_attempt_at FROM deliveries"
-        f" WHERE {UNFINISHED} AND next_attempt_at <= ?{skip}"
+        " FROM (SELECT id, hook_id, next_attempt_at FROM deliveries AS d"
+        f" WHERE {UNFINISHED} AND next_attempt_at <= ?{skip} AND {IN_TURN}"
         f" ORDER BY next_attempt_at LIMIT ?)) AS due{within_share}"
         " ORDER BY next_attempt_at LIMIT ?)"
         " RETURNING id, event_id, hook_id, attempts,"
         " (SELECT name FROM events WHERE events.id = event_id),"
-        " (SELECT body FROM events WHERE events.id = event_id)"
+        " (SELECT body FROM events WHERE events.id = event_id),"
+        " (SELECT subject FROM events WHERE events.id = event_id),"
+        " (SELECT sequence FROM events WHERE events.id = event_id),"
+        # The column itself: SQLite 3.40 answers `IS NOT NULL` wrongly here, in a RETURNING,
+        # for a column added by ALTER TABLE.
+        " ordered_subject"
     )
 
 

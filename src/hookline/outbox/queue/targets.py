@@ -43,11 +43,12 @@ class HookTargets:
         self._revision = revision
 
     def claimed(self, rows: Iterable[Sequence]) -> list[Claimed]:
-        """Claimed deliveries from (id, event id, hook id, attempts, event name, body) rows."""
+        """Claimed deliveries from (id, event id, hook id, attempts, event name, body, subject,
+        sequence, ordered subject) rows."""
         targets = self._targets
         return [
-            Claimed(delivery, event_id, hook_id, attempts, name, body, *targets.get(hook_id, _GONE))
-            for delivery, event_id, hook_id, attempts, name, body in rows
+            Claimed(*row[:8], row[8] is not None, *targets.get(row[2], _GONE))  # 2: hook id
+            for row in rows
         ]
 
 

@@ -34,6 +34,16 @@ class DeliveryState(IntEnum):
 # Pending or leased, written as the `deliveries_due` index's predicate is, so that it is used.
 UNFINISHED = f"status < {DeliveryState.DELIVERED:d}"
 
+# A delivery to a hook that delivers in order per subject waits its turn: while an earlier
+# delivery of its subject to its hook is unfinished (leased, or pending, a retry in the future
+# included), it is not claimed, nor counted as due. For a `deliveries` row named `d`; the
+# `deliveries_ordered` index answers the question.
+IN_TURN = (
+    "(d.ordered_subject IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries AS earlier"
+    " WHERE earlier.hook_id = d.hook_id AND earlier.ordered_subject = d.ordered_subject"
+    f" AND earlier.ordered_sequence < d.ordered_sequence AND earlier.{UNFINISHED}))"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
@@ -45,6 +55,9 @@ class Claimed:
     attempts: int  # made so far
     event: str
     body: bytes
+    subject: str | None  # what the event is about (events.subjects), if anything
+    sequence: int | None  # its number among the events about `subject`
+    in_order: bool  # its hook receives the subject's events one at a time, in order
     url: str | None  # None: the hook is gone
     headers: dict[str, str] | None
     signing_key: str
