@@ -88,7 +88,7 @@ def test_concurrent_transactions_number_one_subject_without_gaps(engine: Engine)
 def test_an_ordered_hook_gets_one_delivery_of_a_subject_at_a_time(
     engine: Engine, database_url: str
 ) -> None:
-    hook(engine, ordering="subject")
+    hook_id = hook(engine, ordering="subject")
     update(engine, "a", "a", "b", "a", "b")
     with write(engine) as conn:
         emit(conn, "Identifier.Lockout", {"type": "username", "value": "a"})
@@ -100,8 +100,16 @@ def test_an_ordered_hook_gets_one_delivery_of_a_subject_at_a_time(
         # Each subject's oldest; an event about no subject is not held.
         assert turns(first) == {("user:a", 1), ("user:b", 1), (None, None)}
         assert {c.in_order for c in first if c.subject} == {True}
-        assert await claim(queue, now) == []  # the next of each waits for its turn
-        # a's first fails and is retried later: a's others wait for it; b goes on.
+        # The others wait for their turn, held back until a lease taken now would run out:
+        # until then no claim looks at them again.
+        assert held(engine, now) == {
+            ("user:a", 2): now + 30,
+            ("user:a", 3): now + 30,
+            ("user:b", 2): now + 30,
+        }
+        assert await claim(queue, now) == []
+        # a's first fails and is retried later: a's others wait for it; b goes on, its next
+        # due at once once the dispatcher passes the turn.
         await queue.finish(
             [
                 Finish(c.delivery_id, PENDING, 1, now + 60)
@@ -111,15 +119,31 @@ def test_an_ordered_hook_gets_one_delivery_of_a_subject_at_a_time(
             ],
             [],
         )
+        await queue.pass_turns([(hook_id, "user:b")], now)
         (b2,) = await claim(queue, now)
         assert (b2.subject, b2.sequence) == ("user:b", 2)
         await queue.finish([Finish(b2.delivery_id, DELIVERED, 1)], [])
         # Held deliveries are not due: the dispatcher sleeps until a's retry.
         assert await queue.next_due() == now + 60
-        assert turns(await claim(queue, now + 61)) == {("user:a", 1)}
+        (a1,) = await claim(queue, now + 61)
+        assert (a1.subject, a1.sequence) == ("user:a", 1)
+        await queue.finish([Finish(a1.delivery_id, DELIVERED, 2)], [])
+        # A turn passed twice, or after a crash lost it: the next still comes when due.
+        await queue.pass_turns([(hook_id, "user:a"), (hook_id, "user:a")], now + 62)
+        assert turns(await claim(queue, now + 62)) == {("user:a", 2)}
         await queue.close()
 
     run(test)
+
+
+def held(engine: Engine, now: float) -> dict[tuple[str, int], float]:
+    """The never-tried deliveries no claim looks at before their time: turn → until when."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT ordered_subject, ordered_sequence, next_attempt_at FROM deliveries"
+            " WHERE status = 0 AND attempts = 0"
+        )
+        return {(subject, sequence): until for subject, sequence, until in rows if until > now}
 
 
 def test_a_hook_without_the_option_gets_every_delivery_numbered(
@@ -133,6 +157,28 @@ def test_a_hook_without_the_option_gets_every_delivery_numbered(
         claimed = await claim(queue, time.time())
         assert turns(claimed) == {("user:a", 1), ("user:a", 2), ("user:b", 1)}
         assert {c.in_order for c in claimed} == {False}
+        await queue.close()
+
+    run(test)
+
+
+def test_the_one_behind_a_delivery_in_flight_needs_no_turn_passed(
+    engine: Engine, database_url: str
+) -> None:
+    """So that a claim that looked before that delivery was finished cannot hold it back after
+    its turn was passed, for nobody to pass it again."""
+    hook(engine, ordering="subject")
+    update(engine, "a")
+
+    async def test() -> None:
+        queue = await open_queue(database_url, "w1")
+        now = time.time()
+        (a1,) = await claim(queue, now)
+        update(engine, "a")
+        assert await claim(queue, time.time()) == []
+        assert held(engine, time.time()) == {}
+        await queue.finish([Finish(a1.delivery_id, DELIVERED, 1)], [])
+        assert turns(await claim(queue, time.time())) == {("user:a", 2)}
         await queue.close()
 
     run(test)

@@ -133,6 +133,13 @@ deliveries = Table(
         sqlite_where=text("status < 2 AND ordered_subject IS NOT NULL"),
         postgresql_where=text("status < 2 AND ordered_subject IS NOT NULL"),
     ),
+    # Its pending deliveries by due time, for the claim to hold back those out of turn.
+    Index(
+        "deliveries_held",
+        "next_attempt_at",
+        sqlite_where=text("status = 0 AND ordered_subject IS NOT NULL"),
+        postgresql_where=text("status = 0 AND ordered_subject IS NOT NULL"),
+    ),
 )
 
 # Counters bumped with every change of what they name, for caches in every process.

@@ -59,9 +59,9 @@ class Dispatcher:
         self._finished: list[Finish] = []
         self._logs: list[LogRow] = []
         self._record_wake = asyncio.Event()
-        # A delivery held in order per subject was finished: the next of its subject may be
-        # claimed once that is recorded.
-        self._turn_passed = False
+        # Deliveries in turn in their subject (outbox.queue.turns), finished and not yet
+        # recorded: delivery → (hook, subject).
+        self._turns: dict[str, tuple[str, str]] = {}
         self._recording = True
         self._refill = max(1, settings.max_in_flight // 4)
 
@@ -213,7 +213,8 @@ class Dispatcher:
                 "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
             )
         finally:
-            self._turn_passed |= claimed.in_order
+            if claimed.in_order and claimed.subject:
+                self._turns[claimed.delivery_id] = (claimed.hook_id, claimed.subject)
             del self._in_flight[claimed.delivery_id]
             left = self._per_hook[claimed.hook_id] - 1
             if left:
@@ -262,15 +263,20 @@ class Dispatcher:
             return
         finished, logs = self._finished, self._logs
         self._finished, self._logs = [], []
-        turn_passed, self._turn_passed = self._turn_passed, False
         try:
             await self._queue.finish(finished, logs)
         except BaseException:
             # Back in line for the next try; the leases cover these deliveries meanwhile.
             self._finished[:0], self._logs[:0] = finished, logs
-            self._turn_passed |= turn_passed
             raise
-        if turn_passed or any(f.status == DeliveryState.PENDING for f in finished):
+        turns = [
+            turn
+            for f in finished
+            if (turn := self._turns.pop(f.delivery_id, None)) and f.status != DeliveryState.PENDING
+        ]
+        if turns:
+            await self._queue.pass_turns(turns, self._clock())
+        if turns or any(f.status == DeliveryState.PENDING for f in finished):
             # The claim loop may be sleeping past the retry's due time, or past the turn of
             # the next delivery of a subject: let it look again.
             self.wake.set()

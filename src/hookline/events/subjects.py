@@ -18,7 +18,12 @@ from hookline.events.catalog import is_interaction
 
 # Where each family keeps the id of what it is about, tried in turn: ("data", "id") is
 # payload["data"]["id"].
-_USER = (("data", "id"), ("params", "userId"), ("userId",), ("user", "id"))
+_USER: tuple[tuple[str, ...], ...] = (
+    ("data", "id"),
+    ("params", "userId"),
+    ("userId",),
+    ("user", "id"),
+)
 _RULES: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
     "User": ("user", _USER),
     "TrustedDevice": ("user", (("data", "userId"), ("params", "userId"), ("userId",))),

@@ -34,6 +34,11 @@ class Queue(ABC):
         """Record outcomes and their log rows in one transaction."""
 
     @abstractmethod
+    async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        """Make due at `now` the next delivery of each (hook, subject) whose delivery in turn
+        is finished (outbox.queue.turns)."""
+
+    @abstractmethod
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         """Give leased deliveries back, due at `now` (a graceful stop)."""
 

@@ -17,8 +17,8 @@ from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
+from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
 from hookline.outbox.queue.values import (
-    IN_TURN,
     UNFINISHED,
     Claimed,
     ClaimRequest,
@@ -63,6 +63,7 @@ FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::int8[], $6::int[
     AS f (id, status, attempts, next_attempt_at, attempted_at, status_code, error)
 WHERE d.id = f.id AND d.worker = $8
 """
+_HOLD = HOLD.format(lock=" FOR UPDATE SKIP LOCKED")
 _RELEASE = f"""
 UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
 WHERE id = ANY($2::text[]) AND worker = $3
@@ -106,6 +107,7 @@ class PostgresQueue(Queue):
         room = request.room()
         # One transaction: if reading the targets fails, the leases are not taken either.
         async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(_HOLD, request.lease_until, request.now)
             rows = await conn.fetch(
                 _CLAIM,
                 request.now,
@@ -144,6 +146,9 @@ class PostgresQueue(Queue):
             if log_rows:
                 # COPY: a fraction of the server's and the driver's work per row of an INSERT.
                 await conn.copy_records_to_table("logs", records=log_rows, columns=LogRow._fields)
+
+    async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        await self._pool.executemany(PASS_TURN, [(now, hook, subject) for hook, subject in turns])
 
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         if delivery_ids:

@@ -17,8 +17,8 @@ from hookline.db.engine import connect_raw, is_locked
 from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
+from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
 from hookline.outbox.queue.values import (
-    IN_TURN,
     UNFINISHED,
     Claimed,
     ClaimRequest,
@@ -42,6 +42,8 @@ _FINISH = (
 _LOG = (
     f"INSERT INTO logs ({', '.join(LogRow._fields)}) VALUES ({','.join('?' * len(LogRow._fields))})"
 )
+# Numbered parameters, as SQLite writes them.
+_HOLD, _PASS_TURN = HOLD.format(lock="").replace("$", "?"), PASS_TURN.replace("$", "?")
 _RELEASE = (
     f"UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = ?, worker = NULL"
     " WHERE id = ? AND worker = ?"
@@ -77,6 +79,9 @@ class SqliteQueue(Queue):
     async def finish(self, finishes: Iterable[Finish], log_rows: Sequence[LogRow]) -> None:
         await _awaiting_lock(self._finish, finishes, log_rows)
 
+    async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        await _awaiting_lock(self._pass_turns, turns, now)
+
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         await _awaiting_lock(self._release, delivery_ids, now)
 
@@ -104,6 +109,7 @@ class SqliteQueue(Queue):
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute(_HOLD, (request.lease_until, request.now))
             rows = conn.execute(sql, params).fetchall()
             if rows:
                 revision = conn.execute(REVISION).fetchone()[0]
@@ -150,6 +156,9 @@ class SqliteQueue(Queue):
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def _pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        self._conn.executemany(_PASS_TURN, [(now, hook, subject) for hook, subject in turns])
 
     def _release(self, delivery_ids: Sequence[str], now: float) -> None:
         self._conn.executemany(_RELEASE, [(now, d, self.worker) for d in delivery_ids])

@@ -45,11 +45,12 @@ class HookTargets:
     def claimed(self, rows: Iterable[Sequence]) -> list[Claimed]:
         """Claimed deliveries from (id, event id, hook id, attempts, event name, body, subject,
         sequence, ordered subject) rows."""
-        targets = self._targets
-        return [
-            Claimed(*row[:8], row[8] is not None, *targets.get(row[2], _GONE))  # 2: hook id
-            for row in rows
-        ]
+        targets, claimed = self._targets, []
+        for row in rows:
+            delivery, event_id, hook_id, attempts, name, body, subject, sequence, ordered = row
+            event = (delivery, event_id, hook_id, attempts, name, body, subject, sequence)
+            claimed.append(Claimed(*event, ordered is not None, *targets.get(hook_id, _GONE)))
+        return claimed
 
 
 def _target(config_json: str, signing_key: str, enabled: object) -> HookTarget:

@@ -34,16 +34,6 @@ class DeliveryState(IntEnum):
 # Pending or leased, written as the `deliveries_due` index's predicate is, so that it is used.
 UNFINISHED = f"status < {DeliveryState.DELIVERED:d}"
 
-# A delivery to a hook that delivers in order per subject waits its turn: while an earlier
-# delivery of its subject to its hook is unfinished (leased, or pending, a retry in the future
-# included), it is not claimed, nor counted as due. For a `deliveries` row named `d`; the
-# `deliveries_ordered` index answers the question.
-IN_TURN = (
-    "(d.ordered_subject IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries AS earlier"
-    " WHERE earlier.hook_id = d.hook_id AND earlier.ordered_subject = d.ordered_subject"
-    f" AND earlier.ordered_sequence < d.ordered_sequence AND earlier.{UNFINISHED}))"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Claimed:

@@ -34,9 +34,17 @@ def upgrade() -> None:
         sqlite_where=sa.text("status < 2 AND ordered_subject IS NOT NULL"),
         postgresql_where=sa.text("status < 2 AND ordered_subject IS NOT NULL"),
     )
+    op.create_index(
+        "deliveries_held",
+        "deliveries",
+        ["next_attempt_at"],
+        sqlite_where=sa.text("status = 0 AND ordered_subject IS NOT NULL"),
+        postgresql_where=sa.text("status = 0 AND ordered_subject IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("deliveries_held", "deliveries")
     op.drop_index("deliveries_ordered", "deliveries")
     with op.batch_alter_table("deliveries") as table:
         table.drop_column("ordered_sequence")
