@@ -43,12 +43,11 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
+                received = Received(self.path, list(self.headers.items()), body, time.time())
                 with receiver._cond:
-                    receiver.requests.append(
-                        Received(self.path, list(self.headers.items()), body, time.time())
-                    )
+                    receiver.requests.append(received)
                     receiver._cond.notify_all()
-                reply = receiver._reply(self.path)
+                reply = receiver.reply_to(received)
                 if reply.delay:
                     time.sleep(reply.delay)
                 self.send_response(reply.status)
@@ -79,6 +78,10 @@ class Receiver:
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def reply_to(self, request: Received) -> Reply:
+        """The answer to `request`: a subclass may decide by more than its path."""
+        return self._reply(request.path)
 
     def _reply(self, path: str) -> Reply:
         reply = self.replies.get(path, Reply())

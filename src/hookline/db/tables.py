@@ -78,7 +78,19 @@ events = Table(
     Column("body", LargeBinary, nullable=False),
     Column("idempotency_key", String(256), unique=True),
     Column("created_at", BigInteger, nullable=False),
+    # What the event is about (`user:<id>`, ...; events.subjects) and its number among the
+    # events about it, from 1 (migration 0011); both null for an event about no subject.
+    Column("subject", String(256)),
+    Column("sequence", BigInteger),
     Index("events_created", "created_at"),  # for retention (migration 0010)
+)
+
+# The last number given to an event about each subject.
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("subject", String(256), primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
 )
 
 # One row per event × hook. status: outbox.queue.DeliveryState (0 pending, 1 leased,
@@ -100,6 +112,10 @@ deliveries = Table(
     Column("last_attempt_at", BigInteger),
     Column("last_status", Integer),
     Column("last_error", Text),
+    # The event's subject and sequence, for a hook that delivers in order per subject (its
+    # `config.ordering` when the event was stored); null otherwise (migration 0011).
+    Column("ordered_subject", String(256)),
+    Column("ordered_sequence", BigInteger),
     Index(
         "deliveries_due",
         "next_attempt_at",
@@ -109,6 +125,22 @@ deliveries = Table(
     Index("deliveries_event", "event_id"),
     Index("deliveries_hook_created", "hook_id", "created_at"),
     Index("deliveries_created", "created_at"),
+    # A subject's oldest unfinished delivery to an ordered hook, for the claim.
+    Index(
+        "deliveries_ordered",
+        "hook_id",
+        "ordered_subject",
+        "ordered_sequence",
+        sqlite_where=text("status < 2 AND ordered_subject IS NOT NULL"),
+        postgresql_where=text("status < 2 AND ordered_subject IS NOT NULL"),
+    ),
+    # Its pending deliveries by due time, for the claim to hold back those out of turn.
+    Index(
+        "deliveries_held",
+        "next_attempt_at",
+        sqlite_where=text("status = 0 AND ordered_subject IS NOT NULL"),
+        postgresql_where=text("status = 0 AND ordered_subject IS NOT NULL"),
+    ),
 )
 
 # A row per failing hook: since when (Unix ms) none of its attempts has succeeded

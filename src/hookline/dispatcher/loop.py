@@ -62,6 +62,9 @@ class Dispatcher:
         self._finished: list[Finish] = []
         self._logs: list[LogRow] = []
         self._record_wake = asyncio.Event()
+        # Deliveries in turn in their subject (outbox.queue.turns), finished and not yet
+        # recorded: delivery → (hook, subject).
+        self._turns: dict[str, tuple[str, str]] = {}
         self._recording = True
         self._refill = max(1, settings.max_in_flight // 4)
 
@@ -198,7 +201,14 @@ class Dispatcher:
             attempt = claimed.attempts + 1
             target = Target(claimed.url, claimed.signing_key, claimed.headers, claimed.hook_id)
             body = with_hook_id(claimed.body, claimed.hook_id)
-            request = build(target, body, claimed.delivery_id, self.settings.user_agent)
+            request = build(
+                target,
+                body,
+                claimed.delivery_id,
+                self.settings.user_agent,
+                subject=claimed.subject,
+                sequence=claimed.sequence,
+            )
             outcome = await self._transport.send(request)
             row = LogRow.of(claimed, attempt, outcome, int(self._clock() * 1000))
             self._finished.append(self._finish(claimed, row, outcome))
@@ -208,6 +218,8 @@ class Dispatcher:
                 "delivery crashed", extra={"action": "deliver", "delivery_id": claimed.delivery_id}
             )
         finally:
+            if claimed.in_order and claimed.subject:
+                self._turns[claimed.delivery_id] = (claimed.hook_id, claimed.subject)
             del self._in_flight[claimed.delivery_id]
             left = self._per_hook[claimed.hook_id] - 1
             if left:
@@ -267,7 +279,14 @@ class Dispatcher:
             self._finished[:0], self._logs[:0] = finished, logs
             raise
         log_consequences(finished, report)
-        if report.emitted or any(f.status == DeliveryState.PENDING for f in finished):
-            # The claim loop may be sleeping past the retry's (or a new delivery's) due time:
-            # let it look again.
+        turns = [
+            turn
+            for f in finished
+            if (turn := self._turns.pop(f.delivery_id, None)) and f.status != DeliveryState.PENDING
+        ]
+        if turns:
+            await self._queue.pass_turns(turns, self._clock())
+        if report.emitted or turns or any(f.status == DeliveryState.PENDING for f in finished):
+            # The claim loop may be sleeping past the retry's due time, a new delivery's, or
+            # the turn of the next delivery of a subject: let it look again.
             self.wake.set()

@@ -45,6 +45,9 @@ class HookConfig(BaseModel):
     url: str = Field(max_length=2048)
     headers: dict[str, str] | None = None
     retries: StrictInt | None = Field(default=None, ge=0, le=3)
+    # hookline's: "subject" delivers each subject's events one at a time, in order. Stored
+    # only when set, so that other hooks' configs read as Logto's.
+    ordering: Literal["subject"] | None = None
 
     @field_validator("url")
     @classmethod

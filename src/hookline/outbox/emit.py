@@ -10,15 +10,25 @@ from sqlalchemy import Connection
 from hookline.db.sql import Cursor
 from hookline.db.unit import TransactionState
 from hookline.events.payloads import event_body, iso_now
+from hookline.events.subjects import subject_of
 from hookline.ids import now_ms, sortable_id
 from hookline.outbox.fanout import subscribed_hooks
 from hookline.outbox.queue.values import WAKE_CHANNEL, DeliveryState
 
-_INSERT_EVENT = "INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)"
-_INSERT_EVENT_ONCE = (
-    "INSERT INTO events (id, name, body, idempotency_key, created_at) VALUES (?,?,?,?,?)"
-    " ON CONFLICT (idempotency_key) DO NOTHING"
+_INSERT_EVENT = (
+    "INSERT INTO events (id, name, body, created_at, subject, sequence) VALUES (?,?,?,?,?,?)"
 )
+_INSERT_EVENT_ONCE = (
+    "INSERT INTO events (id, name, body, created_at, subject, sequence, idempotency_key)"
+    " VALUES (?,?,?,?,?,?,?) ON CONFLICT (idempotency_key) DO NOTHING"
+)
+# The subject's row stays locked until the transaction ends: on PostgreSQL, the events of one
+# subject are numbered one transaction after the other, in the order they commit.
+_NEXT_SEQUENCE = (
+    "INSERT INTO subjects (subject, sequence) VALUES (?, 1) ON CONFLICT (subject)"
+    " DO UPDATE SET sequence = subjects.sequence + 1 RETURNING sequence"
+)
+_GIVE_BACK = "UPDATE subjects SET sequence = sequence - 1 WHERE subject = ?"
 _FAN_OUT = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     f" created_at) VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?)"
@@ -29,8 +39,13 @@ _FAN_OUT_ARRAYS = (
     f" {DeliveryState.PENDING:d}, 0, ?, ?"
 )
 _INSERT_EVENT_AND_FAN_OUT = (
-    "WITH event AS (INSERT INTO events (id, name, body, created_at) VALUES (?,?,?,?)) "
-    + _FAN_OUT_ARRAYS
+    "WITH event AS (INSERT INTO events (id, name, body, created_at, subject, sequence)"
+    " VALUES (?,?,?,?,?,?)) " + _FAN_OUT_ARRAYS
+)
+_FAN_OUT_IN_ORDER = (
+    "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
+    " created_at, ordered_subject, ordered_sequence)"
+    f" VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?,?,?)"
 )
 
 
@@ -44,19 +59,30 @@ def emit(
 
     Runs in the caller's transaction and never commits: the event exists exactly when the
     change that caused it does. A repeated `idempotency_key` returns the first event's id
-    and stores nothing. Deliveries stored ask the unit of work for its on-commit callback,
-    which wakes the dispatchers.
+    and stores nothing. An event about a subject (events.subjects) gets the next number of
+    that subject. Deliveries stored ask the unit of work for its on-commit callback, which
+    wakes the dispatchers.
     """
     cursor = Cursor(conn)
     transaction = TransactionState.of(conn)
-    hook_ids = subscribed_hooks(cursor, str(conn.engine.url), event, transaction)
+    subscribers = subscribed_hooks(cursor, str(conn.engine.url), event, transaction)
     event_id = sortable_id("evt")
     created_ms = now_ms()
     body = event_body(event, iso_now(), payload)
+    subject = subject_of(event, payload)
+    sequence = cursor.execute(_NEXT_SEQUENCE, (subject,)).fetchone()[0] if subject else None
+    hook_ids, in_order = subscribers.hooks, []
+    if subject is not None and subscribers.ordered:
+        in_order = [h for h in hook_ids if h in subscribers.ordered]
+        hook_ids = [h for h in hook_ids if h not in subscribers.ordered]
     deliveries = [sortable_id("msg") for _ in hook_ids]
+    event_row = (event_id, event, body, created_ms, subject, sequence)
     if idempotency_key is not None:
-        cursor.execute(_INSERT_EVENT_ONCE, (event_id, event, body, idempotency_key, created_ms))
+        cursor.execute(_INSERT_EVENT_ONCE, (*event_row, idempotency_key))
         if cursor.rowcount == 0:
+            if subject is not None:
+                # Nobody took a later number: the subject's row is this transaction's.
+                cursor.execute(_GIVE_BACK, (subject,))
             cursor.execute("SELECT id FROM events WHERE idempotency_key = ?", (idempotency_key,))
             return str(cursor.fetchone()[0])
         _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
@@ -64,22 +90,21 @@ def emit(
         # The event and its deliveries in one statement: one round trip to the server.
         cursor.execute(
             _INSERT_EVENT_AND_FAN_OUT,
-            (
-                event_id,
-                event,
-                body,
-                created_ms,
-                deliveries,
-                event_id,
-                hook_ids,
-                time.time(),
-                created_ms,
-            ),
+            (*event_row, deliveries, event_id, hook_ids, time.time(), created_ms),
         )
     else:
-        cursor.execute(_INSERT_EVENT, (event_id, event, body, created_ms))
+        cursor.execute(_INSERT_EVENT, event_row)
         _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
-    if hook_ids:
+    if in_order:
+        due = time.time()
+        cursor.executemany(
+            _FAN_OUT_IN_ORDER,
+            [
+                (sortable_id("msg"), event_id, h, due, created_ms, subject, sequence)
+                for h in in_order
+            ],
+        )
+    if hook_ids or in_order:
         if cursor.dialect == "postgresql" and not transaction.notified:
             # Sent at commit, to the dispatchers that listen (outbox.queue.listener); once
             # is enough.

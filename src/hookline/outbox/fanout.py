@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, update
 
@@ -11,19 +11,27 @@ from hookline.db.sql import json_value
 from hookline.db.tables import revisions
 from hookline.db.unit import TransactionState
 
-# database → (hooks revision, {event: [hook ids]})
-_cache: dict[str, tuple[int, dict[str, list[str]]]] = {}
+
+class Subscribers(NamedTuple):
+    hooks: list[str]  # ids, oldest hook first
+    ordered: frozenset[str]  # those of them that deliver in order per subject
+
+
+_NONE = Subscribers([], frozenset())
+
+# database → (hooks revision, {event: its subscribers})
+_cache: dict[str, tuple[int, dict[str, Subscribers]]] = {}
 
 
 def subscribed_hooks(
     cursor: Any, database: str, event: str, transaction: TransactionState
-) -> list[str]:
+) -> Subscribers:
     """Enabled hooks listing `event`, or legacy hooks whose single `event` is it, as the
     caller's `transaction` sees them; the revision is read once per transaction."""
     if transaction.hooks_written:
         # This transaction changed hooks and may yet roll back: what it sees is not for the
         # cache every later transaction trusts.
-        return _subscriptions(cursor).get(event, [])
+        return _subscriptions(cursor).get(event, _NONE)
     revision = transaction.hooks_revision
     if revision is None:
         revision = cursor.execute("SELECT value FROM revisions WHERE name = 'hooks'").fetchone()[0]
@@ -32,26 +40,33 @@ def subscribed_hooks(
     if cached is None or cached[0] != revision:
         cached = (revision, _subscriptions(cursor))
         _cache[database] = cached
-    return cached[1].get(event, [])
+    return cached[1].get(event, _NONE)
 
 
 # The rows `subscriptions` takes.
-SUBSCRIBERS = "SELECT id, events, event FROM hooks WHERE enabled ORDER BY created_at"
+SUBSCRIBERS = "SELECT id, events, event, config FROM hooks WHERE enabled ORDER BY created_at"
 
 
-def _subscriptions(cursor: Any) -> dict[str, list[str]]:
+def _subscriptions(cursor: Any) -> dict[str, Subscribers]:
     cursor.execute(SUBSCRIBERS)
     return subscriptions(cursor.fetchall())
 
 
-def subscriptions(hooks: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
-    """event → hook ids, from the (id, events, event) rows `SUBSCRIBERS` selects."""
+def subscriptions(hooks: Iterable[Sequence[Any]]) -> dict[str, Subscribers]:
+    """event → its subscribers, from the (id, events, event, config) rows `SUBSCRIBERS`
+    selects."""
     by_event: dict[str, list[str]] = {}
-    for hook_id, events_json, legacy_event in hooks:
+    ordered: set[str] = set()
+    for hook_id, events_json, legacy_event, config in hooks:
         events = json_value(events_json) if events_json else []
         for event in events or ([legacy_event] if legacy_event else []):
             by_event.setdefault(event, []).append(hook_id)
-    return by_event
+        if json_value(config).get("ordering") == "subject":
+            ordered.add(hook_id)
+    return {
+        event: Subscribers(hooks, frozenset(ordered.intersection(hooks)))
+        for event, hooks in by_event.items()
+    }
 
 
 def hooks_changed(conn: Connection) -> None:

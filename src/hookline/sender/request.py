@@ -10,6 +10,9 @@ from hookline.sender.signing import logto_signature, standard_signature
 SIGNATURE_HEADERS = frozenset(
     {"logto-signature-sha-256", "webhook-id", "webhook-timestamp", "webhook-signature"}
 )
+# What the event is about and its number among the events about it (events.subjects): only
+# hookline sets them, so that a receiver can trust them to order what it gets.
+SUBJECT_HEADERS = frozenset({"hookline-subject", "hookline-sequence"})
 
 # The message's framing and the connection's own headers (RFC 9110 §7.6.1), which the HTTP
 # client sets from the URL and the body: a hook's `Content-Length: 2` would cut its body, and
@@ -28,6 +31,9 @@ WIRE_HEADERS = frozenset(
         "expect",
     }
 )
+
+
+_NOT_CUSTOM = SIGNATURE_HEADERS | SUBJECT_HEADERS | WIRE_HEADERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +55,27 @@ class WebhookRequest:
 
 
 def build(
-    target: Target, body: bytes, msg_id: str, user_agent: str, timestamp: int | None = None
+    target: Target,
+    body: bytes,
+    msg_id: str,
+    user_agent: str,
+    timestamp: int | None = None,
+    subject: str | None = None,
+    sequence: int | None = None,
 ) -> WebhookRequest:
     """Headers in Logto's precedence: defaults, then custom headers, then signatures. Custom
     headers that would reframe the body or steer the connection are dropped: hooks stored
-    before the API refused them still send their whole body."""
+    before the API refused them still send their whole body. An event about a `subject`
+    says so, with its `sequence`, in headers: never in the body, which is Logto's."""
     headers = {"user-agent": user_agent, "content-type": "application/json"}
     if target.headers:
         for name, value in target.headers.items():
             lowered = name.lower()
-            if lowered not in SIGNATURE_HEADERS and lowered not in WIRE_HEADERS:
+            if lowered not in _NOT_CUSTOM:
                 headers[lowered] = value
+    if subject is not None:
+        headers["hookline-subject"] = subject
+        headers["hookline-sequence"] = str(sequence)
     ts = int(time.time()) if timestamp is None else timestamp
     if target.signing_key:
         headers["logto-signature-sha-256"] = logto_signature(target.signing_key, body)

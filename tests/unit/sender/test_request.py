@@ -155,3 +155,19 @@ def test_framing_and_connection_headers_are_never_sent(name: str) -> None:
     req = build(Target(URL, KEY, {name: "2", "x-kept": "yes"}), BODY, "msg_1", UA, timestamp=TS)
     assert req.headers == {**baseline.headers, "x-kept": "yes"}
     assert req.body == BODY
+
+
+def test_the_subject_and_its_sequence_travel_in_headers_not_in_the_body() -> None:
+    req = build(Target(URL, KEY), BODY, "msg_1", UA, TS, subject="user:u1", sequence=7)
+    assert (req.headers["hookline-subject"], req.headers["hookline-sequence"]) == ("user:u1", "7")
+    assert req.body == BODY
+    unsubjected = build(Target(URL, KEY), BODY, "msg_1", UA, TS)
+    assert not {"hookline-subject", "hookline-sequence"} & set(unsubjected.headers)
+
+
+@pytest.mark.parametrize("subject", ["user:u1", None])
+def test_custom_headers_never_set_the_subject_headers(subject: str | None) -> None:
+    forged = {"Hookline-Subject": "user:other", "HOOKLINE-SEQUENCE": "1"}
+    req = build(Target(URL, KEY, forged), BODY, "msg_1", UA, TS, subject=subject, sequence=7)
+    _assert_no_case_duplicates(req.headers)
+    assert "user:other" not in req.headers.values() and "1" not in req.headers.values()

@@ -42,6 +42,11 @@ class Queue(ABC):
         hooks' health and what follows from it (outbox.queue.health)."""
 
     @abstractmethod
+    async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        """Make due at `now` the next delivery of each (hook, subject) whose delivery in turn
+        is finished (outbox.queue.turns)."""
+
+    @abstractmethod
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         """Give leased deliveries back, due at `now` (a graceful stop)."""
 

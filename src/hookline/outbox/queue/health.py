@@ -122,7 +122,7 @@ def outbox_rows(
         events.append((event_id, name, operational.body(name, payload, now), now_ms))
         deliveries.extend(
             (sortable_id("msg"), event_id, hook_id, now, now_ms)
-            for hook_id in by_event.get(name, ())
+            for hook_id in (by_event[name].hooks if name in by_event else ())
             if hook_id != about
         )
     return events, deliveries

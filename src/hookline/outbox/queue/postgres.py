@@ -21,6 +21,7 @@ from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.pruning import POSTGRES_PRUNE, Prunable
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
+from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
 from hookline.outbox.queue.values import (
     UNFINISHED,
     WAKE_CHANNEL,
@@ -38,8 +39,9 @@ _PENDING, _LEASED = DeliveryState.PENDING, DeliveryState.LEASED
 _CLAIM = f"""
 WITH room (hook_id, n) AS (SELECT * FROM unnest($6::text[], $7::int[])),
 due AS (
-    SELECT id, hook_id, next_attempt_at FROM deliveries
+    SELECT id, hook_id, next_attempt_at FROM deliveries AS d
     WHERE {UNFINISHED} AND next_attempt_at <= $1 AND NOT hook_id = ANY($5::text[])
+        AND {IN_TURN}
     ORDER BY next_attempt_at LIMIT $2
     FOR UPDATE SKIP LOCKED
 ),
@@ -52,7 +54,8 @@ picked AS (SELECT id FROM ranked WHERE rank <= room ORDER BY next_attempt_at LIM
 UPDATE deliveries AS d SET status = {_LEASED:d}, next_attempt_at = $8, worker = $9
 FROM picked, events AS e
 WHERE d.id = picked.id AND e.id = d.event_id
-RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body
+RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body, e.subject, e.sequence,
+    d.ordered_subject
 """
 _FINISH = """
 UPDATE deliveries AS d SET status = f.status, attempts = f.attempts,
@@ -69,6 +72,7 @@ _APPLIED = """
 SELECT id, status, attempts FROM deliveries WHERE id = ANY($1::text[]) AND worker IS NULL
 """
 _HEALTH = "SELECT hook_id, failing_since FROM hook_health WHERE hook_id = ANY($1::text[])"
+_HOLD = HOLD.format(lock=" FOR UPDATE SKIP LOCKED")
 _RELEASE = f"""
 UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
 WHERE id = ANY($2::text[]) AND worker = $3
@@ -78,8 +82,8 @@ UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
 WHERE status = {_LEASED:d} AND worker = ANY($2::text[])
 """
 _NEXT_DUE = (
-    f"SELECT min(next_attempt_at) FROM deliveries"
-    f" WHERE {UNFINISHED} AND NOT hook_id = ANY($1::text[])"
+    f"SELECT min(next_attempt_at) FROM deliveries AS d"
+    f" WHERE {UNFINISHED} AND NOT hook_id = ANY($1::text[]) AND {IN_TURN}"
 )
 
 
@@ -112,6 +116,7 @@ class PostgresQueue(Queue):
         room = request.room()
         # One transaction: if reading the targets fails, the leases are not taken either.
         async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(_HOLD, request.lease_until, request.now)
             rows = await conn.fetch(
                 _CLAIM,
                 request.now,
@@ -161,6 +166,9 @@ class PostgresQueue(Queue):
                     finishes = await _applied(conn, finishes)
                 report = await _keep_health(conn, finishes, policy)
         return report
+
+    async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        await self._pool.executemany(PASS_TURN, [(now, hook, subject) for hook, subject in turns])
 
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         if delivery_ids:

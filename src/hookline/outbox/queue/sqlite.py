@@ -21,6 +21,7 @@ from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.pruning import SQLITE_PRUNE, Prunable
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
+from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
 from hookline.outbox.queue.values import (
     UNFINISHED,
     Claimed,
@@ -45,6 +46,8 @@ _FINISH = (
 _LOG = (
     f"INSERT INTO logs ({', '.join(LogRow._fields)}) VALUES ({','.join('?' * len(LogRow._fields))})"
 )
+# Numbered parameters, as SQLite writes them.
+_HOLD, _PASS_TURN = HOLD.format(lock="").replace("$", "?"), PASS_TURN.replace("$", "?")
 _RELEASE = (
     f"UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = ?, worker = NULL"
     " WHERE id = ? AND worker = ?"
@@ -85,6 +88,9 @@ class SqliteQueue(Queue):
     ) -> HealthReport:
         return await _awaiting_lock(self._finish, list(finishes), log_rows, policy)
 
+    async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        await _awaiting_lock(self._pass_turns, turns, now)
+
     async def release(self, delivery_ids: Sequence[str], now: float) -> None:
         await _awaiting_lock(self._release, delivery_ids, now)
 
@@ -112,6 +118,7 @@ class SqliteQueue(Queue):
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute(_HOLD, (request.lease_until, request.now))
             rows = conn.execute(sql, params).fetchall()
             if rows:
                 revision = conn.execute(REVISION).fetchone()[0]
@@ -126,7 +133,8 @@ class SqliteQueue(Queue):
     def _next_due(self, skip: Sequence[str]) -> float | None:
         without = f" AND hook_id NOT IN ({','.join('?' * len(skip))})" if skip else ""
         row = self._conn.execute(
-            f"SELECT min(next_attempt_at) FROM deliveries WHERE {UNFINISHED}{without}",
+            f"SELECT min(next_attempt_at) FROM deliveries AS d"
+            f" WHERE {UNFINISHED}{without} AND {IN_TURN}",
             tuple(skip),
         ).fetchone()
         return row[0] if row else None
@@ -206,6 +214,9 @@ class SqliteQueue(Queue):
             report.emitted = len(deliveries)
         return report
 
+    def _pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
+        self._conn.executemany(_PASS_TURN, [(now, hook, subject) for hook, subject in turns])
+
     def _release(self, delivery_ids: Sequence[str], now: float) -> None:
         self._conn.executemany(_RELEASE, [(now, d, self.worker) for d in delivery_ids])
 
@@ -236,13 +247,18 @@ def _claim_statement(full: int, room: int) -> str:
         f"{with_room}UPDATE deliveries SET status = {_LEASED:d}, next_attempt_at = ?, worker = ?"
         " WHERE id IN (SELECT id FROM (SELECT id, hook_id, next_attempt_at,"
         " row_number() OVER (PARTITION BY hook_id ORDER BY next_attempt_at) AS rank"
-        " FROM (SELECT id, hook_id, next_attempt_at FROM deliveries"
-        f" WHERE {UNFINISHED} AND next_attempt_at <= ?{skip}"
+        " FROM (SELECT id, hook_id, next_attempt_at FROM deliveries AS d"
+        f" WHERE {UNFINISHED} AND next_attempt_at <= ?{skip} AND {IN_TURN}"
         f" ORDER BY next_attempt_at LIMIT ?)) AS due{within_share}"
         " ORDER BY next_attempt_at LIMIT ?)"
         " RETURNING id, event_id, hook_id, attempts,"
         " (SELECT name FROM events WHERE events.id = event_id),"
-        " (SELECT body FROM events WHERE events.id = event_id)"
+        " (SELECT body FROM events WHERE events.id = event_id),"
+        " (SELECT subject FROM events WHERE events.id = event_id),"
+        " (SELECT sequence FROM events WHERE events.id = event_id),"
+        # The column itself: SQLite 3.40 answers `IS NOT NULL` wrongly here, in a RETURNING,
+        # for a column added by ALTER TABLE.
+        " ordered_subject"
     )
 
 

@@ -43,12 +43,14 @@ class HookTargets:
         self._revision = revision
 
     def claimed(self, rows: Iterable[Sequence]) -> list[Claimed]:
-        """Claimed deliveries from (id, event id, hook id, attempts, event name, body) rows."""
-        targets = self._targets
-        return [
-            Claimed(delivery, event_id, hook_id, attempts, name, body, *targets.get(hook_id, _GONE))
-            for delivery, event_id, hook_id, attempts, name, body in rows
-        ]
+        """Claimed deliveries from (id, event id, hook id, attempts, event name, body, subject,
+        sequence, ordered subject) rows."""
+        targets, claimed = self._targets, []
+        for row in rows:
+            delivery, event_id, hook_id, attempts, name, body, subject, sequence, ordered = row
+            event = (delivery, event_id, hook_id, attempts, name, body, subject, sequence)
+            claimed.append(Claimed(*event, ordered is not None, *targets.get(hook_id, _GONE)))
+        return claimed
 
 
 def _target(config_json: str, signing_key: str, enabled: object) -> HookTarget:

@@ -47,6 +47,9 @@ class Claimed:
     attempts: int  # made so far
     event: str
     body: bytes
+    subject: str | None  # what the event is about (events.subjects), if anything
+    sequence: int | None  # its number among the events about `subject`
+    in_order: bool  # its hook receives the subject's events one at a time, in order
     url: str | None  # None: the hook is gone
     headers: dict[str, str] | None
     signing_key: str
