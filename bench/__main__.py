@@ -77,6 +77,13 @@ def options() -> argparse.Namespace:
         help="how long each --paced row emits (events = rate × seconds)",
     )
     parser.add_argument(
+        "--ordered",
+        default=env("BENCH_ORDERED", "default"),
+        help="comma-separated HOOKLINE_DISPATCHERS values for extra rows on SQLite whose hooks "
+        "deliver in order per subject (config.ordering), `default` as for --dispatchers; "
+        "empty for none (default: default)",
+    )
+    parser.add_argument(
         "--warmup",
         type=int,
         default=int(env("BENCH_WARMUP", 100)),
@@ -133,16 +140,17 @@ def options() -> argparse.Namespace:
     ]
     args.ceiling_requests = args.ceiling_requests or args.events * args.hooks
     args.runs = [
-        (backend, d, args.rate, args.events)
+        (backend, d, args.rate, args.events, False)
         for backend, ds in (("sqlite", args.dispatchers), ("postgresql", args.pg_dispatchers))
         for d in dispatcher_rows(ds)
     ]
+    args.runs += [("sqlite", d, 0.0, args.events, True) for d in dispatcher_rows(args.ordered)]
     for row in filter(None, (r.strip() for r in args.paced.split(","))):
         d, _, rate = row.partition("@")
         if not rate or float(rate) <= 0:
             parser.error(f"--paced: {row!r} is not DISPATCHERS@EVENTS_PER_S")
         events = max(1, round(float(rate) * args.paced_seconds))
-        args.runs.append(("sqlite", dispatcher_value(d), float(rate), events))
+        args.runs.append(("sqlite", dispatcher_value(d), float(rate), events, False))
     return args
 
 
@@ -225,10 +233,11 @@ def main() -> int:
                     "machine": pipeline.machine_load(cpu),
                 }
             )
-            for backend, d, rate, events in args.runs:
-                config = report.name(d, rate, backend)
+            for backend, d, rate, events, ordered in args.runs:
+                config = report.name(d, rate, backend, ordered)
                 say(f"round {round_no}/{args.rounds}: {config}")
                 label = f"{round_no}{'p' if backend == 'postgresql' else 'd'}{tagged(d)}"
+                label += "o" if ordered else ""
                 label += f"r{rate:g}{tag}" if rate else tag
                 database_url, postmaster = "", 0
                 if backend == "postgresql":
@@ -247,6 +256,7 @@ def main() -> int:
                     rate,
                     database_url,
                     postmaster,
+                    ordered,
                 )
                 runs.append({"round": round_no, "config": config, **result})
                 shutil.rmtree(workdir / label, ignore_errors=True)  # the SQLite file is large

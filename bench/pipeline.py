@@ -32,13 +32,14 @@ def run(
     rate: float = 0.0,
     database_url: str = "",
     postmaster: int = 0,
+    ordered: bool = False,
 ) -> dict:
     """`database_url`: a fresh PostgreSQL database instead of the SQLite file; `postmaster`: the
     pid of its server, whose processes are counted as "postgres" in the CPU table."""
     server = Server(directory, dispatchers, database_url).start()
     try:
         hook_ids = [
-            server.create_hook(f"bench-{i}", hook_url(nginx.base, label, i, hooks))
+            server.create_hook(f"bench-{i}", hook_url(nginx.base, label, i, hooks), ordered)
             for i in range(hooks)
         ]
         # Warm-up (not measured, as fast as it goes): connections open, dispatchers listening,

@@ -15,16 +15,19 @@ DEFAULT = "default: "  # the start of the names of the rows without HOOKLINE_DIS
 PG_GOAL = 0.5  # PostgreSQL with 2 worker processes, × the bare loop
 
 
-def name(dispatchers: int | None, rate: float = 0.0, backend: str = "sqlite") -> str:
+def name(
+    dispatchers: int | None, rate: float = 0.0, backend: str = "sqlite", ordered: bool = False
+) -> str:
     """A row's name; None: HOOKLINE_DISPATCHERS unset, and what hookline picks for itself."""
     if dispatchers is None:
-        return DEFAULT + name(dispatcher_count(None), rate, backend)
+        return DEFAULT + name(dispatcher_count(None), rate, backend, ordered)
     if backend == "postgresql" and dispatchers == 0:
         procs = "PostgreSQL, dispatcher in the API process"
     elif backend == "postgresql":
         procs = f"PostgreSQL, {dispatchers} worker process" + ("" if dispatchers == 1 else "es")
     else:
         procs = f"durable, {dispatchers} dispatcher proc" + ("" if dispatchers == 1 else "s")
+    procs += ", ordered per subject" if ordered else ""
     return f"{procs}, {rate:,g} ev/s" if rate else procs
 
 

@@ -80,8 +80,9 @@ class Server:
     def log_tail(self) -> str:
         return (self.dir / "server.log").read_text(errors="replace")[-3000:]
 
-    def create_hook(self, name: str, url: str) -> str:
-        body = {"name": name, "events": ["User.Created"], "config": {"url": url}}
+    def create_hook(self, name: str, url: str, ordered: bool = False) -> str:
+        config = {"url": url, **({"ordering": "subject"} if ordered else {})}
+        body = {"name": name, "events": ["User.Created"], "config": config}
         status, data = self._call("POST", "/api/hooks", body)
         if status != 201:
             raise RuntimeError(f"creating a hook: {status} {data}")
