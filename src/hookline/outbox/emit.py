@@ -22,6 +22,7 @@ _INSERT_EVENT_ONCE = (
     "INSERT INTO events (id, name, body, created_at, subject, sequence, idempotency_key)"
     " VALUES (?,?,?,?,?,?,?) ON CONFLICT (idempotency_key) DO NOTHING"
 )
+_EVENT_OF_KEY = "SELECT id FROM events WHERE idempotency_key = ?"
 # The subject's row stays locked until the transaction ends: on PostgreSQL, the events of one
 # subject are numbered one transaction after the other, in the order they commit.
 _NEXT_SEQUENCE = (
@@ -48,6 +49,11 @@ _FAN_OUT_IN_ORDER = (
     f" VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?,?,?)"
 )
 
+# How often an idempotency key may be found taken and then free (its event deleted by
+# retention between the two statements): retention deletes old events only, so once is
+# already rare and twice in a row takes a new event under the key being deleted as well.
+_KEY_ATTEMPTS = 3
+
 
 def emit(
     conn: Connection,
@@ -58,10 +64,10 @@ def emit(
     """Store `event` and one delivery per enabled hook subscribed to it; return the event id.
 
     Runs in the caller's transaction and never commits: the event exists exactly when the
-    change that caused it does. A repeated `idempotency_key` returns the first event's id
-    and stores nothing. An event about a subject (events.subjects) gets the next number of
-    that subject. Deliveries stored ask the unit of work for its on-commit callback, which
-    wakes the dispatchers.
+    change that caused it does. A repeated `idempotency_key` returns the id of the event
+    stored under it and stores nothing. An event about a subject (events.subjects) gets the
+    next number of that subject. Deliveries stored ask the unit of work for its on-commit
+    callback, which wakes the dispatchers.
     """
     cursor = Cursor(conn)
     transaction = TransactionState.of(conn)
@@ -78,13 +84,12 @@ def emit(
     deliveries = [sortable_id("msg") for _ in hook_ids]
     event_row = (event_id, event, body, created_ms, subject, sequence)
     if idempotency_key is not None:
-        cursor.execute(_INSERT_EVENT_ONCE, (*event_row, idempotency_key))
-        if cursor.rowcount == 0:
+        holder = _insert_once(cursor, event_row, idempotency_key)
+        if holder is not None:
             if subject is not None:
                 # Nobody took a later number: the subject's row is this transaction's.
                 cursor.execute(_GIVE_BACK, (subject,))
-            cursor.execute("SELECT id FROM events WHERE idempotency_key = ?", (idempotency_key,))
-            return str(cursor.fetchone()[0])
+            return holder
         _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
     elif hook_ids and cursor.dialect == "postgresql":
         # The event and its deliveries in one statement: one round trip to the server.
@@ -112,6 +117,20 @@ def emit(
             transaction.notified = True
         transaction.on_commit_due = True
     return event_id
+
+
+def _insert_once(cursor: Cursor, event_row: tuple[Any, ...], key: str) -> str | None:
+    """Store the event of `event_row` under `key`, unless an event holds the key: return the
+    id of that event, or None once this one is stored."""
+    for _ in range(_KEY_ATTEMPTS):
+        if cursor.execute(_INSERT_EVENT_ONCE, (*event_row, key)).rowcount:
+            return None
+        # Each statement sees the latest commits (PostgreSQL's READ COMMITTED): the event
+        # that held the key at the insert may be gone by now, and the key free.
+        holder = cursor.execute(_EVENT_OF_KEY, (key,)).fetchone()
+        if holder is not None:
+            return str(holder[0])
+    raise RuntimeError(f"the idempotency key {key!r} was taken and freed {_KEY_ATTEMPTS} times")
 
 
 def _fan_out(
