@@ -66,8 +66,7 @@ def emit(
     Runs in the caller's transaction and never commits: the event exists exactly when the
     change that caused it does. A repeated `idempotency_key` returns the id of the event
     stored under it and stores nothing. An event about a subject (events.subjects) gets the
-    next number of that subject. Deliveries stored ask the unit of work for its on-commit
-    callback, which wakes the dispatchers.
+    next number of that subject. Deliveries stored wake the dispatchers at commit.
     """
     cursor = Cursor(conn)
     transaction = TransactionState.of(conn)
@@ -110,13 +109,19 @@ def emit(
             ],
         )
     if hook_ids or in_order:
-        if cursor.dialect == "postgresql" and not transaction.notified:
-            # Sent at commit, to the dispatchers that listen (outbox.queue.listener); once
-            # is enough.
-            cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
-            transaction.notified = True
-        transaction.on_commit_due = True
+        wake_dispatchers_at_commit(cursor, transaction)
     return event_id
+
+
+def wake_dispatchers_at_commit(cursor: Cursor, transaction: TransactionState) -> None:
+    """Call when `transaction` (the one `cursor` runs in) makes deliveries due: the dispatchers
+    are woken once it commits, by a NOTIFY on PostgreSQL (outbox.queue.listener) and by the
+    unit of work's on-commit callback (outbox.wakeup)."""
+    if cursor.dialect == "postgresql" and not transaction.notified:
+        # PostgreSQL sends it at commit, and once per transaction is enough.
+        cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
+        transaction.notified = True
+    transaction.on_commit_due = True
 
 
 def _insert_once(cursor: Cursor, event_row: tuple[Any, ...], key: str) -> str | None:
