@@ -30,20 +30,21 @@ _NEXT_SEQUENCE = (
     " DO UPDATE SET sequence = subjects.sequence + 1 RETURNING sequence"
 )
 _GIVE_BACK = "UPDATE subjects SET sequence = sequence - 1 WHERE subject = ?"
-_FAN_OUT = (
+_INSERT_DELIVERIES = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     f" created_at) VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?)"
 )
-_FAN_OUT_ARRAYS = (
+# PostgreSQL's: every delivery of the event in one execution, from arrays of ids.
+_INSERT_DELIVERIES_FROM_ARRAYS = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]),"
     f" {DeliveryState.PENDING:d}, 0, ?, ?"
 )
-_INSERT_EVENT_AND_FAN_OUT = (
+_INSERT_EVENT_AND_DELIVERIES = (
     "WITH event AS (INSERT INTO events (id, name, body, created_at, subject, sequence)"
-    " VALUES (?,?,?,?,?,?)) " + _FAN_OUT_ARRAYS
+    " VALUES (?,?,?,?,?,?)) " + _INSERT_DELIVERIES_FROM_ARRAYS
 )
-_FAN_OUT_IN_ORDER = (
+_INSERT_ORDERED_DELIVERIES = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     " created_at, ordered_subject, ordered_sequence)"
     f" VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?,?,?)"
@@ -73,14 +74,17 @@ def emit(
     subscribers = subscribed_hooks(cursor, str(conn.engine.url), event, transaction)
     event_id = sortable_id("evt")
     created_ms = now_ms()
+    due = time.time()
     body = event_body(event, iso_now(), payload)
     subject = subject_of(event, payload)
     sequence = cursor.execute(_NEXT_SEQUENCE, (subject,)).fetchone()[0] if subject else None
-    hook_ids, in_order = subscribers.hooks, []
+    # Hooks ordered by subject wait their turn (ordered_subject); an event about no subject
+    # has no turn to wait for.
+    unordered, ordered = subscribers.hooks, []
     if subject is not None and subscribers.ordered:
-        in_order = [h for h in hook_ids if h in subscribers.ordered]
-        hook_ids = [h for h in hook_ids if h not in subscribers.ordered]
-    deliveries = [sortable_id("msg") for _ in hook_ids]
+        ordered = [h for h in unordered if h in subscribers.ordered]
+        unordered = [h for h in unordered if h not in subscribers.ordered]
+    delivery_ids = [sortable_id("msg") for _ in unordered]
     event_row = (event_id, event, body, created_ms, subject, sequence)
     if idempotency_key is not None:
         holder = _insert_once(cursor, event_row, idempotency_key)
@@ -89,26 +93,25 @@ def emit(
                 # Nobody took a later number: the subject's row is this transaction's.
                 cursor.execute(_GIVE_BACK, (subject,))
             return holder
-        _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
-    elif hook_ids and cursor.dialect == "postgresql":
+        _insert_deliveries(cursor, event_id, unordered, delivery_ids, due, created_ms)
+    elif unordered and cursor.dialect == "postgresql":
         # The event and its deliveries in one statement: one round trip to the server.
         cursor.execute(
-            _INSERT_EVENT_AND_FAN_OUT,
-            (*event_row, deliveries, event_id, hook_ids, time.time(), created_ms),
+            _INSERT_EVENT_AND_DELIVERIES,
+            (*event_row, delivery_ids, event_id, unordered, due, created_ms),
         )
     else:
         cursor.execute(_INSERT_EVENT, event_row)
-        _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
-    if in_order:
-        due = time.time()
+        _insert_deliveries(cursor, event_id, unordered, delivery_ids, due, created_ms)
+    if ordered:
         cursor.executemany(
-            _FAN_OUT_IN_ORDER,
+            _INSERT_ORDERED_DELIVERIES,
             [
                 (sortable_id("msg"), event_id, h, due, created_ms, subject, sequence)
-                for h in in_order
+                for h in ordered
             ],
         )
-    if hook_ids or in_order:
+    if unordered or ordered:
         wake_dispatchers_at_commit(cursor, transaction)
     return event_id
 
@@ -138,15 +141,21 @@ def _insert_once(cursor: Cursor, event_row: tuple[Any, ...], key: str) -> str | 
     raise RuntimeError(f"the idempotency key {key!r} was taken and freed {_KEY_ATTEMPTS} times")
 
 
-def _fan_out(
-    cursor: Cursor, event_id: str, hook_ids: list[str], deliveries: list[str], created_ms: int
+def _insert_deliveries(
+    cursor: Cursor,
+    event_id: str,
+    hook_ids: list[str],
+    delivery_ids: list[str],
+    due: float,
+    created_ms: int,
 ) -> None:
     if not hook_ids:
         return
-    due = time.time()
     if cursor.dialect == "postgresql":
         # One statement, not one execution per hook: each is a round trip.
-        cursor.execute(_FAN_OUT_ARRAYS, (deliveries, event_id, hook_ids, due, created_ms))
+        cursor.execute(
+            _INSERT_DELIVERIES_FROM_ARRAYS, (delivery_ids, event_id, hook_ids, due, created_ms)
+        )
     else:
-        rows = zip(deliveries, hook_ids, strict=True)
-        cursor.executemany(_FAN_OUT, [(d, event_id, h, due, created_ms) for d, h in rows])
+        rows = zip(delivery_ids, hook_ids, strict=True)
+        cursor.executemany(_INSERT_DELIVERIES, [(d, event_id, h, due, created_ms) for d, h in rows])
