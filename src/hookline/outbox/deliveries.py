@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, func, select, update
 
+from hookline.db.sql import Cursor
 from hookline.db.tables import deliveries, events
 from hookline.db.unit import TransactionState
-from hookline.outbox.queue.values import WAKE_CHANNEL, DeliveryState
+from hookline.outbox.emit import wake_dispatchers_at_commit
+from hookline.outbox.queue.values import DeliveryState
 
 # The Management API's names of the states; a leased delivery is pending to its callers.
 STATUS_NAMES = {
@@ -125,15 +127,5 @@ def _send_again(conn: Connection, now: float, *where: ColumnElement[bool]) -> in
         .values(status=DeliveryState.PENDING, next_attempt_at=now, worker=None)
     )
     if result.rowcount:
-        _wake_at_commit(conn)
+        wake_dispatchers_at_commit(Cursor(conn), TransactionState.of(conn))
     return result.rowcount
-
-
-def _wake_at_commit(conn: Connection) -> None:
-    """Wake the dispatchers once this transaction commits, as `outbox.emit` does for new
-    deliveries: by NOTIFY on PostgreSQL, and by the unit of work's on-commit callback."""
-    transaction = TransactionState.of(conn)
-    if conn.dialect.name == "postgresql" and not transaction.notified:
-        conn.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
-        transaction.notified = True
-    transaction.on_commit_due = True

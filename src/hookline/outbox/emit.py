@@ -22,6 +22,7 @@ _INSERT_EVENT_ONCE = (
     "INSERT INTO events (id, name, body, created_at, subject, sequence, idempotency_key)"
     " VALUES (?,?,?,?,?,?,?) ON CONFLICT (idempotency_key) DO NOTHING"
 )
+_EVENT_OF_KEY = "SELECT id FROM events WHERE idempotency_key = ?"
 # The subject's row stays locked until the transaction ends: on PostgreSQL, the events of one
 # subject are numbered one transaction after the other, in the order they commit.
 _NEXT_SEQUENCE = (
@@ -29,24 +30,30 @@ _NEXT_SEQUENCE = (
     " DO UPDATE SET sequence = subjects.sequence + 1 RETURNING sequence"
 )
 _GIVE_BACK = "UPDATE subjects SET sequence = sequence - 1 WHERE subject = ?"
-_FAN_OUT = (
+_INSERT_DELIVERIES = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     f" created_at) VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?)"
 )
-_FAN_OUT_ARRAYS = (
+# PostgreSQL's: every delivery of the event in one execution, from arrays of ids.
+_INSERT_DELIVERIES_FROM_ARRAYS = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]),"
     f" {DeliveryState.PENDING:d}, 0, ?, ?"
 )
-_INSERT_EVENT_AND_FAN_OUT = (
+_INSERT_EVENT_AND_DELIVERIES = (
     "WITH event AS (INSERT INTO events (id, name, body, created_at, subject, sequence)"
-    " VALUES (?,?,?,?,?,?)) " + _FAN_OUT_ARRAYS
+    " VALUES (?,?,?,?,?,?)) " + _INSERT_DELIVERIES_FROM_ARRAYS
 )
-_FAN_OUT_IN_ORDER = (
+_INSERT_ORDERED_DELIVERIES = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
     " created_at, ordered_subject, ordered_sequence)"
     f" VALUES (?,?,?,{DeliveryState.PENDING:d},0,?,?,?,?)"
 )
+
+# How often an idempotency key may be found taken and then free (its event deleted by
+# retention between the two statements): retention deletes old events only, so once is
+# already rare and twice in a row takes a new event under the key being deleted as well.
+_KEY_ATTEMPTS = 3
 
 
 def emit(
@@ -58,71 +65,97 @@ def emit(
     """Store `event` and one delivery per enabled hook subscribed to it; return the event id.
 
     Runs in the caller's transaction and never commits: the event exists exactly when the
-    change that caused it does. A repeated `idempotency_key` returns the first event's id
-    and stores nothing. An event about a subject (events.subjects) gets the next number of
-    that subject. Deliveries stored ask the unit of work for its on-commit callback, which
-    wakes the dispatchers.
+    change that caused it does. A repeated `idempotency_key` returns the id of the event
+    stored under it and stores nothing. An event about a subject (events.subjects) gets the
+    next number of that subject. Deliveries stored wake the dispatchers at commit.
     """
     cursor = Cursor(conn)
     transaction = TransactionState.of(conn)
     subscribers = subscribed_hooks(cursor, str(conn.engine.url), event, transaction)
     event_id = sortable_id("evt")
     created_ms = now_ms()
+    due = time.time()
     body = event_body(event, iso_now(), payload)
     subject = subject_of(event, payload)
     sequence = cursor.execute(_NEXT_SEQUENCE, (subject,)).fetchone()[0] if subject else None
-    hook_ids, in_order = subscribers.hooks, []
+    # Hooks ordered by subject wait their turn (ordered_subject); an event about no subject
+    # has no turn to wait for.
+    unordered, ordered = subscribers.hooks, []
     if subject is not None and subscribers.ordered:
-        in_order = [h for h in hook_ids if h in subscribers.ordered]
-        hook_ids = [h for h in hook_ids if h not in subscribers.ordered]
-    deliveries = [sortable_id("msg") for _ in hook_ids]
+        ordered = [h for h in unordered if h in subscribers.ordered]
+        unordered = [h for h in unordered if h not in subscribers.ordered]
+    delivery_ids = [sortable_id("msg") for _ in unordered]
     event_row = (event_id, event, body, created_ms, subject, sequence)
     if idempotency_key is not None:
-        cursor.execute(_INSERT_EVENT_ONCE, (*event_row, idempotency_key))
-        if cursor.rowcount == 0:
+        holder = _insert_once(cursor, event_row, idempotency_key)
+        if holder is not None:
             if subject is not None:
                 # Nobody took a later number: the subject's row is this transaction's.
                 cursor.execute(_GIVE_BACK, (subject,))
-            cursor.execute("SELECT id FROM events WHERE idempotency_key = ?", (idempotency_key,))
-            return str(cursor.fetchone()[0])
-        _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
-    elif hook_ids and cursor.dialect == "postgresql":
+            return holder
+        _insert_deliveries(cursor, event_id, unordered, delivery_ids, due, created_ms)
+    elif unordered and cursor.dialect == "postgresql":
         # The event and its deliveries in one statement: one round trip to the server.
         cursor.execute(
-            _INSERT_EVENT_AND_FAN_OUT,
-            (*event_row, deliveries, event_id, hook_ids, time.time(), created_ms),
+            _INSERT_EVENT_AND_DELIVERIES,
+            (*event_row, delivery_ids, event_id, unordered, due, created_ms),
         )
     else:
         cursor.execute(_INSERT_EVENT, event_row)
-        _fan_out(cursor, event_id, hook_ids, deliveries, created_ms)
-    if in_order:
-        due = time.time()
+        _insert_deliveries(cursor, event_id, unordered, delivery_ids, due, created_ms)
+    if ordered:
         cursor.executemany(
-            _FAN_OUT_IN_ORDER,
+            _INSERT_ORDERED_DELIVERIES,
             [
                 (sortable_id("msg"), event_id, h, due, created_ms, subject, sequence)
-                for h in in_order
+                for h in ordered
             ],
         )
-    if hook_ids or in_order:
-        if cursor.dialect == "postgresql" and not transaction.notified:
-            # Sent at commit, to the dispatchers that listen (outbox.queue.listener); once
-            # is enough.
-            cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
-            transaction.notified = True
-        transaction.on_commit_due = True
+    if unordered or ordered:
+        wake_dispatchers_at_commit(cursor, transaction)
     return event_id
 
 
-def _fan_out(
-    cursor: Cursor, event_id: str, hook_ids: list[str], deliveries: list[str], created_ms: int
+def wake_dispatchers_at_commit(cursor: Cursor, transaction: TransactionState) -> None:
+    """Call when `transaction` (the one `cursor` runs in) makes deliveries due: the dispatchers
+    are woken once it commits, by a NOTIFY on PostgreSQL (outbox.queue.listener) and by the
+    unit of work's on-commit callback (outbox.wakeup)."""
+    if cursor.dialect == "postgresql" and not transaction.notified:
+        # PostgreSQL sends it at commit, and once per transaction is enough.
+        cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
+        transaction.notified = True
+    transaction.on_commit_due = True
+
+
+def _insert_once(cursor: Cursor, event_row: tuple[Any, ...], key: str) -> str | None:
+    """Store the event of `event_row` under `key`, unless an event holds the key: return the
+    id of that event, or None once this one is stored."""
+    for _ in range(_KEY_ATTEMPTS):
+        if cursor.execute(_INSERT_EVENT_ONCE, (*event_row, key)).rowcount:
+            return None
+        # Each statement sees the latest commits (PostgreSQL's READ COMMITTED): the event
+        # that held the key at the insert may be gone by now, and the key free.
+        holder = cursor.execute(_EVENT_OF_KEY, (key,)).fetchone()
+        if holder is not None:
+            return str(holder[0])
+    raise RuntimeError(f"the idempotency key {key!r} was taken and freed {_KEY_ATTEMPTS} times")
+
+
+def _insert_deliveries(
+    cursor: Cursor,
+    event_id: str,
+    hook_ids: list[str],
+    delivery_ids: list[str],
+    due: float,
+    created_ms: int,
 ) -> None:
     if not hook_ids:
         return
-    due = time.time()
     if cursor.dialect == "postgresql":
         # One statement, not one execution per hook: each is a round trip.
-        cursor.execute(_FAN_OUT_ARRAYS, (deliveries, event_id, hook_ids, due, created_ms))
+        cursor.execute(
+            _INSERT_DELIVERIES_FROM_ARRAYS, (delivery_ids, event_id, hook_ids, due, created_ms)
+        )
     else:
-        rows = zip(deliveries, hook_ids, strict=True)
-        cursor.executemany(_FAN_OUT, [(d, event_id, h, due, created_ms) for d, h in rows])
+        rows = zip(delivery_ids, hook_ids, strict=True)
+        cursor.executemany(_INSERT_DELIVERIES, [(d, event_id, h, due, created_ms) for d, h in rows])

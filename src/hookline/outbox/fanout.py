@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, update
 
-from hookline.db.sql import json_value
+from hookline.db.sql import Cursor, json_value
 from hookline.db.tables import revisions
 from hookline.db.unit import TransactionState
 
@@ -17,37 +17,37 @@ class Subscribers(NamedTuple):
     ordered: frozenset[str]  # those of them that deliver in order per subject
 
 
-_NONE = Subscribers([], frozenset())
+_NO_SUBSCRIBERS = Subscribers([], frozenset())
 
 # database → (hooks revision, {event: its subscribers})
 _cache: dict[str, tuple[int, dict[str, Subscribers]]] = {}
 
 
 def subscribed_hooks(
-    cursor: Any, database: str, event: str, transaction: TransactionState
+    cursor: Cursor, database: str, event: str, transaction: TransactionState
 ) -> Subscribers:
     """Enabled hooks listing `event`, or legacy hooks whose single `event` is it, as the
     caller's `transaction` sees them; the revision is read once per transaction."""
     if transaction.hooks_written:
         # This transaction changed hooks and may yet roll back: what it sees is not for the
         # cache every later transaction trusts.
-        return _subscriptions(cursor).get(event, _NONE)
+        return _read_subscriptions(cursor).get(event, _NO_SUBSCRIBERS)
     revision = transaction.hooks_revision
     if revision is None:
         revision = cursor.execute("SELECT value FROM revisions WHERE name = 'hooks'").fetchone()[0]
         transaction.hooks_revision = revision
     cached = _cache.get(database)
     if cached is None or cached[0] != revision:
-        cached = (revision, _subscriptions(cursor))
+        cached = (revision, _read_subscriptions(cursor))
         _cache[database] = cached
-    return cached[1].get(event, _NONE)
+    return cached[1].get(event, _NO_SUBSCRIBERS)
 
 
 # The rows `subscriptions` takes.
 SUBSCRIBERS = "SELECT id, events, event, config FROM hooks WHERE enabled ORDER BY created_at"
 
 
-def _subscriptions(cursor: Any) -> dict[str, Subscribers]:
+def _read_subscriptions(cursor: Cursor) -> dict[str, Subscribers]:
     cursor.execute(SUBSCRIBERS)
     return subscriptions(cursor.fetchall())
 
