@@ -19,8 +19,8 @@ class TransactionState:
     with a fresh one."""
 
     on_commit_due: bool = False
-    """It stored deliveries (outbox.emit): the on-commit callback, which wakes the
-    dispatchers, is to run after its commit."""
+    """It stored deliveries or made some due again (outbox.emit, replay, recover): the
+    on-commit callback, which wakes the dispatchers, is to run after its commit."""
     notified: bool = False
     """It sent a NOTIFY; PostgreSQL sends it at commit, and once is enough."""
     hooks_revision: int | None = None
