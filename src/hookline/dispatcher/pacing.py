@@ -54,7 +54,7 @@ class Pacing:
         """Reserve a send time for each claimed delivery of a rate-limited hook."""
         by_hook: dict[tuple[str, float], list[Claimed]] = {}
         for item in claimed:
-            if item.rate_limit is not None:
+            if item.rate_limit is not None and item.enabled:  # a disabled hook's: cancelled
                 by_hook.setdefault((item.hook_id, item.rate_limit), []).append(item)
         for (hook_id, rate), items in by_hook.items():
             interval, now = 1.0 / rate, self._clock()
