@@ -152,6 +152,14 @@ hook_health = Table(
     Column("failing_since", BigInteger, nullable=False),
 )
 
+# Each rate-limited hook's next free send time (Unix seconds), shared by every dispatcher.
+hook_pacing = Table(
+    "hook_pacing",
+    metadata,
+    Column("hook_id", String(21), ForeignKey("hooks.id", ondelete="CASCADE"), primary_key=True),
+    Column("next_slot_at", Float, nullable=False),
+)
+
 # Counters bumped with every change of what they name, for caches in every process.
 revisions = Table(
     "revisions",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from hookline.config import Settings
 from hookline.dispatcher.backoff import Backoff
 from hookline.dispatcher.failures import log_consequences, log_failed_attempt
+from hookline.dispatcher.pacing import Pacing
 from hookline.dispatcher.retention import Pruning
 from hookline.dispatcher.retry import RetryPolicy
 from hookline.events.payloads import with_hook_id
@@ -67,6 +68,7 @@ class Dispatcher:
         self._turns: dict[str, tuple[str, str]] = {}
         self._recording = True
         self._refill = max(1, settings.max_in_flight // 4)
+        self._pacing = Pacing(settings, clock, self._stopped)
 
     def stop(self) -> None:
         self._stopped.set()
@@ -147,7 +149,8 @@ class Dispatcher:
                     if len(claimed) == limit:
                         await asyncio.sleep(0)
                         continue
-                    full = full_hooks(self._per_hook, settings.max_in_flight_per_hook)
+                    shares = self._pacing.shares(self._queue.rates)
+                    full = full_hooks(self._per_hook, settings.max_in_flight_per_hook, shares)
                     due = await self._queue.next_due(full)
                 except Exception:
                     # The database is away (a restart, a network cut), its disk is full...:
@@ -167,8 +170,11 @@ class Dispatcher:
             now + self.settings.lease_seconds,
             self.settings.max_in_flight_per_hook,
             self._per_hook,
+            self._pacing.shares(self._queue.rates),
         )
         claimed = await self._queue.claim(request)
+        if self._queue.rates:  # the hooks read by this claim: some hook has a rate limit
+            await self._pacing.reserve(self._queue, claimed)
         for item in claimed:
             self._start(item)
         return claimed
@@ -196,6 +202,11 @@ class Dispatcher:
             if claimed.url is None or not claimed.enabled:
                 self._finished.append(
                     Finish(claimed.delivery_id, DeliveryState.CANCELLED, claimed.attempts)
+                )
+                return
+            if claimed.rate_limit and (due := await self._pacing.wait(claimed)) is not None:
+                self._finished.append(
+                    Finish(claimed.delivery_id, DeliveryState.PENDING, claimed.attempts, due)
                 )
                 return
             attempt = claimed.attempts + 1
@@ -230,7 +241,7 @@ class Dispatcher:
             # Wake the claim loop when enough slots have freed up to be worth a claim, or
             # when a hook that was full has room again.
             free = self.settings.max_in_flight - len(self._in_flight)
-            if free == self._refill or left == self.settings.max_in_flight_per_hook - 1:
+            if free == self._refill or left == self._pacing.share(claimed.rate_limit) - 1:
                 self.wake.set()
 
     def _finish(self, claimed: Claimed, row: LogRow, outcome: Outcome) -> Finish:

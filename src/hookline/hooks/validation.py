@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     field_validator,
 )
@@ -38,6 +39,14 @@ def _dedupe(events: list[str]) -> list[str]:
 
 Events = Annotated[list[EventName], Field(min_length=1), AfterValidator(_dedupe)]
 
+# Requests per second. Bounded so that the time between two requests is a finite number of
+# seconds, and kept as given: 10 stays 10, not 10.0.
+_MIN_RATE, _MAX_RATE = 0.000001, 1_000_000
+RateLimit = (
+    Annotated[StrictInt, Field(gt=0, le=_MAX_RATE)]
+    | Annotated[StrictFloat, Field(ge=_MIN_RATE, le=_MAX_RATE, allow_inf_nan=False)]
+)
+
 
 class HookConfig(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -48,6 +57,9 @@ class HookConfig(BaseModel):
     # hookline's: "subject" delivers each subject's events one at a time, in order. Stored
     # only when set, so that other hooks' configs read as Logto's.
     ordering: Literal["subject"] | None = None
+    # hookline's, stored only when set too: at most this many requests per second, from all
+    # dispatchers together.
+    rateLimit: RateLimit | None = None
 
     @field_validator("url")
     @classmethod

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from hookline.outbox.queue.health import HealthPolicy, HealthReport
+from hookline.outbox.queue.pacing import Slots
 from hookline.outbox.queue.pruning import Prunable
 from hookline.outbox.queue.values import Claimed, ClaimRequest, Finish, LogRow
 
@@ -40,6 +41,19 @@ class Queue(ABC):
     ) -> HealthReport:
         """Record outcomes and their log rows in one transaction; with a `policy`, also the
         hooks' health and what follows from it (outbox.queue.health)."""
+
+    @property
+    @abstractmethod
+    def rates(self) -> Mapping[str, float]:
+        """Hook → `config.rateLimit` of the hooks that have one, as the last claim that
+        returned deliveries read them."""
+
+    @abstractmethod
+    async def reserve(
+        self, hook_id: str, wanted: int, interval: float, now: float, reach: float
+    ) -> Slots:
+        """Take up to `wanted` of a rate-limited hook's send times, shared by every dispatcher
+        (outbox.queue.pacing)."""
 
     @abstractmethod
     async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:

@@ -8,17 +8,18 @@ from one that died.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import asyncpg
 
 from hookline.db.engine import postgres_dsn
 from hookline.outbox.fanout import SUBSCRIBERS
-from hookline.outbox.queue import health
+from hookline.outbox.queue import health, pacing
 from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.health import HealthPolicy, HealthReport, numbered
 from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
+from hookline.outbox.queue.pacing import Slots, slots
 from hookline.outbox.queue.pruning import POSTGRES_PRUNE, Prunable
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
@@ -166,6 +167,22 @@ class PostgresQueue(Queue):
                     finishes = await _applied(conn, finishes)
                 report = await _keep_health(conn, finishes, policy)
         return report
+
+    @property
+    def rates(self) -> Mapping[str, float]:
+        return self._targets.rates
+
+    async def reserve(
+        self, hook_id: str, wanted: int, interval: float, now: float, reach: float
+    ) -> Slots:
+        async with self._pool.acquire() as conn, conn.transaction():
+            next_free = await conn.fetchval(pacing.LOCK, hook_id, now)
+            if next_free is None:  # the hook is gone, and its deliveries with it
+                return Slots(now, wanted, interval)
+            taken = slots(next_free, now, wanted, interval, reach)
+            if taken.number:
+                await conn.execute(pacing.MOVE, hook_id, taken.after)
+        return taken
 
     async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
         await self._pool.executemany(PASS_TURN, [(now, hook, subject) for hook, subject in turns])

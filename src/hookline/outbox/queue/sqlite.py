@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from hookline.db.engine import connect_raw, is_locked
 from hookline.outbox.fanout import SUBSCRIBERS
-from hookline.outbox.queue import health
+from hookline.outbox.queue import health, pacing
 from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
+from hookline.outbox.queue.pacing import Slots, slots
 from hookline.outbox.queue.pruning import SQLITE_PRUNE, Prunable
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
@@ -48,6 +49,7 @@ _LOG = (
 )
 # Numbered parameters, as SQLite writes them.
 _HOLD, _PASS_TURN = HOLD.format(lock="").replace("$", "?"), PASS_TURN.replace("$", "?")
+_LOCK_PACING, _MOVE_PACING = pacing.LOCK.replace("$", "?"), pacing.MOVE.replace("$", "?")
 _RELEASE = (
     f"UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = ?, worker = NULL"
     " WHERE id = ? AND worker = ?"
@@ -87,6 +89,15 @@ class SqliteQueue(Queue):
         policy: HealthPolicy | None = None,
     ) -> HealthReport:
         return await _awaiting_lock(self._finish, list(finishes), log_rows, policy)
+
+    @property
+    def rates(self) -> Mapping[str, float]:
+        return self._targets.rates
+
+    async def reserve(
+        self, hook_id: str, wanted: int, interval: float, now: float, reach: float
+    ) -> Slots:
+        return await _awaiting_lock(self._reserve, hook_id, wanted, interval, now, reach)
 
     async def pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
         await _awaiting_lock(self._pass_turns, turns, now)
@@ -213,6 +224,25 @@ class SqliteQueue(Queue):
             conn.executemany(health.INSERT_DELIVERY, deliveries)
             report.emitted = len(deliveries)
         return report
+
+    def _reserve(
+        self, hook_id: str, wanted: int, interval: float, now: float, reach: float
+    ) -> Slots:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(_LOCK_PACING, (hook_id, now)).fetchone()
+            if row is None:  # the hook is gone, and its deliveries with it
+                taken = Slots(now, wanted, interval)
+            else:
+                taken = slots(row[0], now, wanted, interval, reach)
+                if taken.number:
+                    conn.execute(_MOVE_PACING, (hook_id, taken.after))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return taken
 
     def _pass_turns(self, turns: Sequence[tuple[str, str]], now: float) -> None:
         self._conn.executemany(_PASS_TURN, [(now, hook, subject) for hook, subject in turns])

@@ -21,16 +21,19 @@ class HookTarget(NamedTuple):
     signing_key: str
     retries: int | None
     enabled: bool
+    rate_limit: float | None
 
 
 # The target of a hook that no longer exists: its deliveries are cancelled.
-_GONE = HookTarget(None, None, "", None, False)
+_GONE = HookTarget(None, None, "", None, False, None)
 
 
 class HookTargets:
     def __init__(self) -> None:
         self._targets: dict[str, HookTarget] = {}
         self._revision = -1
+        # Hook → `config.rateLimit`, of the hooks that have one.
+        self.rates: dict[str, float] = {}
 
     def stale(self, revision: int) -> bool:
         return revision != self._revision
@@ -41,6 +44,11 @@ class HookTargets:
             hook_id: _target(config, key, enabled) for hook_id, config, key, enabled in hooks
         }
         self._revision = revision
+        self.rates = {
+            hook_id: target.rate_limit
+            for hook_id, target in self._targets.items()
+            if target.rate_limit is not None
+        }
 
     def claimed(self, rows: Iterable[Sequence]) -> list[Claimed]:
         """Claimed deliveries from (id, event id, hook id, attempts, event name, body, subject,
@@ -61,4 +69,5 @@ def _target(config_json: str, signing_key: str, enabled: object) -> HookTarget:
         signing_key,
         config.get("retries"),
         bool(enabled),
+        config.get("rateLimit"),
     )

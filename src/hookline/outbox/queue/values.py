@@ -55,6 +55,7 @@ class Claimed:
     signing_key: str
     retries: int | None  # the hook's `config.retries`; None: the whole retry schedule
     enabled: bool
+    rate_limit: float | None  # the hook's `config.rateLimit` (requests per second), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,25 +76,38 @@ class Finish:
 @dataclass(frozen=True, slots=True)
 class ClaimRequest:
     """Lease up to `limit` due deliveries, oldest first, at most `per_hook` per hook counting
-    the `busy` ones (hook → deliveries the claimer has in flight)."""
+    the `busy` ones (hook → deliveries the claimer has in flight), and at most its share for a
+    hook in `shares` (a rate-limited one: what it may send in about a second)."""
 
     limit: int
     now: float  # Unix seconds: what is due by then
     lease_until: float  # Unix seconds
     per_hook: int
     busy: Mapping[str, int] = field(default_factory=dict)
+    shares: Mapping[str, int] = field(default_factory=dict)
 
     def full(self) -> list[str]:
         """The hooks to skip: their share is in flight."""
-        return full_hooks(self.busy, self.per_hook)
+        return full_hooks(self.busy, self.per_hook, self.shares)
 
     def room(self) -> list[tuple[str, int]]:
-        """The hooks with some in flight and room for more: (hook, how many more)."""
-        return [(hook, self.per_hook - n) for hook, n in self.busy.items() if n < self.per_hook]
+        """The hooks with less than `per_hook` to take, with some in flight or a share of
+        their own: (hook, how many more)."""
+        per_hook, shares = self.per_hook, self.shares
+        if not shares:
+            return [(hook, per_hook - n) for hook, n in self.busy.items() if n < per_hook]
+        room = dict(shares)
+        for hook, n in self.busy.items():
+            room[hook] = shares.get(hook, per_hook) - n
+        return [(hook, n) for hook, n in room.items() if n > 0]
 
 
-def full_hooks(busy: Mapping[str, int], per_hook: int) -> list[str]:
-    return [hook for hook, n in busy.items() if n >= per_hook]
+def full_hooks(
+    busy: Mapping[str, int], per_hook: int, shares: Mapping[str, int] | None = None
+) -> list[str]:
+    if not shares:
+        return [hook for hook, n in busy.items() if n >= per_hook]
+    return [hook for hook, n in busy.items() if n >= shares.get(hook, per_hook)]
 
 
 class LogRow(NamedTuple):
