@@ -18,8 +18,10 @@ from hookline.dispatcher.loop import Dispatcher
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
 from hookline.outbox.emit import emit
+from hookline.outbox.queue import DeliveryState
 from tests.support.waiting import wait_until
 
+LEASED = DeliveryState.LEASED
 OPERATIONAL = ["Hook.Disabled", "Hook.Delivery.Exhausted", "Hook.Delivery.Recovered"]
 DELIVERY = (
     "SELECT status, attempts, next_attempt_at, last_attempt_at, last_status"
@@ -50,8 +52,9 @@ class Harness:
         """Emit `event`; return the id of its delivery to the first hook subscribed."""
         with write(self.engine) as conn:
             event_id = emit(conn, event, {"data": {"n": 1}})
-        # Due at once: at the wall clock's now, which may be ahead of the test's clock.
-        self.advance_to(time.time())
+        # Due at once: at the wall clock's now, which may be ahead of the test's clock (a step
+        # shorter than any lease).
+        self._move(time.time())
         return self.one("SELECT id FROM deliveries WHERE event_id = ? ORDER BY id", event_id)[0]
 
     def one(self, sql: str, *params: Any) -> Any:
@@ -74,7 +77,17 @@ class Harness:
 
         return await self.until(reached, f"{delivery_id}: status {status} after {attempts}")
 
-    def advance_to(self, moment: float) -> None:
+    async def advance_to(self, moment: float) -> None:
+        """Move the clock to `moment` once no delivery is in flight: a lease taken before a
+        step longer than the lease would look run out after it, and its delivery (an
+        operational event's, say) would be sent a second time."""
+        await self.until(
+            lambda: self.one(f"SELECT count(*) FROM deliveries WHERE status = {LEASED:d}")[0] == 0,
+            "no delivery in flight",
+        )
+        self._move(moment)
+
+    def _move(self, moment: float) -> None:
         self.clock.now = max(self.clock.now, moment)
         self.dispatcher.wake.set()
 

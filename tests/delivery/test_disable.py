@@ -41,7 +41,7 @@ def test_410_disables_the_hook_and_cancels_its_pending_deliveries(
             await run.delivery(second, FAILED, 1)  # 410
             assert not run.enabled(gone)
             assert run.one(REVISION)[0] > revision  # every dispatcher's targets reload
-            run.advance_to(waiting[2])
+            await run.advance_to(waiting[2])
             await run.delivery(first, CANCELLED, 1)  # due, and not sent
             await run.until(lambda: len(bodies(receiver, "/ops")) == 2, "two notices")
             assert run.enabled(watcher)
@@ -78,17 +78,17 @@ def test_a_hook_failing_for_disable_after_is_disabled(
             first = run.emit()
             row = await run.delivery(first, PENDING, 1)
             failing_since = row[3]
-            run.advance_to(row[2])
+            await run.advance_to(row[2])
             await run.delivery(first, DELIVERED, 2)  # the failing spell is over
 
             second = run.emit()  # fails twice, over 16–24 min: not long enough
             row = await run.delivery(second, PENDING, 1)
             failing_again = row[3]
-            run.advance_to(row[2])
+            await run.advance_to(row[2])
             await run.delivery(second, FAILED, 2)
             assert run.enabled(hook)  # counted from the first spell, it would not be
 
-            run.advance_to(run.clock.now + 900)
+            await run.advance_to(run.clock.now + 900)
             third = run.emit()  # 31–39 min after the first failure of this spell
             await run.delivery(third, PENDING, 1)
             await run.until(lambda: not run.enabled(hook), "the hook disabled")

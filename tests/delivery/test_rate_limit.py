@@ -99,7 +99,7 @@ def test_a_backlog_beyond_reach_waits_in_the_queue_not_under_a_lease(
             with write(engine) as conn:
                 for n in range(30):
                     emit_in(conn, "User.Created", {"data": {"id": f"user{n}"}})
-            run.advance_to(time.time())
+            await run.advance_to(time.time())
             now = run.clock.now
             back = "SELECT next_attempt_at FROM deliveries WHERE status = ? AND attempts = 0"
             put_back = await run.until(

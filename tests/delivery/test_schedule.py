@@ -35,7 +35,7 @@ def test_the_standard_webhooks_schedule_then_the_delivery_fails(
             for attempts, nominal in enumerate(STANDARD_WEBHOOKS, start=1):
                 row = await run.delivery(delivery, PENDING, attempts)
                 assert 0.8 * nominal <= gap(row) <= 1.2 * nominal, (attempts, gap(row))
-                run.advance_to(row[2])
+                await run.advance_to(row[2])
             await run.delivery(delivery, FAILED, len(STANDARD_WEBHOOKS) + 1)
 
     asyncio.run(test())
@@ -53,7 +53,7 @@ def test_config_retries_caps_the_schedule(
             run.hook(receiver.url("/a"), ["User.Created"], retries=1)
             delivery = run.emit()
             row = await run.delivery(delivery, PENDING, 1)
-            run.advance_to(row[2])
+            await run.advance_to(row[2])
             await run.delivery(delivery, FAILED, 2)
 
     asyncio.run(test())
@@ -76,10 +76,10 @@ def test_retry_after_is_honoured_within_its_bound(
             delivery = run.emit()
             first = await run.delivery(delivery, PENDING, 1)
             assert gap(first) == pytest.approx(120, abs=0.01)  # asked for, no jitter
-            run.advance_to(first[2])
+            await run.advance_to(first[2])
             second = await run.delivery(delivery, PENDING, 2)
             assert gap(second) == pytest.approx(600, abs=0.01)  # the bound
-            run.advance_to(second[2])
+            await run.advance_to(second[2])
             await run.delivery(delivery, DeliveryState.DELIVERED, 3)
 
     asyncio.run(test())
