@@ -36,10 +36,17 @@ check: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-# Servers run on SQLite, then on PostgreSQL; the storage tests cover both in the first pass.
+# Servers run on SQLite in one pass, and on PostgreSQL in a second; the storage tests cover
+# both in the first. The passes run side by side, since both mostly wait on servers and
+# receivers; the second's report follows the first's.
 test: $(STAMP) $(LOGTO_CLIENT_STAMP)
-	$(BIN)/pytest -q
-	$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity
+	@$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity \
+		> .pytest-postgresql.log 2>&1 & postgresql=$$!; \
+	echo "$(BIN)/pytest -q"; $(BIN)/pytest -q; sqlite=$$?; \
+	wait $$postgresql; pg=$$?; \
+	echo "$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity"; \
+	cat .pytest-postgresql.log; \
+	test $$sqlite -eq 0 && test $$pg -eq 0
 
 bench: $(STAMP)
 	bench/ensure-servers
