@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Annotated, Any, Literal, Self
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field, StrictInt, model_validator
 from sqlalchemy import Connection
 
@@ -35,39 +36,36 @@ class RecoverBody(Body):
         return self
 
 
-@router.get("/deliveries")
-async def list_all(
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
+def _filter(
     status: Status | None = None,
     event: str | None = None,
     start_time: str | None = None,
     end_time: str | None = None,
-) -> Any:
-    """Deliveries of every hook, newest first; `start_time`/`end_time` bound their creation."""
-    where = DeliveryFilter(None, status, event, *_window(start_time, end_time))
+) -> DeliveryFilter:
+    """The query's filters; `start_time`/`end_time` bound the deliveries' creation."""
+    return DeliveryFilter(None, status, event, *_window(start_time, end_time))
+
+
+Filtered = Annotated[DeliveryFilter, Depends(_filter)]
+
+
+@router.get("/deliveries")
+async def list_all(request: Request, rt: RuntimeDep, page: Paged, where: Filtered) -> Any:
+    """Deliveries of every hook, newest first."""
     items, total = await rt.read(lambda conn: list_deliveries(conn, where, *page))
     return paged(request, items, total, page)
 
 
 @router.get("/hooks/{id}/deliveries")
 async def list_of_hook(
-    id: str,
-    request: Request,
-    rt: RuntimeDep,
-    page: Paged,
-    status: Status | None = None,
-    event: str | None = None,
-    start_time: str | None = None,
-    end_time: str | None = None,
+    id: str, request: Request, rt: RuntimeDep, page: Paged, where: Filtered
 ) -> Any:
     """Deliveries of a hook, newest first; filtered as `GET /api/deliveries`."""
-    where = DeliveryFilter(id, status, event, *_window(start_time, end_time))
+    of_hook = replace(where, hook_id=id)
 
     def listed(conn: Connection) -> tuple[list[dict[str, Any]], int]:
         service.get_hook(conn, id)  # a 404 for an unknown hook, as its other routes answer
-        return list_deliveries(conn, where, *page)
+        return list_deliveries(conn, of_hook, *page)
 
     items, total = await rt.read(listed)
     return paged(request, items, total, page)
