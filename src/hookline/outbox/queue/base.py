@@ -14,11 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.pacing import Slots
 from hookline.outbox.queue.pruning import Prunable
+from hookline.outbox.queue.targets import HookTargets
 from hookline.outbox.queue.values import Claimed, ClaimRequest, Finish, LogRow
 
 
 class Queue(ABC):
     worker: str  # the owner of the leases this queue takes
+    _targets: HookTargets  # every hook's target, read again when the hooks change
 
     @abstractmethod
     async def listen(self, wake: asyncio.Event) -> None:
@@ -43,10 +45,10 @@ class Queue(ABC):
         hooks' health and what follows from it (outbox.queue.health)."""
 
     @property
-    @abstractmethod
     def rates(self) -> Mapping[str, float]:
         """Hook → `config.rateLimit` of the hooks that have one, as the last claim that
         returned deliveries read them."""
+        return self._targets.rates
 
     @abstractmethod
     async def reserve(

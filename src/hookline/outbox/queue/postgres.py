@@ -8,7 +8,7 @@ from one that died.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
@@ -167,10 +167,6 @@ class PostgresQueue(Queue):
                     finishes = await _applied(conn, finishes)
                 report = await _keep_health(conn, finishes, policy)
         return report
-
-    @property
-    def rates(self) -> Mapping[str, float]:
-        return self._targets.rates
 
     async def reserve(
         self, hook_id: str, wanted: int, interval: float, now: float, reach: float

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -89,10 +89,6 @@ class SqliteQueue(Queue):
         policy: HealthPolicy | None = None,
     ) -> HealthReport:
         return await _awaiting_lock(self._finish, list(finishes), log_rows, policy)
-
-    @property
-    def rates(self) -> Mapping[str, float]:
-        return self._targets.rates
 
     async def reserve(
         self, hook_id: str, wanted: int, interval: float, now: float, reach: float
