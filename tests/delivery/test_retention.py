@@ -20,6 +20,7 @@ from hookline.dispatcher import retention
 from hookline.dispatcher.loop import Dispatcher
 from hookline.hooks import service
 from hookline.hooks.validation import HookCreate
+from hookline.ids import sortable_floor
 from hookline.outbox.emit import emit
 from hookline.outbox.queue import DeliveryState
 from hookline.outbox.queue.postgres import PostgresQueue
@@ -63,21 +64,28 @@ def add_old_rows(engine: Engine, hook_id: str, created_at: float) -> None:
     due before the test is over."""
     ms = int(created_at * 1000)
     finished = (DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.CANCELLED)
-    events = [old_event(f"evt_old_{i:05d}", ms) for i in range(OLD + 3)]
+    events = [old_event(old_id("evt", ms, i), ms) for i in range(OLD + 3)]
     events[0]["idempotency_key"] = "remembered"
     deliveries = [
-        old_delivery(f"msg_old_{i:05d}", f"evt_old_{i:05d}", hook_id, ms, finished[i % 3])
+        old_delivery(old_id("msg", ms, i), old_id("evt", ms, i), hook_id, ms, finished[i % 3])
         for i in range(OLD)
     ]
     later = created_at + 10 * DAY
-    deliveries.append(old_delivery("msg_pending", f"evt_old_{OLD:05d}", hook_id, ms, 0, later))
-    leased = old_delivery("msg_leased", f"evt_old_{OLD + 1:05d}", hook_id, ms, 1, later)
+    pending, leased = old_id("msg", ms, OLD), old_id("msg", ms, OLD + 1)
+    deliveries.append(old_delivery(pending, old_id("evt", ms, OLD), hook_id, ms, 0, later))
+    leased = old_delivery(leased, old_id("evt", ms, OLD + 1), hook_id, ms, 1, later)
     deliveries.append({**leased, "worker": "elsewhere:1:000000"})
     logs = [old_log(d, ms) for d in deliveries[:OLD]]
     with write(engine) as conn:
         conn.execute(tables.events.insert(), events)
         conn.execute(tables.deliveries.insert(), deliveries)
         conn.execute(tables.logs.insert(), logs)
+
+
+def old_id(prefix: str, ms: int, n: int) -> str:
+    """The `n`th id of `prefix` made at `ms`, as hookline.ids makes them: deliveries and events
+    are as old as their ids say."""
+    return f"{sortable_floor(prefix, ms)}{n:05x}000000"
 
 
 def old_event(event_id: str, ms: int) -> dict[str, Any]:
@@ -160,7 +168,8 @@ def test_old_finished_rows_go_in_batches_while_new_deliveries_go_on(
     hook_id = make_hook(engine, receiver)
     clock = Clock()
     started = time.time()
-    add_old_rows(engine, hook_id, created_at=started - 1.5 * DAY)
+    old_rows_at = started - 1.5 * DAY
+    add_old_rows(engine, hook_id, created_at=old_rows_at)
     emitted = 0
     new = tables.deliveries.c.created_at >= int(started * 1000)
     delivered = (tables.deliveries.c.status == DeliveryState.DELIVERED) & new
@@ -211,11 +220,14 @@ def test_old_finished_rows_go_in_batches_while_new_deliveries_go_on(
             .where(tables.deliveries.c.created_at < old)
             .order_by(tables.deliveries.c.id)
         ).all()
-        events_left = conn.execute(
-            select(tables.events.c.id).where(tables.events.c.created_at < old)
-        ).scalars()
+        events_left = (
+            conn.execute(select(tables.events.c.id).where(tables.events.c.created_at < old))
+            .scalars()
+            .all()
+        )
         assert sorted(events_left) == sorted(event for _, event in left)
-    assert [delivery for delivery, _ in left] == ["msg_leased", "msg_pending"]
+    old_ms = int(old_rows_at * 1000)
+    assert [delivery for delivery, _ in left] == [old_id("msg", old_ms, n) for n in (OLD, OLD + 1)]
     # The new rows stay, delivered.
     assert count(engine, tables.events) == emitted + 2
     assert count(engine, tables.logs) == emitted
@@ -226,7 +238,7 @@ def test_old_finished_rows_go_in_batches_while_new_deliveries_go_on(
     assert failures(caplog) == []
     # An idempotency key is remembered as long as its event: the key is free again.
     with write(engine) as conn:
-        assert emit(conn, "User.Created", {}, idempotency_key="remembered") != "evt_old_00000"
+        assert emit(conn, "User.Created", {}, idempotency_key="remembered") != events_left[0]
 
 
 def test_retention_0_keeps_everything(

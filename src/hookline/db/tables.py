@@ -82,7 +82,6 @@ events = Table(
     # events about it, from 1 (migration 0011); both null for an event about no subject.
     Column("subject", String(256)),
     Column("sequence", BigInteger),
-    Index("events_created", "created_at"),  # for retention (migration 0010)
 )
 
 # The last number given to an event about each subject.
@@ -123,8 +122,8 @@ deliveries = Table(
         postgresql_where=text("status < 2"),
     ),
     Index("deliveries_event", "event_id"),
-    Index("deliveries_hook_created", "hook_id", "created_at"),
-    Index("deliveries_created", "created_at"),
+    # A hook's deliveries, newest first: ids sort by creation time (migration 0013).
+    Index("deliveries_hook", "hook_id", "id"),
     # A subject's oldest unfinished delivery to an ordered hook, for the claim.
     Index(
         "deliveries_ordered",

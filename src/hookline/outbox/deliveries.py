@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, func, select, update
 from hookline.db.sql import Cursor
 from hookline.db.tables import deliveries, events
 from hookline.db.unit import TransactionState
+from hookline.ids import sortable_floor
 from hookline.outbox.emit import wake_dispatchers_at_commit
 from hookline.outbox.queue.values import DeliveryState
 
@@ -52,6 +53,8 @@ class DeliveryFilter:
             found.append(events.c.name == self.event)
         if self.start_time is not None:
             found.append(deliveries.c.created_at >= self.start_time)
+            # The same bound on the id, which sorts by creation time, for the index to use.
+            found.append(deliveries.c.id >= sortable_floor("msg", self.start_time))
         if self.end_time is not None:
             found.append(deliveries.c.created_at <= self.end_time)
         return found
@@ -68,7 +71,7 @@ def list_deliveries(
         select(deliveries, events.c.name.label("event"))
         .select_from(joined)
         .where(*conditions)
-        .order_by(deliveries.c.created_at.desc(), deliveries.c.id.desc())
+        .order_by(deliveries.c.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
@@ -108,7 +111,7 @@ def replay(conn: Connection, hook_id: str, delivery_id: str, now: float) -> bool
 def recover(conn: Connection, hook_id: str, since: int, until: int | None, now: float) -> int:
     """Make every failed delivery of `hook_id` created in [since, until] (Unix ms) due at
     `now`; returns how many."""
-    window = [deliveries.c.created_at >= since]
+    window = [deliveries.c.created_at >= since, deliveries.c.id >= sortable_floor("msg", since)]
     if until is not None:
         window.append(deliveries.c.created_at <= until)
     return _send_again(

@@ -11,7 +11,7 @@ from hookline.db.sql import Cursor
 from hookline.db.unit import TransactionState
 from hookline.events.payloads import event_body, iso_now
 from hookline.events.subjects import subject_of
-from hookline.ids import now_ms, sortable_id
+from hookline.ids import now_ms, sortable_id, sortable_ids
 from hookline.outbox.fanout import subscribed_hooks
 from hookline.outbox.queue.values import WAKE_CHANNEL, DeliveryState
 
@@ -40,9 +40,16 @@ _INSERT_DELIVERIES_FROM_ARRAYS = (
     " created_at) SELECT unnest(?::text[]), ?, unnest(?::text[]),"
     f" {DeliveryState.PENDING:d}, 0, ?, ?"
 )
-_INSERT_EVENT_AND_DELIVERIES = (
-    "WITH event AS (INSERT INTO events (id, name, body, created_at, subject, sequence)"
-    " VALUES (?,?,?,?,?,?)) " + _INSERT_DELIVERIES_FROM_ARRAYS
+# PostgreSQL's, for an event with no delivery in order: the subject's next number (if it has
+# a subject), the event and its deliveries in one statement, one round trip to the server.
+# Parameters: the subject, the event's columns but its number, then those of
+# _INSERT_DELIVERIES_FROM_ARRAYS.
+_INSERT_NUMBERED_EVENT_AND_DELIVERIES = (
+    "WITH numbered AS (INSERT INTO subjects (subject, sequence)"
+    " SELECT subject, 1 FROM (SELECT ?::text AS subject) AS this WHERE subject IS NOT NULL"
+    " ON CONFLICT (subject) DO UPDATE SET sequence = subjects.sequence + 1 RETURNING sequence),"
+    " event AS (INSERT INTO events (id, name, body, created_at, subject, sequence)"
+    " VALUES (?, ?, ?, ?, ?, (SELECT sequence FROM numbered))) " + _INSERT_DELIVERIES_FROM_ARRAYS
 )
 _INSERT_ORDERED_DELIVERIES = (
     "INSERT INTO deliveries (id, event_id, hook_id, status, attempts, next_attempt_at,"
@@ -77,40 +84,42 @@ def emit(
     due = time.time()
     body = event_body(event, iso_now(), payload)
     subject = subject_of(event, payload)
-    sequence = cursor.execute(_NEXT_SEQUENCE, (subject,)).fetchone()[0] if subject else None
     # Hooks ordered by subject wait their turn (ordered_subject); an event about no subject
     # has no turn to wait for.
     unordered, ordered = subscribers.hooks, []
     if subject is not None and subscribers.ordered:
         ordered = [h for h in unordered if h in subscribers.ordered]
         unordered = [h for h in unordered if h not in subscribers.ordered]
-    delivery_ids = [sortable_id("msg") for _ in unordered]
-    event_row = (event_id, event, body, created_ms, subject, sequence)
-    if idempotency_key is not None:
-        holder = _insert_once(cursor, event_row, idempotency_key)
-        if holder is not None:
-            if subject is not None:
-                # Nobody took a later number: the subject's row is this transaction's.
-                cursor.execute(_GIVE_BACK, (subject,))
-            return holder
-        _insert_deliveries(cursor, event_id, unordered, delivery_ids, due, created_ms)
-    elif unordered and cursor.dialect == "postgresql":
-        # The event and its deliveries in one statement: one round trip to the server.
+    delivery_ids = sortable_ids("msg", len(unordered))
+    if cursor.dialect == "postgresql" and idempotency_key is None and not ordered:
+        # Numbered, stored and fanned out in one round trip to the server.
         cursor.execute(
-            _INSERT_EVENT_AND_DELIVERIES,
-            (*event_row, delivery_ids, event_id, unordered, due, created_ms),
+            _INSERT_NUMBERED_EVENT_AND_DELIVERIES,
+            (subject, event_id, event, body, created_ms, subject)
+            + (delivery_ids, event_id, unordered, due, created_ms),
         )
     else:
-        cursor.execute(_INSERT_EVENT, event_row)
+        sequence = cursor.execute(_NEXT_SEQUENCE, (subject,)).fetchone()[0] if subject else None
+        event_row = (event_id, event, body, created_ms, subject, sequence)
+        if idempotency_key is not None:
+            holder = _insert_once(cursor, event_row, idempotency_key)
+            if holder is not None:
+                if subject is not None:
+                    # Nobody took a later number: the subject's row is this transaction's.
+                    cursor.execute(_GIVE_BACK, (subject,))
+                return holder
+        else:
+            cursor.execute(_INSERT_EVENT, event_row)
         _insert_deliveries(cursor, event_id, unordered, delivery_ids, due, created_ms)
-    if ordered:
-        cursor.executemany(
-            _INSERT_ORDERED_DELIVERIES,
-            [
-                (sortable_id("msg"), event_id, h, due, created_ms, subject, sequence)
-                for h in ordered
-            ],
-        )
+        if ordered:
+            ordered_ids = sortable_ids("msg", len(ordered))
+            cursor.executemany(
+                _INSERT_ORDERED_DELIVERIES,
+                [
+                    (delivery, event_id, h, due, created_ms, subject, sequence)
+                    for delivery, h in zip(ordered_ids, ordered, strict=True)
+                ],
+            )
     if unordered or ordered:
         wake_dispatchers_at_commit(cursor, transaction)
     return event_id

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hookline.events import operational
-from hookline.ids import sortable_id
+from hookline.ids import now_ms, sortable_id
 from hookline.outbox.fanout import subscriptions
 from hookline.outbox.queue.values import DeliveryState, Finish
 
@@ -114,14 +114,16 @@ def outbox_rows(
     subscribed, never to the hook a notice is about. `subscribers`: the rows of
     `fanout.SUBSCRIBERS`."""
     by_event = subscriptions(subscribers)
-    now_ms = int(now * 1000)
+    # When the rows are stored, by the wall clock as the ids that sort by it; the body tells
+    # when the outcome was, by the dispatcher's.
+    stored_ms = now_ms()
     events: list[tuple] = []
     deliveries: list[tuple] = []
     for name, about, payload in notices:
         event_id = sortable_id("evt")
-        events.append((event_id, name, operational.body(name, payload, now), now_ms))
+        events.append((event_id, name, operational.body(name, payload, now), stored_ms))
         deliveries.extend(
-            (sortable_id("msg"), event_id, hook_id, now, now_ms)
+            (sortable_id("msg"), event_id, hook_id, now, stored_ms)
             for hook_id in (by_event[name].hooks if name in by_event else ())
             if hook_id != about
         )

@@ -20,7 +20,7 @@ from hookline.outbox.queue.health import HealthPolicy, HealthReport, numbered
 from hookline.outbox.queue.listener import NotifyListener
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.pacing import Slots, slots
-from hookline.outbox.queue.pruning import POSTGRES_PRUNE, Prunable
+from hookline.outbox.queue.pruning import POSTGRES_PRUNE, Prunable, cutoff
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
 from hookline.outbox.queue.values import (
@@ -117,7 +117,8 @@ class PostgresQueue(Queue):
         room = request.room()
         # One transaction: if reading the targets fails, the leases are not taken either.
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(_HOLD, request.lease_until, request.now)
+            if self._targets.any_ordered:
+                await conn.execute(_HOLD, request.lease_until, request.now)
             rows = await conn.fetch(
                 _CLAIM,
                 request.now,
@@ -195,7 +196,7 @@ class PostgresQueue(Queue):
         return int(result.rpartition(" ")[2])
 
     async def prune(self, table: Prunable, before_ms: int, limit: int) -> int:
-        result = await self._pool.execute(POSTGRES_PRUNE[table], before_ms, limit)
+        result = await self._pool.execute(POSTGRES_PRUNE[table], cutoff(table, before_ms), limit)
         return int(result.rpartition(" ")[2])
 
 

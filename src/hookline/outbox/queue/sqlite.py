@@ -20,7 +20,7 @@ from hookline.outbox.queue.base import Queue
 from hookline.outbox.queue.health import HealthPolicy, HealthReport
 from hookline.outbox.queue.owners import LEASE_HOLDERS, dead_here
 from hookline.outbox.queue.pacing import Slots, slots
-from hookline.outbox.queue.pruning import SQLITE_PRUNE, Prunable
+from hookline.outbox.queue.pruning import SQLITE_PRUNE, Prunable, cutoff
 from hookline.outbox.queue.targets import HOOKS, REVISION, HookTargets
 from hookline.outbox.queue.turns import HOLD, IN_TURN, PASS_TURN
 from hookline.outbox.queue.values import (
@@ -125,7 +125,8 @@ class SqliteQueue(Queue):
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(_HOLD, (request.lease_until, request.now))
+            if self._targets.any_ordered:
+                conn.execute(_HOLD, (request.lease_until, request.now))
             rows = conn.execute(sql, params).fetchall()
             if rows:
                 revision = conn.execute(REVISION).fetchone()[0]
@@ -254,7 +255,7 @@ class SqliteQueue(Queue):
         return await _awaiting_lock(self._prune, table, before_ms, limit)
 
     def _prune(self, table: Prunable, before_ms: int, limit: int) -> int:
-        return self._conn.execute(SQLITE_PRUNE[table], (before_ms, limit)).rowcount
+        return self._conn.execute(SQLITE_PRUNE[table], (cutoff(table, before_ms), limit)).rowcount
 
 
 def _claim_statement(full: int, room: int) -> str:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hookline.db.sql import json_value
 from hookline.outbox.queue.values import Claimed
@@ -34,16 +34,20 @@ class HookTargets:
         self._revision = -1
         # Hook → `config.rateLimit`, of the hooks that have one.
         self.rates: dict[str, float] = {}
+        # Whether a hook delivers in order per subject; until the hooks are read, maybe.
+        self.any_ordered = True
 
     def stale(self, revision: int) -> bool:
         return revision != self._revision
 
     def load(self, revision: int, hooks: Iterable[Sequence]) -> None:
         """From (id, config, signing key, enabled) rows, as `HOOKS` selects them."""
-        self._targets = {
-            hook_id: _target(config, key, enabled) for hook_id, config, key, enabled in hooks
+        configs = {
+            hook_id: (json_value(config), key, enabled) for hook_id, config, key, enabled in hooks
         }
+        self._targets = {hook_id: _target(*row) for hook_id, row in configs.items()}
         self._revision = revision
+        self.any_ordered = any(c.get("ordering") == "subject" for c, _, _ in configs.values())
         self.rates = {
             hook_id: target.rate_limit
             for hook_id, target in self._targets.items()
@@ -61,8 +65,7 @@ class HookTargets:
         return claimed
 
 
-def _target(config_json: str, signing_key: str, enabled: object) -> HookTarget:
-    config = json_value(config_json)
+def _target(config: dict[str, Any], signing_key: str, enabled: object) -> HookTarget:
     return HookTarget(
         config.get("url"),
         config.get("headers"),

@@ -10,7 +10,8 @@ on: the next of its subject is due at once. The one right behind a delivery in f
 held back: on PostgreSQL a claim that looked before that delivery was finished could
 otherwise hold it back after its turn was passed, for nobody to pass again. Were a turn lost
 all the same (a crash between finishing and passing it), the next is looked at again when its
-hold ends.
+hold ends. The claim alone keeps the order: holding back only spares it rows that cannot go
+yet, and is skipped while no hook delivers in order (targets.HookTargets.any_ordered).
 """
 
 from __future__ import annotations
