@@ -58,7 +58,10 @@ WHERE d.id = picked.id AND e.id = d.event_id
 RETURNING d.id, d.event_id, d.hook_id, d.attempts, e.name, e.body, e.subject, e.sequence,
     d.ordered_subject
 """
+# Then, in the same round trip, how many rows were updated (fewer than given: a lease lost)
+# and the `hook_health` rows of the hooks $9 (none: a row of nulls).
 _FINISH = """
+WITH done AS (
 UPDATE deliveries AS d SET status = f.status, attempts = f.attempts,
     next_attempt_at = f.next_attempt_at, worker = NULL,
     first_attempt_at = coalesce(d.first_attempt_at, f.attempted_at),
@@ -68,11 +71,14 @@ UPDATE deliveries AS d SET status = f.status, attempts = f.attempts,
 FROM unnest($1::text[], $2::int[], $3::int[], $4::float8[], $5::int8[], $6::int[], $7::text[])
     AS f (id, status, attempts, next_attempt_at, attempted_at, status_code, error)
 WHERE d.id = f.id AND d.worker = $8
+RETURNING 1
+)
+SELECT (SELECT count(*) FROM done) AS updated, h.hook_id, h.failing_since
+FROM (SELECT 1) AS one LEFT JOIN hook_health AS h ON h.hook_id = ANY($9::text[])
 """
 _APPLIED = """
 SELECT id, status, attempts FROM deliveries WHERE id = ANY($1::text[]) AND worker IS NULL
 """
-_HEALTH = "SELECT hook_id, failing_since FROM hook_health WHERE hook_id = ANY($1::text[])"
 _HOLD = HOLD.format(lock=" FOR UPDATE SKIP LOCKED")
 _RELEASE = f"""
 UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = $1, worker = NULL
@@ -148,8 +154,9 @@ class PostgresQueue(Queue):
     ) -> HealthReport:
         finishes = list(finishes)
         report = HealthReport()
+        attempted = _attempted_hooks(finishes) if policy is not None else []
         async with self._pool.acquire() as conn, conn.transaction():
-            result = await conn.execute(
+            rows = await conn.fetch(
                 _FINISH,
                 [f.delivery_id for f in finishes],
                 [f.status for f in finishes],
@@ -159,14 +166,16 @@ class PostgresQueue(Queue):
                 [f.status_code for f in finishes],
                 [f.error for f in finishes],
                 self.worker,
+                attempted,
             )
             if log_rows:
                 # COPY: a fraction of the server's and the driver's work per row of an INSERT.
                 await conn.copy_records_to_table("logs", records=log_rows, columns=LogRow._fields)
-            if policy is not None:
-                if int(result.rpartition(" ")[2]) < len(finishes):  # a lease lost
+            if policy is not None and attempted:
+                if rows[0]["updated"] < len(finishes):  # a lease lost
                     finishes = await _applied(conn, finishes)
-                report = await _keep_health(conn, finishes, policy)
+                failing = {r["hook_id"]: r["failing_since"] for r in rows if r["hook_id"]}
+                report = await _keep_health(conn, finishes, failing, policy)
         return report
 
     async def reserve(
@@ -207,13 +216,18 @@ async def _applied(conn: asyncpg.Connection, finishes: list[Finish]) -> list[Fin
     return [f for f in finishes if stored.get(f.delivery_id) == (f.status, f.attempts)]
 
 
+def _attempted_hooks(finishes: list[Finish]) -> list[str]:
+    """The hooks whose health a batch tells of: those it made an attempt to."""
+    return list({f.hook_id for f in finishes if f.attempted_at is not None})
+
+
 async def _keep_health(
-    conn: asyncpg.Connection, finishes: list[Finish], policy: HealthPolicy
+    conn: asyncpg.Connection,
+    finishes: list[Finish],
+    failing: dict[str, int],
+    policy: HealthPolicy,
 ) -> HealthReport:
-    hooks = list({f.hook_id for f in finishes if f.attempted_at is not None})
-    if not hooks:
-        return HealthReport()
-    failing = {row["hook_id"]: row["failing_since"] for row in await conn.fetch(_HEALTH, hooks)}
+    """`failing`: the `hook_health` rows of the hooks attempted."""
     plan = health.plan(finishes, failing, policy.disable_after)
     changed = plan.changed.items()
     cleared = [(hook,) for hook, since in changed if since is None]
