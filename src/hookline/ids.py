@@ -47,19 +47,26 @@ _origin = f"{os.getpid() & 0xFFF:03x}{int.from_bytes(os.urandom(2), 'big') & 0xF
 
 def sortable_id(prefix: str) -> str:
     """`<prefix>_` + 22 hex chars that sort by creation time: ms, a counter, the process."""
-    return sortable_ids(prefix, 1)[0]
+    now, counter = _tick(1)
+    return f"{prefix}_{now:011x}{counter & 0xFFFFF:05x}{_origin}"
 
 
 def sortable_ids(prefix: str, count: int) -> list[str]:
     """`count` sortable ids in creation order, for the price of one look at the clock."""
+    now, first = _tick(count)
+    head = f"{prefix}_{now:011x}"
+    return [f"{head}{counter & 0xFFFFF:05x}{_origin}" for counter in range(first, first + count)]
+
+
+def _tick(count: int) -> tuple[int, int]:
+    """Takes `count` numbers of the current millisecond: (the ms, the first number)."""
     global _last_ms, _counter
     with _lock:  # the event loop and the commit thread both make ids
         # Never behind the last id, even if the wall clock steps back.
         now = max(int(time.time() * 1000), _last_ms)
         first = _counter + 1 if now == _last_ms else 0
         _last_ms, _counter = now, first + count - 1
-    head = f"{prefix}_{now:011x}"
-    return [f"{head}{counter & 0xFFFFF:05x}{_origin}" for counter in range(first, first + count)]
+    return now, first
 
 
 def sortable_floor(prefix: str, ms: int) -> str:

@@ -98,3 +98,17 @@ def test_sortable_id_orders_by_time_across_decades(monkeypatch, fresh_state) -> 
 def test_sortable_id_monotonic_when_clock_steps_back(monkeypatch, fresh_state) -> None:
     values = _with_clock(monkeypatch, 1_795_842_849_500, 1_795_842_849_400)
     assert values[1] > values[0]
+
+
+def test_sortable_ids_take_consecutive_numbers_of_one_millisecond(monkeypatch, fresh_state) -> None:
+    monkeypatch.setattr(ids, "time", SimpleNamespace(time=FakeClock(*[1_795_842_849_000] * 3).time))
+    values = [ids.sortable_id("msg"), *ids.sortable_ids("msg", 10), ids.sortable_id("msg")]
+    assert values == sorted(values)
+    assert len(set(values)) == 12
+    assert all(SORTABLE.fullmatch(v) for v in values)
+
+
+def test_sortable_floor_sorts_between_the_ids_of_two_milliseconds(monkeypatch, fresh_state) -> None:
+    before, at = _with_clock(monkeypatch, 1_795_842_848_999, 1_795_842_849_000)
+    floor = ids.sortable_floor("msg", 1_795_842_849_000)
+    assert before < floor <= at

@@ -205,9 +205,12 @@ class SqliteQueue(Queue):
         )
         plan = health.plan(finishes, failing, policy.disable_after)
         changed = plan.changed.items()
-        conn.executemany(health.CLEAR, [(hook,) for hook, since in changed if since is None])
+        cleared = [(hook,) for hook, since in changed if since is None]
+        if cleared:
+            conn.executemany(health.CLEAR, cleared)
         kept = [(since, hook) for hook, since in changed if since is not None]
-        conn.executemany(health.KEEP_FAILING, kept)
+        if kept:
+            conn.executemany(health.KEEP_FAILING, kept)
         disabled = [h for h in plan.disable if conn.execute(health.DISABLE, (h,)).fetchone()]
         if disabled:
             conn.execute(health.HOOKS_CHANGED)
