@@ -184,7 +184,6 @@ logs = Table(
     Column("duration_ms", Float, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index("logs_hook_created", "hook_id", "created_at"),
-    Index("logs_created", "created_at"),  # for retention (migration 0010)
 )
 
 

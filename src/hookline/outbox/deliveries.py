@@ -1,8 +1,8 @@
 """Deliveries as the Management API shows them, and sending them again (replay, recover).
 
 A delivery sent again keeps its id, hence its `webhook-id`, and its attempt count: the
-dispatcher numbers the next attempt (and its log row, `log_<delivery>_<attempt>`) after the
-last one, and makes it whatever the count, since it tries every due row it claims. So one more
+dispatcher numbers the next attempt (and its log row) after the last one, and makes it
+whatever the count, since it tries every due row it claims. So one more
 attempt is always made; if it fails, the retry policy decides as after any other attempt,
 counting those made before.
 """

@@ -11,21 +11,15 @@ from hookline.outbox.queue.values import DeliveryState
 
 Prunable = Literal["deliveries", "events", "logs"]
 
-# Deliveries and events are as old as their ids say (they sort by creation time, and spare
-# those tables an index on `created_at`); attempt logs by `created_at`.
-_OLDER: dict[Prunable, str] = {
-    "deliveries": "id < ?",
-    "events": "id < ?",
-    "logs": "created_at < ?",
-}
-_ID_PREFIX: dict[Prunable, str] = {"deliveries": "msg", "events": "evt"}
+# Rows are as old as their ids say: they sort by creation time, and spare the tables an
+# index on `created_at` (migration 0013).
+_ID_PREFIX: dict[Prunable, str] = {"deliveries": "msg", "events": "evt", "logs": "log"}
 
 
-def cutoff(table: Prunable, before_ms: int) -> str | int:
-    """What the prune statement of `table` compares with to find rows from before
-    `before_ms` (Unix ms)."""
-    prefix = _ID_PREFIX.get(table)
-    return before_ms if prefix is None else sortable_floor(prefix, before_ms)
+def cutoff(table: Prunable, before_ms: int) -> str:
+    """The id the prune statement of `table` finds rows below: those made before `before_ms`
+    (Unix ms)."""
+    return sortable_floor(_ID_PREFIX[table], before_ms)
 
 
 # Beyond its age, what lets a row go. A delivery still to be made (pending or leased) stays,
@@ -38,14 +32,13 @@ _LETS_GO: dict[Prunable, str] = {
 
 SQLITE_PRUNE: dict[Prunable, str] = {
     table: f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table}"
-    f" WHERE {_OLDER[table]} AND {lets_go} LIMIT ?)"
+    f" WHERE id < ? AND {lets_go} LIMIT ?)"
     for table, lets_go in _LETS_GO.items()
 }
 # Rows another transaction holds are passed over: another pruner's batch, a delivery being
 # replayed, an event a new delivery is being written for.
 POSTGRES_PRUNE: dict[Prunable, str] = {
-    table: f"WITH batch AS (SELECT id FROM {table} WHERE {_OLDER[table].replace('?', '$1')}"
-    f" AND {lets_go}"
+    table: f"WITH batch AS (SELECT id FROM {table} WHERE id < $1 AND {lets_go}"
     f" LIMIT $2 FOR UPDATE SKIP LOCKED) DELETE FROM {table} USING batch"
     f" WHERE {table}.id = batch.id"
     for table, lets_go in _LETS_GO.items()

@@ -1,6 +1,8 @@
-"""Deliveries and events are found by time through their ids, which sort by creation time
-(hookline.ids): an index on `created_at` is one more to write per delivery stored, claimed
-and finished. A hook's deliveries are listed by (hook_id, id).
+"""Deliveries, events and attempt logs are found by time through their ids, which sort by
+creation time (hookline.ids): an index on `created_at` is one more to write per delivery
+stored, claimed and finished, and per attempt. A hook's deliveries are listed by (hook_id, id).
+Logs of attempts made before 0008 have ids of the form `log_<delivery id>_<attempt>`, which
+sort by their delivery's creation time.
 
 Revision ID: 0013
 Revises: 0012
@@ -18,11 +20,13 @@ def upgrade() -> None:
     op.drop_index("deliveries_created", "deliveries")
     op.drop_index("deliveries_hook_created", "deliveries")
     op.drop_index("events_created", "events")
+    op.drop_index("logs_created", "logs")
     op.create_index("deliveries_hook", "deliveries", ["hook_id", "id"])
 
 
 def downgrade() -> None:
     op.drop_index("deliveries_hook", "deliveries")
+    op.create_index("logs_created", "logs", ["created_at"])
     op.create_index("events_created", "events", ["created_at"])
     op.create_index("deliveries_hook_created", "deliveries", ["hook_id", "created_at"])
     op.create_index("deliveries_created", "deliveries", ["created_at"])
