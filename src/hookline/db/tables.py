@@ -122,8 +122,14 @@ deliveries = Table(
         postgresql_where=text("status < 2"),
     ),
     Index("deliveries_event", "event_id"),
-    # A hook's deliveries, newest first: ids sort by creation time (migration 0013).
-    Index("deliveries_hook", "hook_id", "id"),
+    # A hook's failed deliveries, newest first: ids sort by creation time (migration 0013).
+    Index(
+        "deliveries_failed",
+        "hook_id",
+        "id",
+        sqlite_where=text("status = 3"),
+        postgresql_where=text("status = 3"),
+    ),
     # A subject's oldest unfinished delivery to an ordered hook, for the claim.
     Index(
         "deliveries_ordered",
