@@ -50,6 +50,7 @@ _LOG = (
 # Numbered parameters, as SQLite writes them.
 _HOLD, _PASS_TURN = HOLD.format(lock="").replace("$", "?"), PASS_TURN.replace("$", "?")
 _LOCK_PACING, _MOVE_PACING = pacing.LOCK.replace("$", "?"), pacing.MOVE.replace("$", "?")
+_EVENTS = "SELECT id, name, body, subject, sequence FROM events WHERE id IN ({marks})"
 _RELEASE = (
     f"UPDATE deliveries SET status = {_PENDING:d}, next_attempt_at = ?, worker = NULL"
     " WHERE id = ? AND worker = ?"
@@ -127,8 +128,20 @@ class SqliteQueue(Queue):
         try:
             if self._targets.any_ordered:
                 conn.execute(_HOLD, (request.lease_until, request.now))
-            rows = conn.execute(sql, params).fetchall()
-            if rows:
+            leased = conn.execute(sql, params).fetchall()
+            rows = []
+            if leased:
+                # Each event once, however many of its deliveries the claim took.
+                event_ids = list({event_id for _, event_id, *_ in leased})
+                marks = ",".join("?" * len(event_ids))
+                events = {
+                    event_id: rest
+                    for event_id, *rest in conn.execute(_EVENTS.format(marks=marks), event_ids)
+                }
+                rows = [
+                    (delivery, event_id, hook_id, attempts, *events[event_id], ordered)
+                    for delivery, event_id, hook_id, attempts, ordered in leased
+                ]
                 revision = conn.execute(REVISION).fetchone()[0]
                 if self._targets.stale(revision):
                     self._targets.load(revision, conn.execute(HOOKS))
@@ -281,14 +294,9 @@ def _claim_statement(full: int, room: int) -> str:
         f" WHERE {UNFINISHED} AND next_attempt_at <= ?{skip} AND {IN_TURN}"
         f" ORDER BY next_attempt_at LIMIT ?)) AS due{within_share}"
         " ORDER BY next_attempt_at LIMIT ?)"
-        " RETURNING id, event_id, hook_id, attempts,"
-        " (SELECT name FROM events WHERE events.id = event_id),"
-        " (SELECT body FROM events WHERE events.id = event_id),"
-        " (SELECT subject FROM events WHERE events.id = event_id),"
-        " (SELECT sequence FROM events WHERE events.id = event_id),"
         # The column itself: SQLite 3.40 answers `IS NOT NULL` wrongly here, in a RETURNING,
         # for a column added by ALTER TABLE.
-        " ordered_subject"
+        " RETURNING id, event_id, hook_id, attempts, ordered_subject"
     )
 
 
