@@ -101,14 +101,15 @@ def verify(
     content = signed_content(msg_id, timestamp, body)
     by_version = signatures_by_version(signature)
     v1, v1a = by_version.get("v1", []), by_version.get("v1a", [])
-    if v1 and hmac_keys and v1_matches(v1, hmac_keys, content):
+    check_v1 = bool(v1 and hmac_keys)
+    check_v1a = bool(v1a and (ed25519_keys or published))
+    if not (check_v1 or check_v1a):
+        raise VerificationError(Reason.NO_KEY, f"signed with {sorted(by_version)}")
+    if check_v1 and v1_matches(v1, hmac_keys, content):
         return verified("v1", msg_id, timestamp)
-    if v1a and (ed25519_keys or published):
-        if _ed25519_verified(v1a, ed25519_keys, published, content):
-            return verified("v1a", msg_id, timestamp)
-    if (v1 and hmac_keys) or (v1a and (ed25519_keys or published)):
-        raise VerificationError(Reason.NO_MATCHING_SIGNATURE)
-    raise VerificationError(Reason.NO_KEY, f"signed with {sorted(by_version)}")
+    if check_v1a and _ed25519_verified(v1a, ed25519_keys, published, content):
+        return verified("v1a", msg_id, timestamp)
+    raise VerificationError(Reason.NO_MATCHING_SIGNATURE)
 
 
 def _timestamp(stamp: str) -> int:
