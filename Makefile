@@ -12,10 +12,12 @@ LOGTO_CLIENT := tests/logto_client
 
 LOGTO_CLIENT_STAMP := $(LOGTO_CLIENT)/node_modules/.installed
 
-$(STAMP): pyproject.toml
+# The receiver kit (receiver/) is a distribution of its own; its tests and the server's run
+# against it installed here.
+$(STAMP): pyproject.toml receiver/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e './receiver[ed25519]'
 	touch $(STAMP)
 
 # Only the tests need Node.js: `make run` does not.
@@ -31,9 +33,9 @@ run: $(STAMP)
 
 # Lint and format, types, and the boundaries of DESIGN.md as import contracts (pyproject.toml).
 check: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
-	$(BIN)/mypy src
+	$(BIN)/ruff check src tests receiver
+	$(BIN)/ruff format --check src tests receiver
+	$(BIN)/mypy src receiver/src
 	$(BIN)/lint-imports
 
 # Servers run on SQLite in one pass, and on PostgreSQL in a second; the storage tests cover

@@ -1,0 +1,67 @@
+"""The kit in a virtual environment that holds the standard library alone: it imports, runs
+every vector it can without `cryptography`, and says what `v1a` lacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from signed_requests import VECTORS_DIR
+
+KIT_SRC = VECTORS_DIR.parent / "src"
+
+SNIPPET = textwrap.dedent(
+    """
+    import importlib.util, json, sys
+    from hookline_receiver import Reason, VerificationError, verify
+
+    for name in ("hookline", "cryptography", "pytest"):
+        assert importlib.util.find_spec(name) is None, name + " is importable"
+
+    def outcome(v):
+        try:
+            return verify(
+                v["request"]["headers"],
+                v["request"]["body"].encode(),
+                secrets=v["verifier"]["secrets"],
+                public_keys=v["verifier"]["publicKeys"],
+                tolerance=v["verifier"]["tolerance"],
+                now=v["verifier"]["now"],
+            ).scheme
+        except VerificationError as error:
+            return error.reason
+
+    vectors = json.load(open(sys.argv[1], encoding="utf-8"))["vectors"]
+    for v in vectors:
+        expected = v["expected"]
+        want = expected["scheme"] if expected["ok"] else expected["reason"]
+        if v["verifier"]["publicKeys"]:  # only v1a checks them, and it cannot here
+            want = Reason.CRYPTOGRAPHY_MISSING
+        assert outcome(v) == want, (v["name"], outcome(v), want)
+
+    # Everything loaded is the standard library's or the kit's own.
+    roots = (sys.base_prefix, sys.argv[2])
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        assert path is None or path.startswith(roots), path
+    print("verified", len(vectors))
+    """
+)
+
+
+def test_the_kit_needs_only_the_standard_library(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(KIT_SRC)}
+    result = subprocess.run(
+        [venv / "bin" / "python", "-s", "-c", SNIPPET, VECTORS_DIR / "webhooks.json", KIT_SRC],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("verified ")
