@@ -155,7 +155,9 @@ def test_killed_workers_lose_nothing_and_no_delivery_goes_to_two_live_workers(
         # more); the sends left unrecorded are those the killed workers had in flight.
         assert from_live <= attempts[delivery_id], (delivery_id, by)
         repeated += len(by) - attempts[delivery_id]
-    assert repeated <= 2 * 64 * 2, repeated
+    # A delivery holds its slot until its outcome is recorded: each killed worker left at
+    # most HOOKLINE_MAX_IN_FLIGHT sends unrecorded.
+    assert repeated <= len(killed) * 64, repeated
     assert Counter(status for (status,) in server_rows(url, "SELECT status FROM deliveries")) == {
         2: total
     }

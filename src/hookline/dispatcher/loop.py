@@ -63,6 +63,7 @@ class Dispatcher:
         self._finished: list[Finish] = []
         self._logs: list[LogRow] = []
         self._record_wake = asyncio.Event()
+        self._saving = 0  # outcomes being recorded: they hold their slots (see _free)
         # Deliveries in turn in their subject (outbox.queue.turns), finished and not yet
         # recorded: delivery → (hook, subject).
         self._turns: dict[str, tuple[str, str]] = {}
@@ -138,7 +139,7 @@ class Dispatcher:
         settings = self.settings
         while not self._stopped.is_set():
             self.wake.clear()
-            free = settings.max_in_flight - len(self._in_flight)
+            free = self._free()
             # Under load, wait for a quarter of the slots before claiming again: one claim
             # per finished delivery would cost more than the delivery.
             timeout = settings.poll_interval
@@ -238,11 +239,19 @@ class Dispatcher:
             else:
                 del self._per_hook[claimed.hook_id]
             self._record_wake.set()
-            # Wake the claim loop when enough slots have freed up to be worth a claim, or
-            # when a hook that was full has room again.
-            free = self.settings.max_in_flight - len(self._in_flight)
-            if free == self._refill or left == self._pacing.share(claimed.rate_limit) - 1:
+            # A hook that was full has room again: wake the claim loop. Slots as a whole free
+            # up once the outcome is recorded (_flush).
+            if left == self._pacing.share(claimed.rate_limit) - 1:
                 self.wake.set()
+
+    def _free(self) -> int:
+        """Slots for deliveries to claim. A delivery holds its slot until its outcome is
+        recorded, not only while it is sent: should recording fall behind (a slow disk, a
+        database far away), the sends a crash would leave unrecorded, and that another worker
+        would make again once their leases run out, stay within `max_in_flight`."""
+        return (
+            self.settings.max_in_flight - len(self._in_flight) - len(self._finished) - self._saving
+        )
 
     def _finish(self, claimed: Claimed, row: LogRow, outcome: Outcome) -> Finish:
         state, next_attempt_at = DeliveryState.DELIVERED, 0.0
@@ -283,12 +292,17 @@ class Dispatcher:
         finished, logs = self._finished, self._logs
         self._finished, self._logs = [], []
         policy = HealthPolicy(self._clock(), self.settings.disable_after)
+        self._saving = len(finished)
         try:
             report = await self._queue.finish(finished, logs, policy)
         except BaseException:
             # Back in line for the next try; the leases cover these deliveries meanwhile.
             self._finished[:0], self._logs[:0] = finished, logs
             raise
+        finally:
+            self._saving = 0
+        if self._free() >= self._refill:
+            self.wake.set()  # slots enough for a claim
         log_consequences(finished, report)
         turns = [
             turn
