@@ -20,6 +20,7 @@ from pydantic import (
 )
 from yarl import URL
 
+from hookline.config import MAX_KEY_GRACE_SECONDS
 from hookline.events.catalog import EVENTS
 from hookline.sender.request import WIRE_HEADERS
 
@@ -117,3 +118,20 @@ class HookTest(BaseModel):
 
     events: Events
     config: HookConfig
+
+
+class KeyRotation(BaseModel):
+    """hookline's optional body of `PATCH /hooks/:id/signing-key`: how long the replaced key
+    goes on signing; without it, `HOOKLINE_KEY_GRACE`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    graceSeconds: StrictInt | None = Field(default=None, ge=0, le=MAX_KEY_GRACE_SECONDS)
+
+    @field_validator("graceSeconds", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Only an absent field means the default; `null` is a mistake, as in Logto's guards.
+        if value is None:
+            raise ValueError("graceSeconds must not be null")
+        return value
