@@ -126,12 +126,5 @@ class KeyRotation(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
+    # Absent or null: the default, as for the other fields hookline adds.
     graceSeconds: StrictInt | None = Field(default=None, ge=0, le=MAX_KEY_GRACE_SECONDS)
-
-    @field_validator("graceSeconds", mode="before")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        # Only an absent field means the default; `null` is a mistake, as in Logto's guards.
-        if value is None:
-            raise ValueError("graceSeconds must not be null")
-        return value
