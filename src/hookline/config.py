@@ -15,6 +15,10 @@ from hookline.durations import STANDARD_WEBHOOKS_SCHEDULE, parse_duration, parse
 
 MANAGEMENT_API_RESOURCE = "https://default.logto.app/api"
 
+# The longest a rotated-out signing key may go on signing (30 days): long enough for any
+# receiver to take the new key, short enough that a forgotten old key does not live on.
+MAX_KEY_GRACE_SECONDS = 30 * 86400
+
 
 # cgroup v2's CPU limit ("max 100000", or "150000 100000": 1.5 cores' worth of time).
 CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
@@ -99,6 +103,9 @@ class Settings(BaseSettings):
     # A hook none of whose deliveries has succeeded for this long, while some failed, is
     # disabled (a duration such as `5d`).
     disable_after: float = Field(default=5 * 86400.0, gt=0)
+    # How long the key a rotation replaces goes on signing beside the new one (a duration;
+    # `0s`: not at all, as in Logto), unless the rotation says otherwise.
+    key_grace: float = Field(default=86400.0, ge=0, le=MAX_KEY_GRACE_SECONDS)
     # 0: the dispatcher runs inside `hookline serve`; N: N dispatcher processes beside it.
     # Unset: one per core, at most 4, and 0 on a single core.
     dispatchers: int = Field(default_factory=dispatchers_for_the_cores, ge=0)
@@ -133,7 +140,7 @@ class Settings(BaseSettings):
     def _schedule(cls, value: object) -> object:
         return parse_schedule(value) if isinstance(value, str) else value
 
-    @field_validator("disable_after", mode="before")
+    @field_validator("disable_after", "key_grace", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

@@ -14,7 +14,13 @@ from hookline.attempts.logs import recent_logs
 from hookline.errors import ApiError, invalid_query
 from hookline.hooks import service
 from hookline.hooks.testing import send_test
-from hookline.hooks.validation import MAX_EPOCH_MS, HookCreate, HookTest, HookUpdate
+from hookline.hooks.validation import (
+    MAX_EPOCH_MS,
+    HookCreate,
+    HookTest,
+    HookUpdate,
+    KeyRotation,
+)
 
 router = APIRouter(prefix="/hooks", tags=["Hooks"], route_class=JSONRoute)
 
@@ -62,16 +68,21 @@ async def delete_hook(id: str, rt: RuntimeDep) -> Response:
 
 @router.post("/{id}/test", status_code=204)
 async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:
-    """Send test payloads to the URL and headers given, signed with the stored key."""
-    key = await rt.read(lambda conn: service.stored_signing_key(conn, id))
-    await send_test(rt.transport, id, key, body, rt.settings.user_agent)
+    """Send test payloads to the URL and headers given, signed with the stored keys."""
+    keys = await rt.read(lambda conn: service.stored_signing_keys(conn, id))
+    await send_test(rt.transport, id, keys, body, rt.settings.user_agent)
     return Response(status_code=204)
 
 
 @router.patch("/{id}/signing-key")
-async def rotate_signing_key(id: str, rt: RuntimeDep) -> Any:
-    """Replace the signing key; every later request is signed with the new one."""
-    return JSON(await rt.committer.run(lambda conn: service.rotate_signing_key(conn, id)))
+async def rotate_signing_key(id: str, rt: RuntimeDep, body: KeyRotation | None = None) -> Any:
+    """Replace the signing key; every later request is signed with the new one, and with the
+    replaced one too for `graceSeconds` (default `HOOKLINE_KEY_GRACE`). Logto's client sends
+    no body."""
+    grace = rt.settings.key_grace
+    if body is not None and body.graceSeconds is not None:
+        grace = body.graceSeconds
+    return JSON(await rt.committer.run(lambda conn: service.rotate_signing_key(conn, id, grace)))
 
 
 @router.get("/{id}/recent-logs")

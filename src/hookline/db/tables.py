@@ -66,6 +66,9 @@ hooks = Table(
     Column("signing_key", String(64), nullable=False, server_default=""),
     Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("created_at", BigInteger, nullable=False),
+    # The key a rotation replaced, still signing until its expiry (Unix ms; migration 0014).
+    Column("previous_signing_key", String(64)),
+    Column("previous_key_expires_at", BigInteger),
     Index("hooks_created_at", "created_at"),
 )
 

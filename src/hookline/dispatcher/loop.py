@@ -211,7 +211,13 @@ class Dispatcher:
                 )
                 return
             attempt = claimed.attempts + 1
-            target = Target(claimed.url, claimed.signing_key, claimed.headers, claimed.hook_id)
+            target = Target(
+                claimed.url,
+                claimed.signing_key,
+                claimed.headers,
+                claimed.hook_id,
+                claimed.previous_key,
+            )
             body = with_hook_id(claimed.body, claimed.hook_id)
             request = build(
                 target,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -25,7 +26,14 @@ def hook_json(row: Any) -> dict[str, Any]:
         "signingKey": row.signing_key,
         "enabled": row.enabled,
         "createdAt": row.created_at,
+        # hookline's, after Logto's fields: when the key the last rotation replaced stops
+        # signing (Unix ms), while it still signs.
+        "previousSigningKeyExpiresAt": _while_signing(row.previous_key_expires_at),
     }
+
+
+def _while_signing(expires_at: int | None) -> int | None:
+    return expires_at if expires_at is not None and expires_at > now_ms() else None
 
 
 def create_hook(conn: Connection, body: HookCreate) -> dict[str, Any]:
@@ -109,9 +117,23 @@ def delete_hook(conn: Connection, hook_id: str) -> None:
     hooks_changed(conn)
 
 
-def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:
+def rotate_signing_key(conn: Connection, hook_id: str, grace_seconds: float) -> dict[str, Any]:
+    """A new signing key; the one it replaces goes on signing for `grace_seconds` (0: not at
+    all). Only that one is kept: a key replaced before it stops signing at once."""
+    grace_ms = round(grace_seconds * 1000)
+    keeps_old = grace_ms > 0
+    # On a whole second: `webhook-timestamp` counts seconds, and a request is signed with the
+    # old key while its timestamp is before the expiry, so it stops signing exactly then.
+    expires_at = math.ceil((now_ms() + grace_ms) / 1000) * 1000
     result = conn.execute(
-        update(hooks).where(hooks.c.id == hook_id).values(signing_key=signing_key())
+        update(hooks)
+        .where(hooks.c.id == hook_id)
+        .values(
+            signing_key=signing_key(),
+            # SET reads the row as it was: this is the replaced key, not the new one.
+            previous_signing_key=hooks.c.signing_key if keeps_old else None,
+            previous_key_expires_at=expires_at if keeps_old else None,
+        )
     )
     if result.rowcount == 0:
         raise ApiError(404, "entity.not_exists", "The hook does not exist.")
@@ -119,8 +141,14 @@ def rotate_signing_key(conn: Connection, hook_id: str) -> dict[str, Any]:
     return get_hook(conn, hook_id)
 
 
-def stored_signing_key(conn: Connection, hook_id: str) -> str:
-    key = conn.execute(select(hooks.c.signing_key).where(hooks.c.id == hook_id)).scalar()
-    if key is None:
+def stored_signing_keys(conn: Connection, hook_id: str) -> tuple[str, tuple[str, int] | None]:
+    """The hook's signing key, and the key a rotation replaced with its expiry (Unix ms)."""
+    row = conn.execute(
+        select(
+            hooks.c.signing_key, hooks.c.previous_signing_key, hooks.c.previous_key_expires_at
+        ).where(hooks.c.id == hook_id)
+    ).first()
+    if row is None:
         raise not_exists_with_id("hooks", hook_id)
-    return str(key)
+    key, previous_key, expires_at = row
+    return key, None if previous_key is None else (previous_key, expires_at)

@@ -16,10 +16,17 @@ from hookline.sender.transport import Transport
 
 
 async def send_test(
-    transport: Transport, hook_id: str, key: str, body: HookTest, user_agent: str
+    transport: Transport,
+    hook_id: str,
+    keys: tuple[str, tuple[str, int] | None],
+    body: HookTest,
+    user_agent: str,
 ) -> None:
-    """Send one test payload per event in parallel; raise Logto's 422 on the first failure."""
-    target = Target(body.config.url, key, body.config.headers, hook_id)
+    """Send one test payload per event in parallel, signed as deliveries are (`keys`: the
+    signing key, and the previous one with its expiry); raise Logto's 422 on the first
+    failure."""
+    key, previous_key = keys
+    target = Target(body.config.url, key, body.config.headers, hook_id, previous_key)
     created_at, now = iso_now(), now_ms()
     requests = [
         build(

@@ -20,6 +20,7 @@ from pydantic import (
 )
 from yarl import URL
 
+from hookline.config import MAX_KEY_GRACE_SECONDS
 from hookline.events.catalog import EVENTS
 from hookline.sender.request import WIRE_HEADERS
 
@@ -117,3 +118,13 @@ class HookTest(BaseModel):
 
     events: Events
     config: HookConfig
+
+
+class KeyRotation(BaseModel):
+    """hookline's optional body of `PATCH /hooks/:id/signing-key`: how long the replaced key
+    goes on signing; without it, `HOOKLINE_KEY_GRACE`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    # Absent or null: the default, as for the other fields hookline adds.
+    graceSeconds: StrictInt | None = Field(default=None, ge=0, le=MAX_KEY_GRACE_SECONDS)

@@ -44,6 +44,9 @@ class Target:
     signing_key: str
     headers: dict[str, str] | None = None
     hook_id: str = ""
+    # The key a rotation replaced and the Unix ms it stops signing at: until then, receivers
+    # still verifying with it accept the requests.
+    previous_key: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,8 @@ def build(
     """Headers in Logto's precedence: defaults, then custom headers, then signatures. Custom
     headers that would reframe the body or steer the connection are dropped: hooks stored
     before the API refused them still send their whole body. An event about a `subject`
-    says so, with its `sequence`, in headers: never in the body, which is Logto's."""
+    says so, with its `sequence`, in headers: never in the body, which is Logto's. The
+    previous key signs too, after the new one, while `timestamp` is before its expiry."""
     headers = {"user-agent": user_agent, "content-type": "application/json"}
     if target.headers:
         for name, value in target.headers.items():
@@ -79,7 +83,12 @@ def build(
     ts = int(time.time()) if timestamp is None else timestamp
     if target.signing_key:
         headers["logto-signature-sha-256"] = logto_signature(target.signing_key, body)
-        headers["webhook-signature"] = standard_signature(target.signing_key, msg_id, ts, body)
+        signature = standard_signature(target.signing_key, msg_id, ts, body)
+        if target.previous_key is not None:
+            previous_key, expires_at_ms = target.previous_key
+            if ts * 1000 < expires_at_ms:
+                signature += " " + standard_signature(previous_key, msg_id, ts, body)
+        headers["webhook-signature"] = signature
     headers["webhook-id"] = msg_id
     headers["webhook-timestamp"] = str(ts)
     return WebhookRequest(target.url, headers, body, target.hook_id)

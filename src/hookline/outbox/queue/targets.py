@@ -10,7 +10,10 @@ from hookline.db.sql import json_value
 from hookline.outbox.queue.values import Claimed
 
 REVISION = "SELECT value FROM revisions WHERE name = 'hooks'"
-HOOKS = "SELECT id, config, signing_key, enabled FROM hooks"
+HOOKS = (
+    "SELECT id, config, signing_key, enabled, previous_signing_key, previous_key_expires_at"
+    " FROM hooks"
+)
 
 
 class HookTarget(NamedTuple):
@@ -22,10 +25,11 @@ class HookTarget(NamedTuple):
     retries: int | None
     enabled: bool
     rate_limit: float | None
+    previous_key: tuple[str, int] | None  # the key a rotation replaced, and its expiry (ms)
 
 
 # The target of a hook that no longer exists: its deliveries are cancelled.
-_GONE = HookTarget(None, None, "", None, False, None)
+_GONE = HookTarget(None, None, "", None, False, None, None)
 
 
 class HookTargets:
@@ -41,13 +45,12 @@ class HookTargets:
         return revision != self._revision
 
     def load(self, revision: int, hooks: Iterable[Sequence]) -> None:
-        """From (id, config, signing key, enabled) rows, as `HOOKS` selects them."""
-        configs = {
-            hook_id: (json_value(config), key, enabled) for hook_id, config, key, enabled in hooks
-        }
+        """From (id, config, signing key, enabled, previous key, its expiry) rows, as `HOOKS`
+        selects them."""
+        configs = {hook_id: (json_value(config), *rest) for hook_id, config, *rest in hooks}
         self._targets = {hook_id: _target(*row) for hook_id, row in configs.items()}
         self._revision = revision
-        self.any_ordered = any(c.get("ordering") == "subject" for c, _, _ in configs.values())
+        self.any_ordered = any(row[0].get("ordering") == "subject" for row in configs.values())
         self.rates = {
             hook_id: target.rate_limit
             for hook_id, target in self._targets.items()
@@ -65,7 +68,13 @@ class HookTargets:
         return claimed
 
 
-def _target(config: dict[str, Any], signing_key: str, enabled: object) -> HookTarget:
+def _target(
+    config: dict[str, Any],
+    signing_key: str,
+    enabled: object,
+    previous_key: str | None,
+    previous_key_expires_at: int | None,
+) -> HookTarget:
     return HookTarget(
         config.get("url"),
         config.get("headers"),
@@ -73,4 +82,5 @@ def _target(config: dict[str, Any], signing_key: str, enabled: object) -> HookTa
         config.get("retries"),
         bool(enabled),
         config.get("rateLimit"),
+        None if previous_key is None else (previous_key, previous_key_expires_at or 0),
     )

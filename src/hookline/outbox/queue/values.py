@@ -56,6 +56,8 @@ class Claimed:
     retries: int | None  # the hook's `config.retries`; None: the whole retry schedule
     enabled: bool
     rate_limit: float | None  # the hook's `config.rateLimit` (requests per second), if any
+    # The key a rotation replaced and the Unix ms it stops signing at; None: there is none.
+    previous_key: tuple[str, int] | None
 
 
 @dataclass(frozen=True, slots=True)
