@@ -72,6 +72,11 @@ class Plan:
         return notices
 
 
+def attempted_hooks(finishes: Iterable[Finish]) -> list[str]:
+    """The hooks whose health a batch tells of: those it made an attempt to."""
+    return list({f.hook_id for f in finishes if f.attempted_at is not None})
+
+
 def plan(finishes: Iterable[Finish], failing: Mapping[str, int], disable_after: float) -> Plan:
     """From a batch of outcomes and the `hook_health` rows of their hooks."""
     state: dict[str, int | None] = {}

@@ -154,7 +154,7 @@ class PostgresQueue(Queue):
     ) -> HealthReport:
         finishes = list(finishes)
         report = HealthReport()
-        attempted = _attempted_hooks(finishes) if policy is not None else []
+        attempted = health.attempted_hooks(finishes) if policy is not None else []
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 _FINISH,
@@ -214,11 +214,6 @@ async def _applied(conn: asyncpg.Connection, finishes: list[Finish]) -> list[Fin
     rows = await conn.fetch(_APPLIED, [f.delivery_id for f in finishes])
     stored = {row["id"]: (row["status"], row["attempts"]) for row in rows}
     return [f for f in finishes if stored.get(f.delivery_id) == (f.status, f.attempts)]
-
-
-def _attempted_hooks(finishes: list[Finish]) -> list[str]:
-    """The hooks whose health a batch tells of: those it made an attempt to."""
-    return list({f.hook_id for f in finishes if f.attempted_at is not None})
 
 
 async def _keep_health(

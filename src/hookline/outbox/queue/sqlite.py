@@ -206,7 +206,7 @@ class SqliteQueue(Queue):
 
     def _keep_health(self, finishes: list[Finish], policy: HealthPolicy) -> HealthReport:
         conn = self._conn
-        hooks = list({f.hook_id for f in finishes if f.attempted_at is not None})
+        hooks = health.attempted_hooks(finishes)
         if not hooks:
             return HealthReport()
         failing = dict(
