@@ -10,11 +10,30 @@ import signal
 import typer
 from pydantic import ValidationError
 
-from hookline import heap, logs
+from hookline import __version__, heap, logs
+from hookline.cli import deliveries, hooks
 from hookline.config import Settings
 
 app = typer.Typer(help="hookline: webhooks for identity events.", no_args_is_help=True)
+app.add_typer(hooks.app, name="hooks")
+app.add_typer(deliveries.app, name="deliveries")
+app.add_typer(deliveries.events, name="events")
 log = logging.getLogger("hookline")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"hookline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """hookline: webhooks for identity events."""
 
 
 def load_settings() -> Settings:
