@@ -49,10 +49,10 @@ class Runtime:
         if admin.client_secret is not None:
             # Shown once, on the first start; only its hash is kept.
             sys.stdout.write(
-                "hookline: created the admin application\n"
-                f"  HOOKLINE_ADMIN_CLIENT_ID={admin.client_id}\n"
-                f"  HOOKLINE_ADMIN_CLIENT_SECRET={admin.client_secret}\n"
-                "  Keep the secret now: it is not shown again.\n"
+                "hookline: created the admin application; keep its secret now, it is not"
+                " shown again (paste these lines where you run the hookline command):\n"
+                f"  export HOOKLINE_ADMIN_CLIENT_ID={admin.client_id}\n"
+                f"  export HOOKLINE_ADMIN_CLIENT_SECRET={admin.client_secret}\n"
             )
             sys.stdout.flush()
         waker = Waker(wake_directory(settings.database_url))

@@ -198,3 +198,27 @@ def test_times_are_unix_ms_iso_times_or_ages() -> None:
     assert epoch_ms("2h", now=10_000.0) == (10_000 - 7200) * 1000
     assert epoch_ms("30m", now=10_000.0) == (10_000 - 1800) * 1000
     assert epoch_ms("2026-01-01T00:00:00+00:00") == 1_767_225_600_000
+
+
+def test_the_printed_credentials_pasted_into_a_shell_sign_the_command_line_in(
+    tmp_path: Path,
+) -> None:
+    server = Server(
+        tmp_path / "fresh", HOOKLINE_ADMIN_CLIENT_ID=None, HOOKLINE_ADMIN_CLIENT_SECRET=None
+    ).start()
+    try:
+        printed = server.log.read_text().splitlines()
+        exports = [line for line in printed if line.lstrip().startswith("export HOOKLINE_ADMIN")]
+        assert len(exports) == 2, printed
+        pasted = "\n".join(exports) + f'\n"{HOOKLINE}" hooks list --json\n'
+        result = subprocess.run(
+            ["bash", "-c", pasted],
+            env={"PATH": os.environ["PATH"], "HOOKLINE_URL": server.base,
+                 "HOOKLINE_CLIENT_CONFIG": str(tmp_path / "none.toml")},
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == []
+    finally:
+        server.stop()
