@@ -1,0 +1,64 @@
+"""`hookline listen PORT`: the receiver kit's local receiver, printing with rich."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hookline.cli.output import console
+
+if TYPE_CHECKING:
+    from hookline_receiver.listen import Arrival
+
+
+def listen(
+    port: Annotated[int, typer.Argument(help="Port to receive webhooks on (0: any free one).")],
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--secret",
+            help="A hook's signingKey, or its whsec_ secret, to verify with (repeat for more,"
+            " say both keys during a rotation). Without one, webhooks show as unverified.",
+        ),
+    ] = None,
+    forward_to: Annotated[
+        str | None,
+        typer.Option(help="A URL to POST each accepted webhook to, body and headers unchanged."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Receive webhooks: verify and print each, answer 204 (401 when a --secret is given and
+    none verifies it), and forward it if asked. Ctrl-C stops."""
+    try:
+        from hookline_receiver.listen import run
+    except ImportError:
+        typer.echo("hookline: listen needs the receiver kit: pip install ./receiver", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(
+        run(
+            port,
+            host=host,
+            secrets=secret or (),
+            forward_to=forward_to,
+            show=show,
+            program="hookline",
+        )
+    )
+
+
+def show(arrival: Arrival) -> None:
+    from rich.json import JSON
+    from rich.markup import escape
+
+    out = console()
+    colour = "green" if arrival.webhook else "red" if arrival.refusal else "yellow"
+    out.print(f"[{colour}]{escape(arrival.summary())}[/]")
+    if arrival.json() is None:
+        out.print(arrival.body.decode("utf-8", "replace"), markup=False)
+    else:
+        out.print(JSON(arrival.body.decode()))
+    forwarded = arrival.forward_line()
+    if forwarded is not None:
+        out.print(forwarded, markup=False)
+    out.file.flush()
