@@ -17,6 +17,7 @@ SNIPPET = textwrap.dedent(
     """
     import importlib.util, json, sys
     from hookline_receiver import Reason, VerificationError, verify
+    import hookline_receiver.listen  # the local receiver too
 
     for name in ("hookline", "cryptography", "pytest"):
         assert importlib.util.find_spec(name) is None, name + " is importable"

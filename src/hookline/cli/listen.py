@@ -48,17 +48,19 @@ def listen(
 
 
 def show(arrival: Arrival) -> None:
+    """In one print, so that a reader of the output finds an arrival whole."""
+    from rich.console import RenderableType
     from rich.json import JSON
-    from rich.markup import escape
+    from rich.text import Text
 
-    out = console()
     colour = "green" if arrival.webhook else "red" if arrival.refusal else "yellow"
-    out.print(f"[{colour}]{escape(arrival.summary())}[/]")
+    parts: list[RenderableType] = [Text(arrival.summary(), style=colour)]
     if arrival.json() is None:
-        out.print(arrival.body.decode("utf-8", "replace"), markup=False)
+        parts.append(Text(arrival.body.decode("utf-8", "replace")))
     else:
-        out.print(JSON(arrival.body.decode()))
+        parts.append(JSON(arrival.body.decode("utf-8", "replace")))
     forwarded = arrival.forward_line()
     if forwarded is not None:
-        out.print(forwarded, markup=False)
-    out.file.flush()
+        parts.append(Text(forwarded))
+    console().print(*parts, sep="\n")
+    console().file.flush()
