@@ -314,7 +314,7 @@ def test_a_worker_that_cannot_start_says_why_in_its_log_format(tmp_path) -> None
         timeout=30,
     )
     assert worker.returncode == 1
-    entries = [json.loads(line) for line in worker.stderr.splitlines() if line]
-    [failure] = [e for e in entries if "exception" in e]
-    assert failure["level"] == "ERROR"
-    assert failure["message"] == "worker failed"
+    # One JSON line, the reason in it: no traceback.
+    [failure] = [json.loads(line) for line in worker.stderr.splitlines() if line]
+    assert failure["level"] == "ERROR" and failure["action"] == "database_fail"
+    assert failure["message"].startswith("cannot open the database sqlite:////proc/nope/")

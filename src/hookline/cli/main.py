@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
+import socket
+from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -73,6 +76,9 @@ def serve(
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
+    # The port first: a server that cannot listen creates nothing and prints no credentials.
+    sock = bind(host, port, settings)
+    check_database(settings)
     if dispatchers is not None:
         settings.dispatchers = dispatchers
     if dispatch is not None:
@@ -92,7 +98,7 @@ def serve(
             "webhooks may reach these networks despite the SSRF guard",
             extra={"action": "allow_private_networks", "networks": settings.allow_private_networks},
         )
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
@@ -108,6 +114,48 @@ def serve(
         proxy_headers=bool(settings.trusted_proxy_list),
         forwarded_allow_ips=settings.trusted_proxy_list,
     )
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn's status for an application that failed to start
+
+
+def bind(host: str, port: int, settings: Settings) -> socket.socket:
+    """The listening socket, or one line and exit status 1 (a port in use, say)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # As uvicorn does: a restart need not wait for the last connections' TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        cannot_start(settings, "serve_fail", f"cannot listen on {host}:{port}: {error.strerror}")
+    return sock
+
+
+def check_database(settings: Settings) -> None:
+    """One line and exit status 1 if the database cannot be opened and written."""
+    from hookline.db.reachable import DatabaseUnreachable, check_reachable
+
+    url = settings.database_url
+    try:
+        check_reachable(url)
+    except DatabaseUnreachable as error:
+        cannot_start(
+            settings, "database_fail", f"cannot open the database {logs.mask_url(url)}: {error}"
+        )
+
+
+def cannot_start(settings: Settings, action: str, message: str) -> NoReturn:
+    """Exit status 1 after one line on stderr: `hookline: message`, or under
+    HOOKLINE_LOG_FORMAT=json a JSON line, for the collectors that read only those."""
+    if settings.log_format == "json":
+        logs.configure(settings.log_level, settings.log_format)
+        log.error(message, extra={"action": action})
+    else:
+        typer.echo(f"hookline: {message}", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -120,6 +168,8 @@ def worker() -> None:
         die_with_parent(int(parent))
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
+    if not parent:
+        check_database(settings)
     try:
         # Started by `hookline serve`, which migrated the database before starting it.
         _work(settings, migrate=not parent)
@@ -169,4 +219,6 @@ def migrate() -> None:
     from hookline.db.engine import make_engine
     from hookline.db.migrate import upgrade
 
-    upgrade(make_engine(load_settings().database_url))
+    settings = load_settings()
+    check_database(settings)
+    upgrade(make_engine(settings.database_url))
