@@ -17,6 +17,7 @@ from hookline.api import (
     hook_events,
     hooks,
     oidc,
+    openapi,
     organization_invitations,
     organization_roles,
     organization_scopes,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(
         BodyLimits,
         ingest_limit=settings.max_payload_bytes,
