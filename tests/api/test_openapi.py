@@ -9,12 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from hookline.api.deps import needs_token
-from hookline.api.openapi import SENDS_422
+from hookline.api.openapi import SENDS_422, Delivery, Hook, HookLog
 from hookline.app import create_app
 from hookline.config import Settings
-from tests.support.api import create_hook
+from tests.support.api import create_hook, emit, first_log
 from tests.support.receiver import Receiver
 from tests.support.server import Server
 
@@ -80,14 +81,29 @@ def test_what_the_server_answers_is_listed(
             assert {"code", "message"} <= set(response.json())
 
 
-def test_a_hook_has_the_declared_shape(api: httpx.Client, receiver: Receiver) -> None:
+def shaped(model: type[BaseModel], shown: dict[str, Any]) -> None:
+    """`shown` has the fields the document declares for `model`, no others, of their types."""
+    declared = DOCUMENT["components"]["schemas"][model.__name__]
+    assert set(declared["required"]) <= set(shown) <= set(declared["properties"]), shown
+    model.model_validate(shown)
+
+
+def test_hooks_logs_and_deliveries_have_the_declared_shapes(
+    api: httpx.Client, receiver: Receiver
+) -> None:
     hook = create_hook(api, receiver.url())
-    declared = DOCUMENT["components"]["schemas"]["Hook"]
-    stats = api.get(f"/hooks/{hook['id']}", params={"includeExecutionStats": "true"}).json()
-    for shown in (hook, stats):
-        assert set(declared["required"]) <= set(shown) <= set(declared["properties"]), shown
-    assert all(isinstance(stats["executionStats"][k], int) for k in ("requestCount",)), stats
-    listing: Any = DOCUMENT["paths"]["/api/hooks"]["get"]["responses"]["200"]
-    assert listing["content"]["application/json"]["schema"]["items"] == {
-        "$ref": "#/components/schemas/Hook"
-    }
+    shaped(Hook, hook)
+    shaped(Hook, api.get(f"/hooks/{hook['id']}", params={"includeExecutionStats": "1"}).json())
+    emit(api, "User.Created", {"data": {"id": "u1"}})
+    entry = first_log(api, hook["id"])
+    shaped(HookLog, entry)
+    assert set(entry["payload"]) <= set(
+        DOCUMENT["components"]["schemas"]["AttemptPayload"]["properties"]
+    )
+    (delivery,) = api.get(f"/hooks/{hook['id']}/deliveries").json()
+    shaped(Delivery, delivery)
+    for path, model in (("/api/hooks", Hook), ("/api/hooks/{id}/recent-logs", HookLog)):
+        listing: Any = DOCUMENT["paths"][path]["get"]["responses"]["200"]
+        assert listing["content"]["application/json"]["schema"]["items"] == {
+            "$ref": f"#/components/schemas/{model.__name__}"
+        }

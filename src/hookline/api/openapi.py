@@ -4,7 +4,7 @@ error statuses each route answers with Logto's {code, message} body (FastAPI wou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -87,6 +87,54 @@ class Hook(BaseModel):
     executionStats: ExecutionStats | None = None
 
 
+class SentRequest(BaseModel):
+    body: dict[str, Any]
+
+
+class Answer(BaseModel):
+    statusCode: int
+    body: Any = None
+
+
+class AttemptPayload(BaseModel):
+    key: str
+    result: Literal["Success", "Failed"]
+    hookId: str
+    hookRequest: SentRequest | None = None
+    response: Answer | None = None
+    error: str | None = None
+    deliveryId: str | None
+    attempt: int | None
+    durationMs: float | None
+
+
+class HookLog(BaseModel):
+    """An attempt, as Logto's hook logs (`payload.key`, `result`, the request and the
+    answer), and hookline's delivery id, attempt number and duration."""
+
+    id: str
+    key: str
+    payload: AttemptPayload
+    createdAt: int
+
+
+class Delivery(BaseModel):
+    """An event's delivery to a hook and where it stands (hookline's)."""
+
+    id: str
+    hookId: str
+    event: str
+    eventId: str
+    status: Literal["pending", "succeeded", "failed", "cancelled"]
+    attempts: int
+    createdAt: int
+    firstAttemptAt: int | None
+    lastAttemptAt: int | None
+    nextAttemptAt: int | None
+    lastStatusCode: int | None
+    error: str | None
+
+
 class Error(BaseModel):
     """Every error's body, as Logto's."""
 
@@ -96,12 +144,23 @@ class Error(BaseModel):
     details: str | None = None
 
 
+def _one(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _list(model: type[BaseModel]) -> dict[str, Any]:
+    return {"type": "array", "items": _one(model)}
+
+
 _MODELS: dict[tuple[str, str], dict[str, Any]] = {
-    ("get", "/api/hooks"): {"type": "array", "items": {"$ref": "#/components/schemas/Hook"}},
-    ("post", "/api/hooks"): {"$ref": "#/components/schemas/Hook"},
-    ("get", "/api/hooks/{id}"): {"$ref": "#/components/schemas/Hook"},
-    ("patch", "/api/hooks/{id}"): {"$ref": "#/components/schemas/Hook"},
-    ("patch", "/api/hooks/{id}/signing-key"): {"$ref": "#/components/schemas/Hook"},
+    ("get", "/api/hooks"): _list(Hook),
+    ("post", "/api/hooks"): _one(Hook),
+    ("get", "/api/hooks/{id}"): _one(Hook),
+    ("patch", "/api/hooks/{id}"): _one(Hook),
+    ("patch", "/api/hooks/{id}/signing-key"): _one(Hook),
+    ("get", "/api/hooks/{id}/recent-logs"): _list(HookLog),
+    ("get", "/api/deliveries"): _list(Delivery),
+    ("get", "/api/hooks/{id}/deliveries"): _list(Delivery),
 }
 
 
@@ -127,7 +186,7 @@ def as_served(document: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    for model in (Hook, Error):
+    for model in (Hook, HookLog, Delivery, Error):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, nested in schema.pop("$defs", {}).items():
             schemas.setdefault(name, nested)  # HookConfig is there already, as FastAPI wrote it
