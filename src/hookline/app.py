@@ -15,6 +15,7 @@ from hookline.api import (
     errors,
     experience,
     hook_events,
+    hook_keys,
     hooks,
     oidc,
     organization_invitations,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         management.include_router(resource.router)
     app.include_router(management)
     app.include_router(status.router, prefix="/api")
+    app.include_router(hook_keys.router, prefix="/api")  # public keys: no bearer token
     app.include_router(experience.router, prefix="/api")  # end users: no bearer token
     app.include_router(oidc.router)
     return app

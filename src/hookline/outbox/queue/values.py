@@ -58,6 +58,9 @@ class Claimed:
     rate_limit: float | None  # the hook's `config.rateLimit` (requests per second), if any
     # The key a rotation replaced and the Unix ms it stops signing at; None: there is none.
     previous_key: tuple[str, int] | None
+    # The Ed25519 private key (`whsk_…`) when the hook signs `v1a`, and the previous one.
+    ed25519_key: str | None
+    previous_ed25519_key: tuple[str, int] | None
 
 
 @dataclass(frozen=True, slots=True)
