@@ -117,7 +117,7 @@ def test_v1a_verifies_with_the_published_key(
     assert verify(dict(got.headers), got.body, jwks=jwks_url(server, hook["id"]))
 
 
-def test_the_kit_refuses_a_tampered_body_and_an_unknown_key(
+def test_the_kit_refuses_a_tampered_body_a_stale_request_and_an_unknown_key(
     api: httpx.Client, server: Server, hook: dict, make_hook, receiver: Receiver
 ) -> None:
     got = deliver(api, receiver, 1)
@@ -127,6 +127,10 @@ def test_the_kit_refuses_a_tampered_body_and_an_unknown_key(
     assert refusal(got, tampered, jwks=Jwks(url)) == Reason.NO_MATCHING_SIGNATURE
     changed_id = Received(got.path, [*got.headers, ("webhook-id", "msg_forged")], got.body, 0)
     assert refusal(changed_id, jwks=Jwks(url)) == Reason.NO_MATCHING_SIGNATURE
+
+    signed_at = int(got.header("webhook-timestamp") or 0)
+    assert refusal(got, jwks=Jwks(url), now=signed_at + 301) == Reason.STALE
+    assert refusal(got, jwks=Jwks(url), now=signed_at - 301) == Reason.FUTURE
 
     # Another hook's published key, and a key of nobody's, verify nothing of this hook.
     other = make_hook(receiver.url("/other"), ["Role.Created"], config=ON)
