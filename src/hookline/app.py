@@ -23,6 +23,7 @@ from hookline.api import (
     organization_roles,
     organization_scopes,
     organizations,
+    relay,
     resources,
     roles,
     sign_in_exp,
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         management.include_router(resource.router)
     app.include_router(management)
     app.include_router(status.router, prefix="/api")
+    app.include_router(relay.router, prefix="/api")  # signed by Logto: no bearer token
     app.include_router(experience.router, prefix="/api")  # end users: no bearer token
     app.include_router(oidc.router)
     app.include_router(metrics.router)
