@@ -120,6 +120,9 @@ def test_a_logto_webhook_is_stored_once_and_delivered_to_each_hook(
         ]
         assert_signed_by(received[1], hook)
     assert len(receiver.requests) == 4
+    log = server.log.read_text()
+    assert log.count("relayed webhook refused") == 3
+    assert created["signature_header"] not in log and KEYS["original"] not in log
     [(stored,)] = server.sql("SELECT count(*) FROM events")
     assert stored == 2  # the relayed one, once, and the sentinel
 

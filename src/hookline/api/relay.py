@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -26,10 +27,23 @@ from hookline.events.catalog import EVENT_SET
 from hookline.outbox.emit import emit
 
 router = APIRouter(tags=["Hook events"])
+log = logging.getLogger("hookline.relay")
 
 SIGNATURE_HEADER = "logto-signature-sha-256"
 # Apart from any key a client could send to POST /api/hook-events, in practice.
 KEY_PREFIX = "logto-relay:sha256:"
+# Logto's webhook body: the event, when it happened, the Logto hook's id, and the event's
+# own keys (logto/SPEC.md §3).
+LOGTO_WEBHOOK_SCHEMA = {
+    "type": "object",
+    "required": ["event", "createdAt"],
+    "properties": {
+        "event": {"type": "string"},
+        "createdAt": {"type": "string", "format": "date-time"},
+        "hookId": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
 
 
 @router.post(
@@ -38,7 +52,7 @@ KEY_PREFIX = "logto-relay:sha256:"
     response_model=HookEventOut,
     openapi_extra={
         "requestBody": {
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            "content": {"application/json": {"schema": LOGTO_WEBHOOK_SCHEMA}},
             "required": True,
         }
     },
@@ -56,6 +70,15 @@ async def relay(request: Request) -> Any:
         )
     raw = await request.body()
     if not signed_by_one_of(keys, raw, request.headers.get(SIGNATURE_HEADER)):
+        # Who sent it, never the signature nor the body.
+        log.warning(
+            "relayed webhook refused",
+            extra={
+                "action": "relay",
+                "reason": "bad signature" if SIGNATURE_HEADER in request.headers else "unsigned",
+                "ip": request.client.host if request.client else None,
+            },
+        )
         raise ApiError(
             401,
             "auth.unauthorized",
