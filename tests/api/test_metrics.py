@@ -34,7 +34,9 @@ def scrape(server: Server) -> dict[tuple[str, tuple[tuple[str, str], ...]], floa
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("metrics")).start()
+    # Delivery in a dispatcher process of its own: what the API process that answers the
+    # scrape never sees in its memory.
+    srv = Server(tmp_path_factory.mktemp("metrics"), HOOKLINE_DISPATCHERS="1").start()
     yield srv
     srv.stop()
 

@@ -122,6 +122,13 @@ def test_a_logto_webhook_is_stored_once_and_delivered_to_each_hook(
     assert len(receiver.requests) == 4
     log = server.log.read_text()
     assert log.count("relayed webhook refused") == 3
+    metrics = httpx.get(f"{server.base}/metrics").text
+    assert 'hookline_ingest_requests_total{route="/api/hook-events/logto",status="202"} 3.0' in (
+        metrics
+    )
+    assert 'hookline_ingest_requests_total{route="/api/hook-events/logto",status="401"} 3.0' in (
+        metrics
+    )
     assert created["signature_header"] not in log and KEYS["original"] not in log
     [(stored,)] = server.sql("SELECT count(*) FROM events")
     assert stored == 2  # the relayed one, once, and the sentinel
