@@ -23,9 +23,12 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 log = logging.getLogger("hookline.auth")
 
 
-# `/api` paths open without a token (liveness, the API docs, the end-user sign-in flows and
-# hooks' public keys); every other one needs one.
-PUBLIC_API_PATHS = frozenset({"/api/status", "/api/docs", "/api/swagger.json"})
+# `/api` paths open without a token (liveness, the API docs, the Logto relay, which checks
+# Logto's signature instead, the end-user sign-in flows and hooks' public keys); every other
+# one needs one.
+PUBLIC_API_PATHS = frozenset(
+    {"/api/status", "/api/docs", "/api/swagger.json", "/api/hook-events/logto"}
+)
 PUBLIC_API_PREFIXES = ("/api/experience",)
 PUBLIC_API_PATTERN = re.compile(r"/api/hooks/[^/]+/jwks")
 
