@@ -1,0 +1,280 @@
+"""A durable inbox on SQLite: each verified webhook stored once, by its `webhook-id`, before
+the sender gets its answer; then handed out (by `Worker`) until its handler succeeds, the
+events of one subject in `hookline-sequence` order.
+
+The file is the whole state: several processes (a web server's workers, a worker process) may
+share it, and a restart picks up where the last run stopped. A claim is a lease: the event's
+due time moves past the lease, so an event whose worker died is due again once it runs out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from hookline_receiver.headers import Headers, header
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order
+    id TEXT NOT NULL UNIQUE,                     -- webhook-id
+    body BLOB NOT NULL,
+    timestamp INTEGER,                           -- webhook-timestamp
+    subject TEXT,                                -- hookline-subject
+    sequence INTEGER,                            -- hookline-sequence
+    received_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',       -- pending, done or failed (given up)
+    attempts INTEGER NOT NULL DEFAULT 0,         -- times handed out
+    due_at REAL NOT NULL,                        -- next hand-out: on arrival, after a failure's
+                                                 -- back-off, or when a claim's lease runs out
+    finished_at REAL,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS events_due ON events (due_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS events_turn ON events (subject, sequence) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS conflicts (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    body BLOB NOT NULL,
+    received_at REAL NOT NULL,
+    UNIQUE (id, digest)
+);
+"""
+
+# Due, and first in its subject: no event of the subject with a lower sequence is unfinished.
+_NEXT = """
+SELECT position FROM events e
+WHERE e.state = 'pending' AND e.due_at <= :now
+  AND (e.subject IS NULL OR e.sequence IS NULL OR NOT EXISTS (
+      SELECT 1 FROM events earlier
+      WHERE earlier.state = 'pending' AND earlier.subject = e.subject
+        AND earlier.sequence < e.sequence))
+ORDER BY e.due_at, e.position
+LIMIT 1
+"""
+
+_FIELDS = "id, body, timestamp, subject, sequence, received_at, attempts"
+
+
+class Stored(StrEnum):
+    """What `Inbox.store` did with a request."""
+
+    STORED = "stored"
+    """New: stored, to be handed out."""
+    DUPLICATE = "duplicate"
+    """Its id was stored before with the same body: a retry, nothing more to do."""
+    CONFLICT = "conflict"
+    """Its id was stored before with another body: kept aside in `conflicts`, not handed out."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A stored webhook, as a handler gets it; `attempt` counts from 1."""
+
+    id: str
+    body: bytes
+    timestamp: int | None
+    subject: str | None
+    sequence: int | None
+    received_at: float
+    attempt: int
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    id: str
+    body: bytes
+    received_at: float
+
+
+class Inbox:
+    """The inbox in the SQLite file at `path`, created if need be. Safe to share between
+    threads (a connection each) and processes (SQLite's locks, WAL)."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._busy_timeout = busy_timeout
+        self._local = threading.local()
+        # Wakes a worker of this process when a webhook arrives (others poll).
+        self._arrivals = 0
+        self._arrived = threading.Condition()
+        self._connection().executescript(_SCHEMA)
+
+    def store(self, headers: Headers, body: bytes, *, now: float | None = None) -> Stored:
+        """Store a webhook that was verified (this checks no signature), once by its
+        `webhook-id`; committed to disk when this returns. A request signed the Logto way has
+        no id: its body's SHA-256 stands for one."""
+        now = time.time() if now is None else now
+        msg_id = header(headers, "webhook-id") or "sha256:" + hashlib.sha256(body).hexdigest()
+        row = (
+            msg_id,
+            body,
+            _integer(header(headers, "webhook-timestamp")),
+            header(headers, "hookline-subject"),
+            _integer(header(headers, "hookline-sequence")),
+            now,
+            now,
+        )
+        with self._transaction() as conn:
+            inserted = conn.execute(
+                "INSERT INTO events (id, body, timestamp, subject, sequence, received_at, due_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                row,
+            ).rowcount
+            if inserted:
+                outcome = Stored.STORED
+            elif conn.execute("SELECT body FROM events WHERE id = ?", (msg_id,)).fetchone()[
+                0
+            ] == bytes(body):
+                outcome = Stored.DUPLICATE
+            else:
+                digest = hashlib.sha256(body).hexdigest()
+                conn.execute(
+                    "INSERT INTO conflicts (id, digest, body, received_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (id, digest) DO NOTHING",
+                    (msg_id, digest, body, now),
+                )
+                outcome = Stored.CONFLICT
+        if outcome is Stored.STORED:
+            with self._arrived:
+                self._arrivals += 1
+                self._arrived.notify_all()
+        return outcome
+
+    def claim(self, *, lease: float, now: float | None = None) -> Event | None:
+        """The next event to hand out, if one is due, leased for `lease` seconds: until then
+        no one else gets it, and after that anyone may (its worker is taken for dead)."""
+        now = time.time() if now is None else now
+        with self._transaction() as conn:
+            found = conn.execute(_NEXT, {"now": now}).fetchone()
+            if found is None:
+                return None
+            # No RETURNING: SQLite has it from 3.35 only, and Python may bring an older one.
+            conn.execute(
+                "UPDATE events SET attempts = attempts + 1, due_at = ? WHERE position = ?",
+                (now + lease, found[0]),
+            )
+            row = conn.execute(
+                f"SELECT {_FIELDS} FROM events WHERE position = ?", (found[0],)
+            ).fetchone()
+        return Event(*row)
+
+    def succeeded(self, event: Event, *, now: float | None = None) -> None:
+        """The handler returned: never hand `event` out again."""
+        now = time.time() if now is None else now
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE events SET state = 'done', finished_at = ?, last_error = NULL"
+                " WHERE id = ? AND state = 'pending'",
+                (now, event.id),
+            )
+
+    def failed(
+        self, event: Event, error: str, *, retry_at: float | None, now: float | None = None
+    ) -> None:
+        """The handler raised: hand `event` out again at `retry_at`, or never (None: given up,
+        and the next event of its subject may go). Only this claim's own failure counts: if
+        its lease ran out and another worker took it, that one decides."""
+        now = time.time() if now is None else now
+        state, due = ("pending", retry_at) if retry_at is not None else ("failed", now)
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE events SET state = ?, due_at = ?, last_error = ?,"
+                " finished_at = CASE WHEN ? = 'failed' THEN ? END"
+                " WHERE id = ? AND state = 'pending' AND attempts = ?",
+                (state, due, error[:2000], state, now, event.id, event.attempt),
+            )
+
+    def next_due(self) -> float | None:
+        """When the earliest pending event is due (it may wait for its subject's turn)."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT min(due_at) FROM events WHERE state = 'pending'").fetchone()
+        return row[0]
+
+    def counts(self) -> dict[str, int]:
+        """Events by state (`pending`, `done`, `failed`), and `conflicts`."""
+        with self._transaction() as conn:
+            counts = dict(conn.execute("SELECT state, count(*) FROM events GROUP BY state"))
+            counts["conflicts"] = conn.execute("SELECT count(*) FROM conflicts").fetchone()[0]
+        return {"pending": 0, "done": 0, "failed": 0} | counts
+
+    def conflicts(self) -> list[Conflict]:
+        """Requests that reused a stored id with another body, oldest first."""
+        with self._transaction() as conn:
+            rows = conn.execute(
+                "SELECT id, body, received_at FROM conflicts ORDER BY position"
+            ).fetchall()
+        return [Conflict(*row) for row in rows]
+
+    def forget_done(self, before: float) -> int:
+        """Delete the events handled before `before` (a Unix time); returns how many. A
+        sender's retry of one of them after that would be handed out again: keep them longer
+        than the sender retries (hookline's default schedule: about three days)."""
+        with self._transaction() as conn:
+            return conn.execute(
+                "DELETE FROM events WHERE state = 'done' AND finished_at < ?", (before,)
+            ).rowcount
+
+    def arrivals(self) -> int:
+        """How many webhooks this process stored: a worker waits for it to change."""
+        return self._arrivals
+
+    def wait_for_arrival(self, seen: int, timeout: float) -> None:
+        """Return when this process stored a webhook since `arrivals()` was `seen`, when
+        `wake` is called, or after `timeout` seconds."""
+        with self._arrived:
+            if self._arrivals == seen:
+                self._arrived.wait(timeout)
+
+    def wake(self) -> None:
+        with self._arrived:
+            self._arrived.notify_all()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once (`BEGIN IMMEDIATE`): a claim reads and updates
+        with no other writer in between."""
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection (each thread opens its own on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            # Each commit reaches the disk before the sender hears 2xx (NORMAL would keep the
+            # last ones in the WAL's page cache through a power loss).
+            conn.execute("PRAGMA synchronous = FULL")
+            self._local.conn = conn
+        return conn
+
+
+def _integer(value: str | None) -> int | None:
+    value = value.strip() if value else value
+    return int(value) if value and value.isascii() and value.isdecimal() else None
