@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import sqlite3
 import sys
 import threading
 import types
@@ -20,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from hookline_receiver import Inbox
+from hookline_receiver.answer import answer
 from hookline_receiver.asgi import webhook_app as asgi_app
 from hookline_receiver.django import webhook_view
 from hookline_receiver.wsgi import webhook_app as wsgi_app
@@ -142,6 +144,18 @@ def test_bad_options_fail_at_set_up(inbox: Inbox) -> None:
         asgi_app(inbox, public_keys=["whpk_not-a-key"])
     with pytest.raises(TypeError):
         webhook_view(inbox, secrets=[KEY], secret=KEY)
+
+
+def test_an_inbox_that_cannot_be_written_answers_503(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox.db", busy_timeout=0.05)
+    with sqlite3.connect(inbox.path, isolation_level=None) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        result = answer(inbox, signed(b"x", "m"), b"x", {"secrets": [KEY]})
+        other.execute("ROLLBACK")
+    assert result.status == 503
+    assert json.loads(result.body)["code"] == "webhook.inbox_unavailable"
+    # The sender tries again, and it is stored then.
+    assert answer(inbox, signed(b"x", "m"), b"x", {"secrets": [KEY]}).status == 204
 
 
 class DjangoRequest:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from hookline_receiver.errors import Reason, VerificationError
 from hookline_receiver.headers import Headers
-from hookline_receiver.inbox import Inbox, Stored
+from hookline_receiver.inbox import Inbox, InboxUnavailable, Stored
 from hookline_receiver.verify import verify
 
 log = logging.getLogger("hookline_receiver")
@@ -60,7 +59,7 @@ def answer(inbox: Inbox, headers: Headers, body: bytes, options: dict[str, Any])
         return refusal(status, f"webhook.{error.reason}", str(error))
     try:
         stored = inbox.store(headers, body)
-    except sqlite3.Error as error:
+    except InboxUnavailable as error:
         # The sender tries again later: nothing is lost.
         log.error("inbox unavailable: %s", error, extra={"action": "inbox_unavailable"})
         return refusal(503, "webhook.inbox_unavailable", "the inbox cannot store it now")

@@ -66,6 +66,10 @@ LIMIT 1
 _FIELDS = "id, body, timestamp, subject, sequence, received_at, attempts"
 
 
+class InboxUnavailable(Exception):
+    """The inbox file cannot be written now (locked too long, disk full, unreadable)."""
+
+
 class Stored(StrEnum):
     """What `Inbox.store` did with a request."""
 
@@ -116,7 +120,8 @@ class Inbox:
     def store(self, headers: Headers, body: bytes, *, now: float | None = None) -> Stored:
         """Store a webhook that was verified (this checks no signature), once by its
         `webhook-id`; committed to disk when this returns. A request signed the Logto way has
-        no id: its body's SHA-256 stands for one."""
+        no id: its body's SHA-256 stands for one. Raises InboxUnavailable when the file cannot
+        be written."""
         now = time.time() if now is None else now
         msg_id = header(headers, "webhook-id") or "sha256:" + hashlib.sha256(body).hexdigest()
         row = (
@@ -128,31 +133,36 @@ class Inbox:
             now,
             now,
         )
-        with self._transaction() as conn:
-            inserted = conn.execute(
-                "INSERT INTO events (id, body, timestamp, subject, sequence, received_at, due_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                row,
-            ).rowcount
-            if inserted:
-                outcome = Stored.STORED
-            elif conn.execute("SELECT body FROM events WHERE id = ?", (msg_id,)).fetchone()[
-                0
-            ] == bytes(body):
-                outcome = Stored.DUPLICATE
-            else:
-                digest = hashlib.sha256(body).hexdigest()
-                conn.execute(
-                    "INSERT INTO conflicts (id, digest, body, received_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (id, digest) DO NOTHING",
-                    (msg_id, digest, body, now),
-                )
-                outcome = Stored.CONFLICT
+        try:
+            outcome = self._store(row, body, now)
+        except sqlite3.Error as error:
+            raise InboxUnavailable(str(error)) from error
         if outcome is Stored.STORED:
             with self._arrived:
                 self._arrivals += 1
                 self._arrived.notify_all()
         return outcome
+
+    def _store(self, row: tuple[Any, ...], body: bytes, now: float) -> Stored:
+        msg_id = row[0]
+        with self._transaction() as conn:
+            if conn.execute(
+                "INSERT INTO events (id, body, timestamp, subject, sequence, received_at, due_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                row,
+            ).rowcount:
+                return Stored.STORED
+            (stored_body,) = conn.execute(
+                "SELECT body FROM events WHERE id = ?", (msg_id,)
+            ).fetchone()
+            if stored_body == bytes(body):
+                return Stored.DUPLICATE
+            conn.execute(
+                "INSERT INTO conflicts (id, digest, body, received_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (id, digest) DO NOTHING",
+                (msg_id, hashlib.sha256(body).hexdigest(), body, now),
+            )
+            return Stored.CONFLICT
 
     def claim(self, *, lease: float, now: float | None = None) -> Event | None:
         """The next event to hand out, if one is due, leased for `lease` seconds: until then
