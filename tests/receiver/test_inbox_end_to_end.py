@@ -25,7 +25,7 @@ from tests.support.waiting import wait_for_line, wait_until
 pytestmark = pytest.mark.slow
 
 USERS, EVENTS = 5, 100
-WORK = 0.05  # seconds the handler takes: slower than hookline sends, so work piles up
+WORK = 0.03  # seconds the handler takes: slower than hookline sends, so work piles up
 SCRIPT = Path(__file__).with_name("inbox_receiver.py")
 # Long enough for the receiver to come back before hookline gives an event up.
 RETRY_SCHEDULE = "200ms,400ms,800ms,1s,1s,2s,2s,3s,3s,5s"
@@ -59,9 +59,6 @@ class ReceiverProcess:
     def counts(self) -> dict[str, int]:
         with sqlite3.connect(self.inbox, timeout=10) as conn:
             return dict(conn.execute("SELECT state, count(*) FROM events GROUP BY state"))
-
-    def handled_lines(self) -> int:
-        return self.log.read_text().count("\nok ")
 
 
 @dataclass
@@ -114,16 +111,16 @@ def test_every_event_until_it_succeeds_never_after_in_subject_order(tmp_path: Pa
             for n in range(EVENTS):
                 emit(api, "User.Data.Updated", {"data": {"id": f"u{n % USERS}"}, "n": n})
 
-        # hookline dies while it delivers the burst, and sends again what was in flight.
-        wait_until(lambda: sum(receiver.counts().values()) >= 20, "20 webhooks stored")
+        # hookline dies while it delivers the burst (what was in flight, it sends again), and
+        # the receiver while its handler works through what it stored.
+        wait_until(lambda: sum(receiver.counts().values()) >= 15, "15 webhooks stored")
         server.kill()
-        assert sum(receiver.counts().values()) < EVENTS, "the kill came too late"
-        server.start()
-
-        # The receiver dies while its handler works through them.
-        wait_until(lambda: receiver.handled_lines() >= 30, "30 events handled", timeout=20)
         receiver.kill()
-        assert receiver.counts().get("pending", 0) > 0, "the kill came too late"
+        counts = receiver.counts()
+        assert sum(counts.values()) < EVENTS, "hookline's kill came too late"
+        assert counts.get("pending", 0) > 0, "the receiver's kill came too late"
+        # hookline first: its attempts fail until the receiver is back, and are tried again.
+        server.start()
         receiver.start()
 
         wait_until(lambda: receiver.counts().get("done") == EVENTS, "every event done", 30)
