@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hookline_receiver import Event, Inbox, Stored
+from hookline_receiver import Event, Inbox, InboxUnavailable, Stored
 from inbox_requests import signed
 
 LEASE = 30.0
@@ -120,3 +120,18 @@ def test_a_new_inbox_on_the_file_takes_over(tmp_path: Path) -> None:
     assert after.claim(lease=LEASE, now=LEASE - 1) is None
     event = after.claim(lease=LEASE, now=LEASE)
     assert event is not None and event.attempt == 2
+
+
+def test_the_next_due_time_leaves_out_what_waits_for_its_subject(inbox: Inbox) -> None:
+    assert inbox.next_due() is None
+    for n in (1, 2):
+        inbox.store(signed(b"{}", f"a{n}", subject="user:a", sequence=n), b"{}", now=0)
+    assert inbox.next_due() == 0
+    inbox.claim(lease=LEASE, now=0)
+    # a2 has been due since 0, but goes only after a1: nothing before a1's lease runs out.
+    assert inbox.next_due() == LEASE
+
+
+def test_an_inbox_it_cannot_open_says_so(tmp_path: Path) -> None:
+    with pytest.raises(InboxUnavailable):
+        Inbox(tmp_path / "no such directory" / "inbox.db")

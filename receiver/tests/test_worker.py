@@ -3,6 +3,8 @@ back-off until the handler returns, then never again; a lease that outlives a de
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -129,3 +131,38 @@ def test_a_running_worker_is_woken_by_an_arrival_and_stops_when_told(inbox: Inbo
     thread.join(10)
     assert not thread.is_alive()
     assert inbox.counts()["done"] == 1
+
+
+class Seen(logging.Handler):
+    """Sets `event` when a record with `action` is logged."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.event = action, threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "action", None) == self.action:
+            self.event.set()
+
+
+def test_a_running_worker_goes_on_after_the_inbox_was_locked_for_a_while(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox.db", busy_timeout=0.05)
+    handled = threading.Event()
+    worker = Worker(inbox, lambda event: handled.set(), poll=0.05)
+    unavailable = Seen("inbox_unavailable")
+    logging.getLogger("hookline_receiver").addHandler(unavailable)
+    try:
+        with sqlite3.connect(inbox.path, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            thread = worker.start()
+            assert unavailable.event.wait(10), "the worker never found the inbox locked"
+            other.execute(
+                "INSERT INTO events (id, body, received_at, due_at) VALUES ('m', x'', 0, 0)"
+            )
+            other.execute("COMMIT")
+        assert handled.wait(10), "the worker did not come back"
+    finally:
+        logging.getLogger("hookline_receiver").removeHandler(unavailable)
+        worker.stop()
+    thread.join(10)
+    assert not thread.is_alive()

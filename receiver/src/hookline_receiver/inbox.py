@@ -51,17 +51,21 @@ CREATE TABLE IF NOT EXISTS conflicts (
 );
 """
 
-# Due, and first in its subject: no event of the subject with a lower sequence is unfinished.
-_NEXT = """
-SELECT position FROM events e
-WHERE e.state = 'pending' AND e.due_at <= :now
-  AND (e.subject IS NULL OR e.sequence IS NULL OR NOT EXISTS (
-      SELECT 1 FROM events earlier
-      WHERE earlier.state = 'pending' AND earlier.subject = e.subject
-        AND earlier.sequence < e.sequence))
-ORDER BY e.due_at, e.position
-LIMIT 1
+# First in its subject: no event of the subject with a lower sequence is unfinished.
+_FIRST_IN_SUBJECT = """
+e.state = 'pending'
+AND (e.subject IS NULL OR e.sequence IS NULL OR NOT EXISTS (
+    SELECT 1 FROM events earlier
+    WHERE earlier.state = 'pending' AND earlier.subject = e.subject
+      AND earlier.sequence < e.sequence))
 """
+_NEXT = f"""
+SELECT position FROM events e WHERE {_FIRST_IN_SUBJECT} AND e.due_at <= :now
+ORDER BY e.due_at, e.position LIMIT 1
+"""
+# An event behind another of its subject is not due before that one is done: only the
+# first ones' due times tell when to look again.
+_NEXT_DUE = f"SELECT min(e.due_at) FROM events e WHERE {_FIRST_IN_SUBJECT}"
 
 _FIELDS = "id, body, timestamp, subject, sequence, received_at, attempts"
 
@@ -112,10 +116,14 @@ class Inbox:
         self.path = str(path)
         self._busy_timeout = busy_timeout
         self._local = threading.local()
-        # Wakes a worker of this process when a webhook arrives (others poll).
-        self._arrivals = 0
-        self._arrived = threading.Condition()
-        self._connection().executescript(_SCHEMA)
+        # Wakes the workers of this process when a webhook arrives or an event is finished,
+        # which may let its subject's next go (changes made by other processes are polled).
+        self._changes = 0
+        self._changed = threading.Condition()
+        try:
+            self._connection().executescript(_SCHEMA)
+        except sqlite3.Error as error:
+            raise InboxUnavailable(f"{self.path}: {error}") from error
 
     def store(self, headers: Headers, body: bytes, *, now: float | None = None) -> Stored:
         """Store a webhook that was verified (this checks no signature), once by its
@@ -133,14 +141,9 @@ class Inbox:
             now,
             now,
         )
-        try:
-            outcome = self._store(row, body, now)
-        except sqlite3.Error as error:
-            raise InboxUnavailable(str(error)) from error
+        outcome = self._store(row, body, now)
         if outcome is Stored.STORED:
-            with self._arrived:
-                self._arrivals += 1
-                self._arrived.notify_all()
+            self._notify()
         return outcome
 
     def _store(self, row: tuple[Any, ...], body: bytes, now: float) -> Stored:
@@ -191,6 +194,7 @@ class Inbox:
                 " WHERE id = ? AND state = 'pending'",
                 (now, event.id),
             )
+        self._notify()
 
     def failed(
         self, event: Event, error: str, *, retry_at: float | None, now: float | None = None
@@ -207,12 +211,14 @@ class Inbox:
                 " WHERE id = ? AND state = 'pending' AND attempts = ?",
                 (state, due, error[:2000], state, now, event.id, event.attempt),
             )
+        self._notify()
 
     def next_due(self) -> float | None:
-        """When the earliest pending event is due (it may wait for its subject's turn)."""
+        """When the next event may be handed out, as far as this inbox knows now (the end of
+        a failure's back-off, or of a lease); None when nothing is pending."""
         with self._transaction() as conn:
-            row = conn.execute("SELECT min(due_at) FROM events WHERE state = 'pending'").fetchone()
-        return row[0]
+            (due,) = conn.execute(_NEXT_DUE).fetchone()
+        return due
 
     def counts(self) -> dict[str, int]:
         """Events by state (`pending`, `done`, `failed`), and `conflicts`."""
@@ -238,33 +244,42 @@ class Inbox:
                 "DELETE FROM events WHERE state = 'done' AND finished_at < ?", (before,)
             ).rowcount
 
-    def arrivals(self) -> int:
-        """How many webhooks this process stored: a worker waits for it to change."""
-        return self._arrivals
+    def changes(self) -> int:
+        """How many webhooks this process stored and events it finished: a worker with
+        nothing to do waits for this to change."""
+        return self._changes
 
-    def wait_for_arrival(self, seen: int, timeout: float) -> None:
-        """Return when this process stored a webhook since `arrivals()` was `seen`, when
-        `wake` is called, or after `timeout` seconds."""
-        with self._arrived:
-            if self._arrivals == seen:
-                self._arrived.wait(timeout)
+    def wait_for_change(self, seen: int, timeout: float) -> None:
+        """Return once `changes()` is no longer `seen`, or `wake()` is called, or after
+        `timeout` seconds."""
+        with self._changed:
+            if self._changes == seen:
+                self._changed.wait(timeout)
 
     def wake(self) -> None:
-        with self._arrived:
-            self._arrived.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changes += 1
+            self._changed.notify_all()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, taken at once (`BEGIN IMMEDIATE`): a claim reads and updates
-        with no other writer in between."""
-        conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
+        with no other writer in between. SQLite's errors leave as InboxUnavailable."""
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise InboxUnavailable(str(error)) from error
 
     def close(self) -> None:
         """Close this thread's connection (each thread opens its own on first use)."""

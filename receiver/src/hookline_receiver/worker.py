@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hookline_receiver.inbox import Event, Inbox
+from hookline_receiver.inbox import Event, Inbox, InboxUnavailable
 
 log = logging.getLogger("hookline_receiver")
 
@@ -81,13 +81,17 @@ class Worker:
         """Hand out events until `stop()`, waiting for new ones in between."""
         try:
             while not self._stopping.is_set():
-                seen = self.inbox.arrivals()
-                if self.run_once():
-                    continue
-                due = self.inbox.next_due()
+                seen = self.inbox.changes()
+                try:
+                    if self.run_once():
+                        continue
+                    due = self.inbox.next_due()
+                except InboxUnavailable as error:  # say, locked too long: try again later
+                    log.error("inbox unavailable: %s", error, extra={"action": "inbox_unavailable"})
+                    due = None
                 wait = self.poll if due is None else min(self.poll, due - self.clock())
                 if wait > 0:
-                    self.inbox.wait_for_arrival(seen, wait)
+                    self.inbox.wait_for_change(seen, wait)
         finally:
             if self._loop is not None:
                 self._loop.close()
