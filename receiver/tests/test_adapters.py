@@ -54,17 +54,27 @@ def wsgi_port(inbox: Inbox) -> Iterator[int]:
 def asgi_port(inbox: Inbox) -> Iterator[int]:
     app = FastAPI()
     app.add_route("/hook", asgi_app(inbox, secrets=[KEY]), methods=["POST"])
+    port, stop = serve_asgi(app, lifespan="on")
+    yield port
+    stop()
+
+
+def serve_asgi(app: Any, lifespan: str) -> tuple[int, Callable[[], None]]:
+    """`app` under uvicorn on 127.0.0.1: its port, and how to stop it."""
     # Bound and listening before uvicorn starts: a request waits in the backlog meanwhile.
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    yield sock.getsockname()[1]
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+    return sock.getsockname()[1], stop
 
 
 def post(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
@@ -135,6 +145,19 @@ def test_a_get_is_answered_405(wsgi_port: int, asgi_port: int) -> None:
         conn.request("GET", "/hook")
         assert conn.getresponse().status == 405
         conn.close()
+
+
+def test_the_asgi_app_serves_alone(inbox: Inbox) -> None:
+    port, stop = serve_asgi(asgi_app(inbox, secrets=[KEY]), lifespan="on")
+    try:
+        assert post(port, b"x", signed(b"x", "m")) == (204, None)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/anything")
+        assert conn.getresponse().status == 405
+        conn.close()
+    finally:
+        stop()
+    assert inbox.counts()["pending"] == 1
 
 
 def test_bad_options_fail_at_set_up(inbox: Inbox) -> None:
