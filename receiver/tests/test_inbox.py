@@ -3,6 +3,7 @@ each subject's events handed out in sequence, one at a time."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -135,3 +136,17 @@ def test_the_next_due_time_leaves_out_what_waits_for_its_subject(inbox: Inbox) -
 def test_an_inbox_it_cannot_open_says_so(tmp_path: Path) -> None:
     with pytest.raises(InboxUnavailable):
         Inbox(tmp_path / "no such directory" / "inbox.db")
+
+
+def test_a_forked_process_opens_a_connection_of_its_own(inbox: Inbox) -> None:
+    inbox.store(signed(b"{}", "parent"), b"{}", now=0)
+    pid = os.fork()
+    if pid == 0:  # the child: a web server's worker forked after the inbox was made
+        try:
+            stored = inbox.store(signed(b"{}", "child"), b"{}", now=0)
+            os._exit(0 if stored is Stored.STORED else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert sorted(e.id for e in claim_all(inbox)) == ["child", "parent"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -290,8 +291,11 @@ class Inbox:
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        # A connection must not cross a fork (a web server's workers forked after the inbox
+        # was made): a process of its own opens its own.
+        if conn is None or self._local.pid != os.getpid():
             conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+            self._local.pid = os.getpid()
             conn.execute("PRAGMA journal_mode = WAL")
             # Each commit reaches the disk before the sender hears 2xx (NORMAL would keep the
             # last ones in the WAL's page cache through a power loss).
