@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,16 +132,16 @@ def test_every_event_until_it_succeeds_never_after_in_subject_order(tmp_path: Pa
 
         # Each subject's events one at a time, in sequence: the next starts only after the
         # one before succeeded.
-        started: dict[str, list[int]] = defaultdict(list)
+        current: dict[str, Line] = {}  # the last event of each subject handed out
         for i, line in enumerate(lines):
             if line.kind != "start":
                 continue
             assert (line.subject, line.sequence) == (f"user:u{line.n % USERS}", line.n // USERS + 1)
-            before = started[line.subject]
-            if before and before[-1] != line.n:
-                assert done[before[-1]] < i, f"{line} before {before[-1]} succeeded"
-                assert line.sequence > lines[done[before[-1]]].n // USERS + 1
-            before.append(line.n)
+            before = current.get(line.subject)
+            if before is not None and before.n != line.n:
+                assert done[before.n] < i, f"{line} before {before.n} succeeded"
+                assert line.sequence > before.sequence
+            current[line.subject] = line
 
         # A known id with another body: refused, and kept aside.
         with sqlite3.connect(receiver.inbox) as conn:
@@ -152,6 +151,8 @@ def test_every_event_until_it_succeeds_never_after_in_subject_order(tmp_path: Pa
         answer = httpx.post(url, content=body, headers=forged.headers)
         assert answer.status_code == 409
         assert answer.json()["code"] == "webhook.conflict"
+        with sqlite3.connect(receiver.inbox) as conn:
+            assert conn.execute("SELECT id, body FROM conflicts").fetchall() == [(known, body)]
         assert receiver.counts().get("done") == EVENTS
     finally:
         server.stop()
