@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from hookline.api.deps import needs_token
+from hookline.api.hook_keys import JwkSet
 from hookline.hooks.validation import HookConfig
 
 BEARER = "bearerAuth"
@@ -159,6 +160,8 @@ _MODELS: dict[tuple[str, str], dict[str, Any]] = {
     ("patch", "/api/hooks/{id}"): _one(Hook),
     ("patch", "/api/hooks/{id}/signing-key"): _one(Hook),
     ("get", "/api/hooks/{id}/recent-logs"): _list(HookLog),
+    # FastAPI leaves out a route's response_model when the route answers its own Response.
+    ("get", "/api/hooks/{id}/jwks"): _one(JwkSet),
     ("get", "/api/deliveries"): _list(Delivery),
     ("get", "/api/hooks/{id}/deliveries"): _list(Delivery),
 }
@@ -186,7 +189,7 @@ def as_served(document: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    for model in (Hook, HookLog, Delivery, Error):
+    for model in (Hook, HookLog, Delivery, JwkSet, Error):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, nested in schema.pop("$defs", {}).items():
             schemas.setdefault(name, nested)  # HookConfig is there already, as FastAPI wrote it
@@ -212,9 +215,12 @@ def _describe(method: str, path: str, operation: dict[str, Any]) -> None:
     responses.pop("422", None)  # FastAPI's; hookline answers a request it cannot read 400
     for status, answered in responses.items():
         content = answered.get("content", {}).get("application/json")
-        if content is not None and status.startswith("2"):
-            # FastAPI writes `string` for an untyped answer; the JSON may be anything.
-            content["schema"] = _MODELS.get((method, path), {})
+        if content is None or not status.startswith("2"):
+            continue
+        if (method, path) in _MODELS:
+            content["schema"] = _MODELS[method, path]
+        elif content.get("schema") == {"type": "string"}:
+            content["schema"] = {}  # FastAPI's word for an untyped answer; it may be any JSON
     errors = []
     if operation.get("parameters") or operation.get("requestBody"):
         errors.append("400")
