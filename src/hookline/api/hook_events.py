@@ -50,16 +50,23 @@ async def ingest(request: Request) -> Any:
     return JSON({"id": event_id}, status_code=202)
 
 
-def _parse(raw: bytes) -> tuple[str, dict[str, Any], str | None]:
+def event_body(raw: bytes) -> tuple[str, dict[str, Any]]:
+    """A JSON object naming a known `event`, and that object; 400 for anything else."""
     try:
         body = parse_json(raw)
     except json.JSONDecodeError as exc:
         raise invalid_input(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise invalid_input("the body must be a JSON object")
-    event, payload, key = body.get("event"), body.get("payload", {}), body.get("idempotencyKey")
+    event = body.get("event")
     if not isinstance(event, str) or event not in EVENT_SET:
         raise invalid_input(f'Error in key path "event": unknown event {event!r}')
+    return event, body
+
+
+def _parse(raw: bytes) -> tuple[str, dict[str, Any], str | None]:
+    event, body = event_body(raw)
+    payload, key = body.get("payload", {}), body.get("idempotencyKey")
     if not isinstance(payload, dict):
         raise invalid_input('Error in key path "payload": must be an object')
     if reserved := [k for k in RESERVED_KEYS if k in payload]:

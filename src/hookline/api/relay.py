@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from hookline.api.bodies import parse_json
-from hookline.api.hook_events import HookEventOut
+from hookline.api.hook_events import HookEventOut, event_body
 from hookline.api.responses import JSON
 from hookline.errors import ApiError, invalid_input
-from hookline.events.catalog import EVENT_SET
 from hookline.outbox.emit import emit
 
 router = APIRouter(tags=["Hook events"])
@@ -108,15 +105,8 @@ def signed_by_one_of(keys: list[bytes], body: bytes, signature: str | None) -> b
 def _parse(raw: bytes) -> tuple[str, str, dict[str, Any]]:
     """The event, its `createdAt` and the payload to store: Logto's body but its `hookId`
     (each hook gets its own), the other keys in their order."""
-    try:
-        body = parse_json(raw)
-    except json.JSONDecodeError as exc:
-        raise invalid_input(f"the body is not valid JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise invalid_input("the body must be a JSON object")
-    event, created_at = body.get("event"), body.get("createdAt")
-    if not isinstance(event, str) or event not in EVENT_SET:
-        raise invalid_input(f'Error in key path "event": unknown event {event!r}')
+    event, body = event_body(raw)
+    created_at = body.get("createdAt")
     if not isinstance(created_at, str) or not created_at:
         raise invalid_input('Error in key path "createdAt": must be a date-time string')
     body.pop("hookId", None)
