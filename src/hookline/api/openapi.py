@@ -85,6 +85,7 @@ class Hook(BaseModel):
     enabled: bool
     createdAt: int
     previousSigningKeyExpiresAt: int | None = None
+    signingPublicKey: str | None = None  # `whpk_…`, once config.asymmetricSignature was on
     executionStats: ExecutionStats | None = None
 
 
