@@ -1,0 +1,102 @@
+"""Without a session no page shows, without its CSRF token no form is taken, and five wrong
+passwords lock an account: over plain HTTP against a running server."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.console.conftest import ADMIN, PASSWORD, create_admin, csrf_of, sign_in
+from tests.support.api import create_hook
+from tests.support.receiver import Receiver
+from tests.support.server import Server
+
+PAGES = ("/console", "/console/webhooks", "/console/webhooks/create", "/console/webhooks/x")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_page_without_a_session_redirects_to_sign_in(server: Server, path: str) -> None:
+    answer = httpx.get(server.base + path)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/sign-in"
+
+
+def test_a_made_up_session_is_no_session(server: Server) -> None:
+    answer = httpx.get(server.base + "/console/webhooks", cookies={"hookline_console": "made-up"})
+    assert answer.status_code == 303
+
+
+def test_the_session_cookie_is_http_only_and_same_site(server: Server) -> None:
+    answer = sign_in(server)
+    assert answer.status_code == 303
+    cookie = answer.headers["set-cookie"].lower()
+    assert "hookline_console=" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/console" in cookie
+
+
+def test_forms_without_their_csrf_token_are_refused(
+    server: Server, admin: httpx.Client, receiver: Receiver
+) -> None:
+    with server.client() as api:
+        hook = create_hook(api, receiver.url())
+    path = f"/console/webhooks/{hook['id']}"
+    for data in ({}, {"csrf": "wrong"}):
+        for action, fields in (
+            ("/enabled", {"enabled": "false"}),
+            ("/delete", {}),
+            ("/regenerate-key", {}),
+            ("", {"name": "x", "url": receiver.url(), "events": "User.Created"}),
+        ):
+            answer = admin.post(path + action, data={**fields, **data})
+            assert answer.status_code == 403, (action, data)
+    answer = admin.post("/console/webhooks/create", data={"name": "x", "url": receiver.url()})
+    assert answer.status_code == 403
+    with server.client() as api:
+        unchanged = api.get(f"/hooks/{hook['id']}").json()
+    assert unchanged["enabled"] is True and unchanged["signingKey"] == hook["signingKey"]
+    # With the token, the same form is taken.
+    token = csrf_of(admin.get(path))
+    answer = admin.post(path + "/enabled", data={"enabled": "false", "csrf": token})
+    assert answer.status_code == 303
+
+
+def test_sign_in_without_its_form_token_is_refused(server: Server) -> None:
+    answer = httpx.post(
+        server.base + "/console/sign-in", data={"username": ADMIN, "password": PASSWORD}
+    )
+    assert answer.status_code == 403
+    assert "set-cookie" not in answer.headers or "hookline_console=" not in answer.headers.get(
+        "set-cookie", ""
+    )
+
+
+def test_sign_out_ends_the_session(server: Server) -> None:
+    answer = sign_in(server)
+    client: httpx.Client = answer.extensions["client"]
+    cookie = client.cookies["hookline_console"]
+    token = csrf_of(client.get("/console/webhooks"))
+    assert client.post("/console/sign-out", data={"csrf": token}).status_code == 303
+    again = httpx.get(server.base + "/console/webhooks", cookies={"hookline_console": cookie})
+    assert again.status_code == 303
+
+
+def test_five_wrong_passwords_lock_the_account(server: Server) -> None:
+    create_admin(server, "locked-out", "the-right-password")
+    for _ in range(4):
+        assert sign_in(server, "locked-out", "wrong-password").status_code == 401
+    fifth = sign_in(server, "locked-out", "wrong-password")
+    assert fifth.status_code == 429 and "locked for 15 more minute" in fifth.text
+    # Locked: even the right password is refused, and no session is given.
+    refused = sign_in(server, "locked-out", "the-right-password")
+    assert refused.status_code == 429
+    assert "hookline_console" not in refused.extensions["client"].cookies
+    # The lock is the account's: another admin signs in.
+    assert sign_in(server).status_code == 303
+    # Once the lock has run out, the right password works and the count starts again.
+    server.sql("UPDATE console_admins SET locked_until = 1 WHERE username = 'locked-out'")
+    assert sign_in(server, "locked-out", "the-right-password").status_code == 303
+
+
+def test_an_unknown_admin_is_told_as_a_wrong_password(server: Server) -> None:
+    answer = sign_in(server, "nobody", "whatever-password")
+    assert answer.status_code == 401 and "Wrong username or password." in answer.text
