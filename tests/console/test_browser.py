@@ -174,5 +174,19 @@ def test_a_failed_delivery_read_and_replayed(
     delivered, _, again = receiver.wait_for(3, "/failing")
     assert again.header("webhook-id") == delivered.header("webhook-id")
     wait_logs(api, hook["id"], 2)
+
+    # Recovery sends every failed delivery of the time range again.
+    receiver.on("/failing", Reply(503))
+    emit(api, "Role.Created", {"data": {"id": "r2", "name": "viewer"}})
+    wait_logs(api, hook["id"], 3)
+    receiver.on("/failing", Reply(200))
+    page.goto(f"/console/webhooks/{hook['id']}/logs")
+    page.get_by_role("button", name="Send failed deliveries again").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "1 failed delivery of the time range sent again now."
+    )
+    recovered = receiver.wait_for(5, "/failing")[-1]
+    assert b'"name":"viewer"' in recovered.body
+    wait_logs(api, hook["id"], 4)
     page.goto(f"/console/webhooks/{hook['id']}/logs?status=success")
-    expect(page.get_by_role("row").filter(has_text="Role.Created")).to_have_count(1)
+    expect(page.get_by_role("row").filter(has_text="Role.Created")).to_have_count(2)

@@ -27,8 +27,10 @@ def day_chart(hours: list[Hour]) -> Markup:
         _text(LEFT - 6, TOP + 10, str(most), "end"),
         _text(LEFT - 6, base, "0", "end"),
         _text(LEFT + plot_w + 6, TOP + 10, f"{slowest:.0f} ms", "start", LATENCY),
+        _text(LEFT + plot_w, HEIGHT - 6, "UTC", "end"),
     ]
-    points = []
+    points: list[str] = []
+    dots: list[str] = []
     for index, hour in enumerate(hours):
         x = LEFT + index * slot
         ok_h = plot_h * hour.successes / most
@@ -43,6 +45,7 @@ def day_chart(hours: list[Hour]) -> Markup:
         if hour.mean_ms is not None:
             y = base - plot_h * hour.mean_ms / slowest
             points.append(f"{x + slot / 2:.1f},{y:.1f}")
+            dots.append(f'<circle cx="{x + slot / 2:.1f}" cy="{y:.1f}" r="3" fill="{LATENCY}"/>')
         if index % 6 == 0:
             parts.append(_text(x, HEIGHT - 6, _clock(hour.start_ms), "start"))
     if points:
@@ -50,6 +53,7 @@ def day_chart(hours: list[Hour]) -> Markup:
             f'<polyline class="latency" points="{" ".join(points)}" fill="none"'
             f' stroke="{LATENCY}" stroke-width="2"/>'
         )
+    parts.extend(dots)
     parts.append("</svg>")
     return Markup("".join(parts))
 

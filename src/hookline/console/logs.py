@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hookline.attempts.logs import log_entry, recent_logs
 from hookline.console.guard import FormDep, RuntimeDep, SessionDep
-from hookline.console.pages import render
+from hookline.console.pages import counted, render
 from hookline.console.webhooks import NOTICES, find_hook, hook_url
 from hookline.errors import ApiError
 from hookline.events.catalog import EVENTS
@@ -52,7 +52,7 @@ async def logs_page(
     )
     notice = NOTICES.get(done)
     if done == "recovered" and count is not None:
-        notice = f"{count} failed deliveries of the time range will be sent again now."
+        notice = f"{counted(count, 'failed delivery')} of the time range sent again now."
     return render(
         "logs.html",
         session=session,

@@ -22,7 +22,15 @@ def utc(epoch_ms: int | None) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 request`, `2 requests`, `3 deliveries`."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
 _templates.filters["utc"] = utc
+_templates.filters["counted"] = counted
 
 
 def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
