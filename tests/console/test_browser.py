@@ -135,7 +135,6 @@ def test_create_test_regenerate_disable(page: Page, api: httpx.Client, receiver:
     page.get_by_role("link", name="Webhooks").first.click()
     row = page.get_by_role("row").filter(has_text="Accounts")
     expect(row.locator(".tag")).to_have_text("Not in use")
-    shot(page, "webhooks")
 
 
 def test_a_failed_delivery_read_and_replayed(
@@ -190,3 +189,6 @@ def test_a_failed_delivery_read_and_replayed(
     wait_logs(api, hook["id"], 4)
     page.goto(f"/console/webhooks/{hook['id']}/logs?status=success")
     expect(page.get_by_role("row").filter(has_text="Role.Created")).to_have_count(2)
+    page.get_by_role("link", name="Webhooks").first.click()
+    expect(page.get_by_role("row").filter(has_text="Billing")).to_contain_text("50.0%")
+    shot(page, "webhooks")
