@@ -53,23 +53,30 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
-def sign_in(server: Server, username: str = ADMIN, password: str = PASSWORD) -> httpx.Response:
-    """Signs a new client in; answers the sign-in's response, the client in `.client`."""
+def sign_in(
+    server: Server, username: str = ADMIN, password: str = PASSWORD
+) -> tuple[httpx.Client, httpx.Response]:
+    """A new client that fetched the sign-in form and sent it; and the answer it got."""
     client = httpx.Client(base_url=server.base, timeout=30)
     form = client.get("/console/sign-in")
     answer = client.post(
         "/console/sign-in",
         data={"csrf": csrf_of(form), "username": username, "password": password},
     )
-    answer.extensions["client"] = client
-    return answer
+    return client, answer
+
+
+def signed_in(server: Server, username: str = ADMIN, password: str = PASSWORD) -> int:
+    """The status of a sign-in (303 when it succeeded)."""
+    client, answer = sign_in(server, username, password)
+    client.close()
+    return answer.status_code
 
 
 @pytest.fixture
 def admin(server: Server) -> Iterator[httpx.Client]:
     """A client signed in as the admin."""
-    answer = sign_in(server)
+    client, answer = sign_in(server)
     assert answer.status_code == 303, answer.text
-    client: httpx.Client = answer.extensions["client"]
     yield client
     client.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.console.conftest import ADMIN, PASSWORD, create_admin, csrf_of, sign_in
+from tests.console.conftest import ADMIN, PASSWORD, create_admin, csrf_of, sign_in, signed_in
 from tests.support.api import create_hook
 from tests.support.receiver import Receiver
 from tests.support.server import Server
@@ -27,7 +27,8 @@ def test_a_made_up_session_is_no_session(server: Server) -> None:
 
 
 def test_the_session_cookie_is_http_only_and_same_site(server: Server) -> None:
-    answer = sign_in(server)
+    client, answer = sign_in(server)
+    client.close()
     assert answer.status_code == 303
     cookie = answer.headers["set-cookie"].lower()
     assert "hookline_console=" in cookie
@@ -71,8 +72,7 @@ def test_sign_in_without_its_form_token_is_refused(server: Server) -> None:
 
 
 def test_sign_out_ends_the_session(server: Server) -> None:
-    answer = sign_in(server)
-    client: httpx.Client = answer.extensions["client"]
+    client, _ = sign_in(server)
     cookie = client.cookies["hookline_console"]
     token = csrf_of(client.get("/console/webhooks"))
     assert client.post("/console/sign-out", data={"csrf": token}).status_code == 303
@@ -83,20 +83,55 @@ def test_sign_out_ends_the_session(server: Server) -> None:
 def test_five_wrong_passwords_lock_the_account(server: Server) -> None:
     create_admin(server, "locked-out", "the-right-password")
     for _ in range(4):
-        assert sign_in(server, "locked-out", "wrong-password").status_code == 401
-    fifth = sign_in(server, "locked-out", "wrong-password")
+        assert signed_in(server, "locked-out", "wrong-password") == 401
+    client, fifth = sign_in(server, "locked-out", "wrong-password")
     assert fifth.status_code == 429 and "locked for 15 more minute" in fifth.text
     # Locked: even the right password is refused, and no session is given.
-    refused = sign_in(server, "locked-out", "the-right-password")
-    assert refused.status_code == 429
-    assert "hookline_console" not in refused.extensions["client"].cookies
+    client, refused = sign_in(server, "locked-out", "the-right-password")
+    assert refused.status_code == 429 and "locked for" in refused.text
+    assert "hookline_console" not in client.cookies
     # The lock is the account's: another admin signs in.
-    assert sign_in(server).status_code == 303
-    # Once the lock has run out, the right password works and the count starts again.
+    assert signed_in(server) == 303
+    # Once the lock has run out, the right password works, and the count starts again.
     server.sql("UPDATE console_admins SET locked_until = 1 WHERE username = 'locked-out'")
-    assert sign_in(server, "locked-out", "the-right-password").status_code == 303
+    assert signed_in(server, "locked-out", "the-right-password") == 303
+    assert server.sql(
+        "SELECT failed_sign_ins, locked_until FROM console_admins WHERE username = 'locked-out'"
+    ) == [(0, None)]
 
 
 def test_an_unknown_admin_is_told_as_a_wrong_password(server: Server) -> None:
-    answer = sign_in(server, "nobody", "whatever-password")
+    _, answer = sign_in(server, "nobody", "whatever-password")
     assert answer.status_code == 401 and "Wrong username or password." in answer.text
+
+
+def test_what_does_not_exist_is_a_404_page(admin: httpx.Client) -> None:
+    token = csrf_of(admin.get("/console/webhooks"))
+    for path in (
+        "/console/webhooks/nope",
+        "/console/webhooks/nope/logs",
+        "/console/webhooks/nope/logs/x",
+    ):
+        answer = admin.get(path)
+        assert answer.status_code == 404 and "Not found" in answer.text, path
+    for action, fields in (
+        ("/enabled", {"enabled": "false"}),
+        ("/regenerate-key", {}),
+        ("/recover", {"range": "1h"}),
+        ("/logs/x/replay", {"delivery": "msg_x"}),
+        ("/test", {"url": "http://127.0.0.1:9/", "events": "User.Created"}),
+    ):
+        answer = admin.post(f"/console/webhooks/nope{action}", data={"csrf": token, **fields})
+        assert answer.status_code == 404, (action, answer.text)
+
+
+@pytest.mark.parametrize(
+    "query", ["page=abc", "page=-5", "range=forever", "status=maybe", "event=No.Such", "count=x"]
+)
+def test_odd_queries_are_no_500(
+    admin: httpx.Client, receiver: Receiver, server: Server, query: str
+) -> None:
+    with server.client() as api:
+        hook = create_hook(api, receiver.url())
+    answer = admin.get(f"/console/webhooks/{hook['id']}/logs?{query}")
+    assert answer.status_code < 500, answer.text

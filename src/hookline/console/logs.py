@@ -94,7 +94,9 @@ async def log_page(
 
 
 @router.post("/webhooks/{hook_id}/logs/{log_id}/replay")
-async def replay_delivery(hook_id: str, log_id: str, form: FormDep, rt: RuntimeDep) -> Response:
+async def replay_delivery(
+    hook_id: str, log_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep
+) -> Response:
     """Sends the delivery of this entry again, as `POST …/deliveries/:id/replay` does."""
     delivery_id = str(form.get("delivery", ""))
 
@@ -103,23 +105,30 @@ async def replay_delivery(hook_id: str, log_id: str, form: FormDep, rt: RuntimeD
 
     made_due = await rt.committer.run(write)
     if made_due is None:
-        raise ApiError(404, "entity.not_exists", "The delivery does not exist.")
+        return render("missing.html", 404, session=session)
     done = "replayed" if made_due else "pending"
     return RedirectResponse(hook_url(hook_id, f"/logs/{log_id}?done={done}"), 303)
 
 
 @router.post("/webhooks/{hook_id}/recover")
-async def recover_range(hook_id: str, form: FormDep, rt: RuntimeDep) -> Response:
+async def recover_range(
+    hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep
+) -> Response:
     """Sends again every failed delivery created in the chosen range, as `POST …/recover`."""
     range = str(form.get("range", ""))
     range = range if range in RANGES else "24h"
     since = now_ms() - RANGES[range]
 
-    def write(conn: Connection) -> int:
-        service.get_hook(conn, hook_id)
+    def write(conn: Connection) -> int | None:
+        try:
+            service.get_hook(conn, hook_id)
+        except ApiError:
+            return None
         return recover(conn, hook_id, since, None, time.time())
 
     count = await rt.committer.run(write)
+    if count is None:
+        return render("missing.html", 404, session=session)
     return RedirectResponse(
         hook_url(hook_id, f"/logs?range={range}&done=recovered&count={count}"), 303
     )

@@ -133,10 +133,13 @@ async def test(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep)
 
 
 @router.post("/webhooks/{hook_id}/enabled")
-async def set_enabled(hook_id: str, form: FormDep, rt: RuntimeDep) -> Response:
+async def set_enabled(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep) -> Response:
     enabled = form.get("enabled") == "true"
     body = HookUpdate(enabled=enabled)
-    await rt.committer.run(lambda conn: service.update_hook(conn, hook_id, body))
+    try:
+        await rt.committer.run(lambda conn: service.update_hook(conn, hook_id, body))
+    except ApiError:
+        return _missing(session)
     return RedirectResponse(hook_url(hook_id, f"?done={'enabled' if enabled else 'disabled'}"), 303)
 
 
@@ -150,10 +153,13 @@ async def regenerate_page(hook_id: str, session: SessionDep, rt: RuntimeDep) -> 
 
 
 @router.post("/webhooks/{hook_id}/regenerate-key")
-async def regenerate(hook_id: str, form: FormDep, rt: RuntimeDep) -> Response:
+async def regenerate(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep) -> Response:
     # The replaced key goes on signing for the server's grace period, unless asked not to.
     grace = 0.0 if form.get("grace") == "none" else rt.settings.key_grace
-    await rt.committer.run(lambda conn: service.rotate_signing_key(conn, hook_id, grace))
+    try:
+        await rt.committer.run(lambda conn: service.rotate_signing_key(conn, hook_id, grace))
+    except ApiError:
+        return _missing(session)
     return RedirectResponse(hook_url(hook_id, "?done=key-regenerated"), 303)
 
 
