@@ -95,6 +95,15 @@ def test_create_test_regenerate_disable(page: Page, api: httpx.Client, receiver:
     assert hook["name"] == "Accounts" and hook["events"] == ["User.Created", "PostSignIn"]
     assert hook["config"] == {"url": receiver.url("/hook")}
 
+    # A custom header: refused without its value, then saved.
+    page.get_by_label("Header name").first.fill("X-Tenant")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("alert")).to_contain_text("each row needs a name and a value")
+    page.get_by_label("Header value").first.fill("acme")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    assert api.get(f"/hooks/{hook_id}").json()["config"]["headers"] == {"X-Tenant": "acme"}
+
     # The key is hidden until revealed.
     key_field = page.locator("#signing-key")
     expect(key_field).to_have_attribute("type", "password")
@@ -109,6 +118,7 @@ def test_create_test_regenerate_disable(page: Page, api: httpx.Client, receiver:
     )
     sent = receiver.wait_for(2, "/hook")  # one per event
     for request in sent:
+        assert request.header("x-tenant") == "acme"
         expected = hmac.new(hook["signingKey"].encode(), request.body, hashlib.sha256)
         assert request.header("logto-signature-sha-256") == expected.hexdigest()
 
