@@ -200,5 +200,7 @@ def test_a_failed_delivery_read_and_replayed(
     page.goto(f"/console/webhooks/{hook['id']}/logs?status=success")
     expect(page.get_by_role("row").filter(has_text="Role.Created")).to_have_count(2)
     page.get_by_role("link", name="Webhooks").first.click()
-    expect(page.get_by_role("row").filter(has_text="Billing")).to_contain_text("50.0%")
+    billing = page.get_by_role("row").filter(has_text="Billing")
+    expect(billing).to_contain_text("50.0%")
+    expect(billing.locator("svg.spark rect.failure")).not_to_have_count(0)
     shot(page, "webhooks")

@@ -76,3 +76,23 @@ def _text(x: float, y: float, text: str, anchor: str, color: str = "#555") -> st
 
 def _clock(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%H:00")
+
+
+def sparkline(hours: list[Hour]) -> Markup:
+    """The list's small version: bars only, failures stacked on successes."""
+    width, height, slot = 120, 24, 5
+    most = max((h.successes + h.failures for h in hours), default=0) or 1
+    parts = [
+        f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" width="{width}"'
+        f' height="{height}" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="Attempts per hour over the last 24 hours">'
+    ]
+    for index, hour in enumerate(hours):
+        ok_h = height * hour.successes / most
+        failed_h = height * hour.failures / most
+        parts.append(_bar(index * slot - 0.5, height - ok_h, slot, ok_h, SUCCESS, "success"))
+        parts.append(
+            _bar(index * slot - 0.5, height - ok_h - failed_h, slot, failed_h, FAILURE, "failure")
+        )
+    parts.append(f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#ccc"/></svg>')
+    return Markup("".join(parts))

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
-from hookline.attempts.timeline import last_day
+from hookline.attempts.timeline import Hour, last_day, last_days
 from hookline.console import chart
 from hookline.console.events import grouped
 from hookline.console.forms import FormErrors, HookForm, checked
@@ -46,9 +46,20 @@ def hook_url(hook_id: str, tail: str = "") -> str:
 
 @router.get("/webhooks")
 async def webhooks(session: SessionDep, rt: RuntimeDep, done: str = "") -> Response:
-    hooks, _ = await rt.read(lambda conn: service.list_hooks(conn, True))
+    now = now_ms()
+
+    def listed(conn: Connection) -> tuple[list[dict[str, Any]], dict[str, list[Hour]]]:
+        hooks, _ = service.list_hooks(conn, True)
+        return hooks, last_days(conn, [hook["id"] for hook in hooks], now)
+
+    hooks, days = await rt.read(listed)
     return render(
-        "webhooks.html", session=session, hooks=hooks, notice=NOTICES.get(done), nav="webhooks"
+        "webhooks.html",
+        session=session,
+        hooks=hooks,
+        sparks={hook_id: chart.sparkline(hours) for hook_id, hours in days.items()},
+        notice=NOTICES.get(done),
+        nav="webhooks",
     )
 
 
