@@ -3,6 +3,11 @@ terminal, the database created and migrated if it is not yet."""
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,3 +57,43 @@ def test_refuses_bad_input_in_one_line(
     assert done.returncode == 1
     assert error in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_asks_the_password_twice_on_a_terminal(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data")
+    terminal = Terminal([sys.executable, "-m", "hookline", "admin", "create", "dora"], server.env)
+    terminal.expect("Password: ")
+    terminal.send("terminal-password\n")
+    terminal.expect("Repeat for confirmation: ")
+    terminal.send("terminal-password\n")
+    terminal.expect("created the console admin 'dora'")
+    assert terminal.wait() == 0
+    assert "terminal-password" not in terminal.seen  # not echoed
+    assert server.sql("SELECT username FROM console_admins") == [("dora",)]
+
+
+class Terminal:
+    """A command on a pseudo-terminal of its own, as if a person typed at it."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: the terminal is its standard input and output
+            os.execve(argv[0], argv, env)
+        self.seen = ""
+
+    def expect(self, text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{text!r} not shown; the terminal shows {self.seen!r}"
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                self.seen += os.read(self.fd, 4096).decode(errors="replace")
+
+    def send(self, text: str) -> None:
+        os.write(self.fd, text.encode())
+
+    def wait(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)

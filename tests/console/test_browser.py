@@ -51,6 +51,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
     context = browser.new_context(base_url=server.base, viewport={"width": 1200, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
@@ -110,6 +111,9 @@ def test_create_test_regenerate_disable(page: Page, api: httpx.Client, receiver:
     page.get_by_role("button", name="Show").click()
     expect(key_field).to_have_attribute("type", "text")
     expect(key_field).to_have_value(hook["signingKey"])
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == hook["signingKey"]
 
     # A test payload, signed with that key, and its result on the page.
     page.get_by_role("button", name="Send test payload").click()

@@ -135,3 +135,19 @@ def test_odd_queries_are_no_500(
         hook = create_hook(api, receiver.url())
     answer = admin.get(f"/console/webhooks/{hook['id']}/logs?{query}")
     assert answer.status_code < 500, answer.text
+
+
+def test_delete_asks_first_then_deletes(
+    server: Server, admin: httpx.Client, receiver: Receiver
+) -> None:
+    with server.client() as api:
+        hook = create_hook(api, receiver.url(), name="Doomed")
+        asked = admin.get(f"/console/webhooks/{hook['id']}/delete")
+        assert asked.status_code == 200 and "Delete Doomed?" in asked.text
+        assert api.get(f"/hooks/{hook['id']}").status_code == 200  # asking deletes nothing
+        answer = admin.post(f"/console/webhooks/{hook['id']}/delete", data={"csrf": csrf_of(asked)})
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/console/webhooks?done=deleted"
+        assert api.get(f"/hooks/{hook['id']}").status_code == 404
+    listed = admin.get("/console/webhooks?done=deleted")
+    assert "The webhook has been deleted." in listed.text and "Doomed" not in listed.text
