@@ -7,6 +7,7 @@ import pytest
 from starlette.datastructures import FormData
 
 from hookline.console.forms import FormErrors, HookForm
+from hookline.hooks.validation import HookCreate
 
 
 def posted(**fields: str | list[str]) -> HookForm:
@@ -79,3 +80,9 @@ def test_what_is_wrong_is_named(fields: dict[str, str | list[str]], message: str
 def test_at_least_one_event() -> None:
     with pytest.raises(FormErrors, match="at least one event"):
         posted(url="https://e.example").checked_events()
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(FormErrors) as raised:
+        posted(url="nope", header_name="X-A", header_value="").body(HookCreate)
+    assert len(raised.value.messages) == 3, raised.value.messages

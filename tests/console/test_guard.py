@@ -71,6 +71,11 @@ def test_sign_in_without_its_form_token_is_refused(server: Server) -> None:
     )
 
 
+def test_the_sign_in_page_sends_a_signed_in_admin_on(admin: httpx.Client) -> None:
+    answer = admin.get("/console/sign-in")
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/webhooks"
+
+
 def test_sign_out_ends_the_session(server: Server) -> None:
     client, _ = sign_in(server)
     cookie = client.cookies["hookline_console"]

@@ -80,9 +80,26 @@ class HookForm:
             config["ordering"] = "subject"
         if self.rate_limit:
             config["rateLimit"] = _number(self.rate_limit, "Rate limit", problems)
+        try:
+            valid = checked(HookConfig, config)
+        except FormErrors as errors:
+            problems.extend(errors.messages)
         if problems:
             raise FormErrors(problems)
-        return checked(HookConfig, config).stored()
+        return valid.stored()
+
+    def body(self, model: type[BaseModel], named: bool = True) -> Any:
+        """The form as a request body of `model`; raises FormErrors naming every problem."""
+        values: dict[str, Any] = {"name": self.name} if named else {}
+        problems = []
+        for name, part in (("events", self.checked_events), ("config", self.config)):
+            try:
+                values[name] = part()
+            except FormErrors as errors:
+                problems.extend(errors.messages)
+        if problems:
+            raise FormErrors(problems)
+        return checked(model, values)
 
     def checked_events(self) -> list[str]:
         if not self.events:

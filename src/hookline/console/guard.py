@@ -31,20 +31,26 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-async def signed_in(request: Request) -> Session:
+async def current_session(request: Request) -> Session | None:
     token = request.cookies.get(sessions.COOKIE)
     if not token:
-        raise SignInRequired()
+        return None
     now = now_ms()
-    session = await runtime(request).read(lambda conn: sessions.find(conn, token, now))
+    return await runtime(request).read(lambda conn: sessions.find(conn, token, now))
+
+
+async def signed_in(request: Request) -> Session:
+    session = await current_session(request)
     if session is None:
         raise SignInRequired()
     return session
 
 
-async def checked_form(request: Request) -> FormData:
+SessionDep = Annotated[Session, Depends(signed_in)]
+
+
+async def checked_form(request: Request, session: SessionDep) -> FormData:
     """The posted form of a signed-in admin, once its CSRF token matches the session's."""
-    session = await signed_in(request)
     form = await request.form()
     if not same_token(form.get("csrf"), session.csrf_token):
         raise FormRefused()
@@ -59,6 +65,5 @@ def same_token(given: object, expected: str | None) -> bool:
     )
 
 
-SessionDep = Annotated[Session, Depends(signed_in)]
 FormDep = Annotated[FormData, Depends(checked_form)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hookline.auth import admins
 from hookline.console import sessions
-from hookline.console.guard import PREFIX, FormDep, RuntimeDep, same_token
+from hookline.console.guard import PREFIX, FormDep, RuntimeDep, current_session, same_token
 from hookline.console.pages import render
 from hookline.ids import now_ms
 
@@ -19,6 +19,8 @@ _SIGN_IN_COOKIE_SECONDS = 3600
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request) -> Response:
+    if await current_session(request) is not None:
+        return RedirectResponse(f"{PREFIX}/webhooks", 303)
     return _form(request)
 
 

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from hookline.attempts.timeline import Hour, last_day, last_days
 from hookline.console import chart
 from hookline.console.events import grouped
-from hookline.console.forms import FormErrors, HookForm, checked
+from hookline.console.forms import FormErrors, HookForm
 from hookline.console.guard import PREFIX, FormDep, RuntimeDep, SessionDep
 from hookline.console.pages import render
 from hookline.console.sessions import Session
@@ -72,10 +72,7 @@ async def create_page(session: SessionDep) -> Response:
 async def create(form: FormDep, session: SessionDep, rt: RuntimeDep) -> Response:
     posted = HookForm.posted(form)
     try:
-        body = checked(
-            HookCreate,
-            {"name": posted.name, "events": posted.checked_events(), "config": posted.config()},
-        )
+        body = posted.body(HookCreate)
     except FormErrors as errors:
         return _create_form(session, posted, errors.messages, 400)
     hook = await rt.committer.run(lambda conn: service.create_hook(conn, body))
@@ -111,10 +108,7 @@ async def save(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep)
         return _missing(session)
     posted = HookForm.posted(form, HookForm.of_hook(hook).rest)
     try:
-        body = checked(
-            HookUpdate,
-            {"name": posted.name, "events": posted.checked_events(), "config": posted.config()},
-        )
+        body = posted.body(HookUpdate)
     except FormErrors as errors:
         return await _settings(rt, session, hook, posted, errors=errors.messages, status=400)
     await rt.committer.run(lambda conn: service.update_hook(conn, hook_id, body))
@@ -129,7 +123,7 @@ async def test(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep)
         return _missing(session)
     posted = HookForm.posted(form, HookForm.of_hook(hook).rest)
     try:
-        body = checked(HookTest, {"events": posted.checked_events(), "config": posted.config()})
+        body = posted.body(HookTest, named=False)
     except FormErrors as errors:
         return await _settings(rt, session, hook, posted, errors=errors.messages, status=400)
     keys = await rt.read(lambda conn: service.stored_signing_keys(conn, hook_id))
