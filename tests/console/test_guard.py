@@ -6,7 +6,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.console.conftest import ADMIN, PASSWORD, create_admin, csrf_of, sign_in, signed_in
+from tests.console.conftest import (
+    ADMIN,
+    PASSWORD,
+    create_admin,
+    csrf_of,
+    hookline_command,
+    sign_in,
+    signed_in,
+)
 from tests.support.api import create_hook
 from tests.support.receiver import Receiver
 from tests.support.server import Server
@@ -156,3 +164,20 @@ def test_delete_asks_first_then_deletes(
         assert api.get(f"/hooks/{hook['id']}").status_code == 404
     listed = admin.get("/console/webhooks?done=deleted")
     assert "The webhook has been deleted." in listed.text and "Doomed" not in listed.text
+
+
+def test_a_new_password_lifts_the_lock_and_ends_the_sessions(server: Server) -> None:
+    create_admin(server, "forgetful", "first-password")
+    client, _ = sign_in(server, "forgetful", "first-password")
+    for _ in range(5):
+        signed_in(server, "forgetful", "wrong-password")
+    assert signed_in(server, "forgetful", "first-password") == 429
+    done = hookline_command(server, "admin", "password", "forgetful", password="second-password")
+    assert done.returncode == 0, done.stderr
+    assert client.get("/console/webhooks").status_code == 303  # signed out
+    client.close()
+    assert signed_in(server, "forgetful", "first-password") == 401
+    assert signed_in(server, "forgetful", "second-password") == 303
+    nobody = hookline_command(server, "admin", "password", "nobody", password="some-password")
+    assert nobody.returncode == 1
+    assert nobody.stderr == "hookline: there is no admin named 'nobody'\n"

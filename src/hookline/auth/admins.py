@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from hookline.db.tables import console_admins
+from hookline.db.tables import console_admins, console_sessions
 
 USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
 MIN_PASSWORD_LENGTH = 8
@@ -40,6 +40,18 @@ def create_admin(conn: Connection, username: str, password_hash: str, now_ms: in
             username=username, password_hash=password_hash, created_at=now_ms
         )
     )
+
+
+def set_password(conn: Connection, username: str, password_hash: str) -> bool:
+    """A new password, which also lifts a lock and ends the admin's sessions; False if there
+    is no such admin."""
+    changed = conn.execute(
+        update(console_admins)
+        .where(console_admins.c.username == username)
+        .values(password_hash=password_hash, failed_sign_ins=0, locked_until=None)
+    )
+    conn.execute(delete(console_sessions).where(console_sessions.c.username == username))
+    return changed.rowcount > 0
 
 
 def find_admin(conn: Connection, username: str) -> Admin | None:
