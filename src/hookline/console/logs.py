@@ -41,7 +41,10 @@ async def logs_page(
     hook = await find_hook(rt, hook_id)
     if hook is None:
         return render("missing.html", 404, session=session)
-    span = RANGES.get(range, RANGES["24h"])
+    # Only known values go back into the page's links and forms.
+    range = range if range in RANGES else "24h"
+    status = status if status in RESULTS else ""
+    span = RANGES[range]
     page = max(1, page)
     key = f"TriggerHook.{event}" if event in EVENTS else None
     since = now_ms() - span
