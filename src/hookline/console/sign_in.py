@@ -43,11 +43,18 @@ async def sign_in(request: Request, rt: RuntimeDep) -> Response:
         return _form(request, username, message, 429 if locked else 401)
     token = sessions.new_token()
 
-    def open_session(conn: Connection) -> None:
+    def open_session(conn: Connection) -> int | None:
+        # Locked meanwhile by guesses sent beside this one: the lock wins.
+        current = admins.find_admin(conn, username)
+        if current is None or current.locked_at(now):
+            return current.locked_until if current else now
         admins.record_success(conn, username)
         sessions.start(conn, token, username, now)
+        return None
 
-    await rt.committer.run(open_session)
+    locked_until = await rt.committer.run(open_session)
+    if locked_until is not None:
+        return _form(request, username, _locked(locked_until, now), 429)
     response = RedirectResponse(f"{PREFIX}/webhooks", 303)
     response.set_cookie(
         sessions.COOKIE,
