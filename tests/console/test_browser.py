@@ -81,7 +81,11 @@ def sign_in(page: Page) -> None:
     expect(page).to_have_url("/console/webhooks")
 
 
-def test_create_test_regenerate_disable(page: Page, api: httpx.Client, receiver: Receiver) -> None:
+def test_create_test_regenerate_disable(
+    page: Page, api: httpx.Client, receiver: Receiver, server: Server
+) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
     sign_in(page)
     page.get_by_role("link", name="Create Webhook").click()
     page.get_by_label("Name").fill("Accounts")
@@ -149,6 +153,8 @@ def test_create_test_regenerate_disable(page: Page, api: httpx.Client, receiver:
     page.get_by_role("link", name="Webhooks").first.click()
     row = page.get_by_role("row").filter(has_text="Accounts")
     expect(row.locator(".tag")).to_have_text("Not in use")
+    # Every page, stylesheet and script came from the server itself.
+    assert fetched and all(url.startswith(server.base + "/console") for url in fetched), fetched
 
 
 def test_a_failed_delivery_read_and_replayed(

@@ -84,6 +84,14 @@ def test_the_sign_in_page_sends_a_signed_in_admin_on(admin: httpx.Client) -> Non
     assert answer.status_code == 303 and answer.headers["location"] == "/console/webhooks"
 
 
+def test_a_session_ends_when_it_expires(server: Server) -> None:
+    client, _ = sign_in(server)
+    assert client.get("/console/webhooks").status_code == 200
+    server.sql("UPDATE console_sessions SET expires_at = 1")
+    assert client.get("/console/webhooks").status_code == 303
+    client.close()
+
+
 def test_sign_out_ends_the_session(server: Server) -> None:
     client, _ = sign_in(server)
     cookie = client.cookies["hookline_console"]
