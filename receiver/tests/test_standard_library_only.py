@@ -42,6 +42,25 @@ SNIPPET = textwrap.dedent(
             want = Reason.CRYPTOGRAPHY_MISSING
         assert outcome(v) == want, (v["name"], outcome(v), want)
 
+    # The inbox, its worker and the adapters, with the standard library alone too.
+    import io, tempfile
+    from hookline_receiver import Inbox, Worker
+    from hookline_receiver import asgi, django, wsgi
+
+    v = next(v for v in vectors if v["expected"]["ok"] and not v["verifier"]["publicKeys"])
+    body = v["request"]["body"].encode()
+    environ = {"HTTP_" + k.upper().replace("-", "_"): h for k, h in v["request"]["headers"].items()}
+    environ |= {"REQUEST_METHOD": "POST", "CONTENT_LENGTH": str(len(body))}
+    environ["wsgi.input"] = io.BytesIO(body)
+    inbox = Inbox(tempfile.mkdtemp() + "/inbox.db")
+    app = wsgi.webhook_app(inbox, secrets=v["verifier"]["secrets"], now=v["verifier"]["now"])
+    statuses = []
+    app(environ, lambda status, headers: statuses.append(status))
+    assert statuses == ["204 No Content"], statuses
+    handled = []
+    assert Worker(inbox, handled.append).run_once() and handled[0].body == body
+    asgi.webhook_app(inbox, secrets=["k"]), django.webhook_view(inbox, secrets=["k"])
+
     # Everything loaded is the standard library's or the kit's own.
     roots = (sys.base_prefix, sys.argv[2])
     for module in list(sys.modules.values()):

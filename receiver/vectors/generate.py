@@ -24,6 +24,7 @@ KEY = "Hk3vQ9xT2mLp7RwZ8nB4cF6yJ1sD5gA0"
 OLD_KEY = "Zq8Wm2Ld5Pr9Ty3Uo6Ie1Xc4Vb7Nk0Ha"
 WRONG_KEY = "Wr0ngWr0ngWr0ngWr0ngWr0ngWr0ng00"
 ED25519_SEED = hashlib.sha256(b"hookline receiver test vectors: ed25519").digest()
+OLD_SEED = hashlib.sha256(b"hookline receiver test vectors: a rotated ed25519 key").digest()
 WRONG_SEED = hashlib.sha256(b"hookline receiver test vectors: another ed25519 key").digest()
 
 MSG_ID = "dlv_01kd0vx6w8e5tq3r9m2n4p7c1b"
@@ -79,23 +80,23 @@ def logto(signing_key: str, body: str) -> str:
 def signed(
     *,
     signing_keys: tuple[str, ...] = (KEY,),
-    seed: bytes | None = None,
+    seeds: tuple[bytes, ...] = (),
     msg_id: str = MSG_ID,
     timestamp: int = TIMESTAMP,
     body: str = BODY,
     standard: bool = True,
 ) -> dict[str, Any]:
-    """What the sender had and the headers it sent: `v1` per key (newest first), `v1a` for an
-    Ed25519 key, Logto's signature with the newest key."""
+    """What the sender had and the headers it sent: `v1` per key (newest first), then `v1a`
+    per Ed25519 key (newest first), Logto's signature with the newest key."""
     signer: dict[str, Any] = {"signingKeys": list(signing_keys)}
     headers = {"content-type": "application/json"}
     if signing_keys:
         headers["logto-signature-sha-256"] = logto(signing_keys[0], body)
     if standard:
         entries = [v1(key, msg_id, timestamp, body) for key in signing_keys]
-        if seed is not None:
-            signer["ed25519PrivateKey"] = ed25519_keys(seed)["privateKey"]
-            entries.append(v1a(seed, msg_id, timestamp, body))
+        if seeds:
+            signer["ed25519PrivateKeys"] = [ed25519_keys(seed)["privateKey"] for seed in seeds]
+            entries += [v1a(seed, msg_id, timestamp, body) for seed in seeds]
         signer |= {"id": msg_id, "timestamp": timestamp}
         headers |= {
             "webhook-id": msg_id,
@@ -152,7 +153,8 @@ def vectors() -> list[dict[str, Any]]:
     one = signed()
     rotation = signed(signing_keys=(KEY, OLD_KEY))
     ed = ed25519_keys(ED25519_SEED)
-    asymmetric = signed(seed=ED25519_SEED)
+    asymmetric = signed(seeds=(ED25519_SEED,))
+    asymmetric_rotation = signed(signing_keys=(KEY, OLD_KEY), seeds=(ED25519_SEED, OLD_SEED))
     logto_only = signed(standard=False)
     with_subject = signed()
     with_subject["headers"] |= {"hookline-subject": "user:u1", "hookline-sequence": "7"}
@@ -203,6 +205,21 @@ def vectors() -> list[dict[str, Any]]:
             asymmetric,
             accepted("v1a"),
             public_keys=[ed["jwk"]],
+        ),
+        vector(
+            "v1a-rotation-new-key",
+            "During a key rotation: v1 per valid key, then v1a per valid pair, newest first;"
+            " the new public key, from a JWKS",
+            asymmetric_rotation,
+            accepted("v1a"),
+            public_keys=[ed["jwk"]],
+        ),
+        vector(
+            "v1a-rotation-old-key",
+            "During a key rotation, a receiver that still holds the old public key",
+            asymmetric_rotation,
+            accepted("v1a"),
+            public_keys=[ed25519_keys(OLD_SEED)["publicKey"]],
         ),
         vector(
             "logto",
@@ -317,8 +334,9 @@ def document() -> dict[str, Any]:
         "description": (
             "Webhook requests as hookline signs them, and what a verifier must answer. "
             "`signer`: what signed (`signingKeys` newest first: their UTF-8 bytes are the "
-            "HMAC key; `ed25519PrivateKey`: whsk_ + base64 of the 32-byte seed). `request`: "
-            "what arrived (the body's UTF-8 bytes). `verifier`: the secrets (whsec_ or raw "
+            "HMAC key; `ed25519PrivateKeys`, newest first: whsk_ + base64 of the 32-byte "
+            "seed). `request`: what arrived (the body's UTF-8 bytes). `verifier`: the "
+            "secrets (whsec_ or raw "
             "signing keys), public keys (whpk_ + base64 of the 32-byte key, or a JWK), the "
             "clock (Unix seconds) and the tolerance (seconds). `expected`: ok with what the "
             "request says of itself, or the reason it is refused. Checks go in this order: "

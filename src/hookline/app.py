@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, FastAPI
+from prometheus_client import CollectorRegistry
 
 from hookline import __version__, heap
 from hookline.api import (
@@ -15,12 +16,15 @@ from hookline.api import (
     errors,
     experience,
     hook_events,
+    hook_keys,
     hooks,
+    metrics,
     oidc,
     organization_invitations,
     organization_roles,
     organization_scopes,
     organizations,
+    relay,
     resources,
     roles,
     sign_in_exp,
@@ -93,6 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ingest_limit=settings.max_payload_bytes,
         idle_timeout=settings.body_timeout,
     )
+    # Outside BodyLimits, so that the requests it refuses are counted and logged too.
+    app.state.process_metrics = CollectorRegistry()
+    app.add_middleware(
+        metrics.RequestObserver,
+        registry=app.state.process_metrics,
+        access_log=settings.access_log,
+    )
     management = APIRouter(prefix="/api", dependencies=[Depends(require_token), Depends(no_nul)])
     # Routes are matched in order: the hot ones (ingest, user creation) come first.
     for resource in (
@@ -112,7 +123,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         management.include_router(resource.router)
     app.include_router(management)
     app.include_router(status.router, prefix="/api")
+    app.include_router(hook_keys.router, prefix="/api")  # public keys: no bearer token
+    app.include_router(relay.router, prefix="/api")  # signed by Logto: no bearer token
     app.include_router(experience.router, prefix="/api")  # end users: no bearer token
     app.include_router(oidc.router)
+    app.include_router(metrics.router)
     console.mount(app)
     return app

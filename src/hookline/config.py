@@ -129,6 +129,17 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # text: one readable line per record; json: one object per line, for log collectors.
     log_format: Literal["text", "json"] = "text"
+    # One line per HTTP request (method, path, status, milliseconds) at INFO; off by default.
+    access_log: bool = False
+    # `/metrics` (Prometheus text); off: a 404.
+    metrics: bool = True
+    # The delivery and attempt figures of /metrics cover the deliveries and attempts of this
+    # last stretch (a duration): each scrape counts them in the database, so a longer window
+    # costs more per scrape on a busy installation.
+    metrics_window: float = Field(default=300.0, gt=0)
+    # The signing keys of the Logto webhooks relayed through `POST /api/hook-events/logto`,
+    # comma-separated; empty: the relay is off (404).
+    logto_signing_keys: str = ""
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
@@ -140,7 +151,7 @@ class Settings(BaseSettings):
     def _schedule(cls, value: object) -> object:
         return parse_schedule(value) if isinstance(value, str) else value
 
-    @field_validator("disable_after", "key_grace", mode="before")
+    @field_validator("disable_after", "key_grace", "metrics_window", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
@@ -172,6 +183,10 @@ class Settings(BaseSettings):
     def private_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         parts = (part.strip() for part in self.allow_private_networks.split(","))
         return [ipaddress.ip_network(cidr, strict=False) for cidr in parts if cidr]
+
+    @property
+    def logto_keys(self) -> list[bytes]:
+        return [key.strip().encode() for key in self.logto_signing_keys.split(",") if key.strip()]
 
     @property
     def lease_seconds(self) -> float:

@@ -132,6 +132,11 @@ PASSWORD = "C4rol!Passw0rd#Strong"
 # fresh for every request so that names stay unique.
 BASES: dict[tuple[str, str], Callable[[dict[str, str]], Any]] = {
     ("POST", "/api/hook-events"): lambda ids: {"event": "User.Created", "payload": {}},
+    ("POST", "/api/hook-events/logto"): lambda ids: {
+        "event": "User.Created",
+        "createdAt": "2026-01-01T00:00:00.000Z",
+        "hookId": "logto-hook",
+    },
     ("POST", "/api/users"): lambda ids: {"username": unique("u")},
     ("PATCH", "/api/users/{userId}"): lambda ids: {},
     ("PATCH", "/api/users/{userId}/custom-data"): lambda ids: {"customData": {}},

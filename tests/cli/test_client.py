@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -96,6 +97,27 @@ def test_a_hook_made_tested_changed_and_deleted_from_the_command_line(
 
     assert cli("hooks", "delete", made["id"], "--yes").stdout.strip() == f"deleted {made['id']}"
     assert api.get(f"/hooks/{made['id']}").status_code == 404
+
+
+def test_asymmetric_signature_from_the_command_line(cli: Any, api: httpx.Client) -> None:
+    made = json.loads(
+        cli(
+            "hooks", "create", "--url", "https://example.com/in", "-e", "Role.Created",
+            "--asymmetric-signature", "--json",
+        ).stdout
+    )  # fmt: skip
+    public_key = made["signingPublicKey"]
+    assert made["config"]["asymmetricSignature"] is True and public_key.startswith("whpk_")
+    shown = cli("hooks", "show", made["id"]).stdout
+    assert re.search(rf"public key +{re.escape(public_key)}\n", shown)
+    assert "not signing" not in shown
+
+    cli("hooks", "update", made["id"], "--no-asymmetric-signature")
+    changed = api.get(f"/hooks/{made['id']}").json()
+    assert changed["config"] == {"url": "https://example.com/in", "asymmetricSignature": False}
+    assert changed["signingPublicKey"] == public_key
+    assert "(not signing: asymmetric signature off)" in cli("hooks", "show", made["id"]).stdout
+    cli("hooks", "delete", made["id"], "--yes")
 
 
 def test_events_emitted_and_deliveries_listed_replayed_and_recovered(

@@ -1,5 +1,6 @@
-"""The receiver kit's test vectors are what hookline sends: each `v1` and Logto signature in
-them is hookline's for the vector's inputs, and hookline's request verifies with the kit."""
+"""The receiver kit's test vectors are what hookline sends: each `v1`, `v1a` and Logto
+signature in them is hookline's for the vector's inputs, their JWK is the one hookline
+publishes, and hookline's request verifies with the kit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hookline.sender.ed25519 import ed25519_signature, jwk, public_key_of
 from hookline.sender.request import Target, build
 from hookline.sender.signing import logto_signature, standard_secret, standard_signature
 from hookline_receiver import verify
@@ -40,6 +42,28 @@ def test_the_vectors_signatures_are_hooklines(v: dict[str, Any]) -> None:
         ]
         v1 = [e for e in headers.get("webhook-signature", "").split() if e.startswith("v1,")]
         assert v1 == hooklines[: len(v1)]
+
+
+@pytest.mark.parametrize(
+    "v", [v for v in SIGNED if "ed25519PrivateKeys" in v["signer"]], ids=lambda v: v["name"]
+)
+def test_the_vectors_ed25519_signatures_are_hooklines(v: dict[str, Any]) -> None:
+    signer, headers = v["signer"], lowered(v["request"]["headers"])
+    body = signer["body"].encode()
+    hooklines = [
+        ed25519_signature(key, signer["id"], signer["timestamp"], body)
+        for key in signer["ed25519PrivateKeys"]
+    ]
+    v1a = [e for e in headers["webhook-signature"].split() if e.startswith("v1a,")]
+    assert v1a == hooklines[: len(v1a)]
+    assert v1a
+
+
+def test_the_vectors_ed25519_keys_are_hooklines() -> None:
+    keys = VECTORS["keys"]["ed25519"]
+    assert public_key_of(keys["privateKey"]) == keys["publicKey"]
+    published = jwk(keys["publicKey"])
+    assert published == keys["jwk"] | {"use": "sig", "alg": "EdDSA"}
 
 
 def test_the_vectors_secret_is_hooklines() -> None:

@@ -23,16 +23,21 @@ RuntimeDep = Annotated[Runtime, Depends(runtime)]
 log = logging.getLogger("hookline.auth")
 
 
-# `/api` paths open without a token (liveness, the API docs, and the end-user sign-in flows);
-# every other one needs one.
-PUBLIC_API_PATHS = frozenset({"/api/status", "/api/docs", "/api/swagger.json"})
+# `/api` paths open without a token (liveness, the API docs, the Logto relay, which checks
+# Logto's signature instead, the end-user sign-in flows and hooks' public keys); every other
+# one needs one.
+PUBLIC_API_PATHS = frozenset(
+    {"/api/status", "/api/docs", "/api/swagger.json", "/api/hook-events/logto"}
+)
 PUBLIC_API_PREFIXES = ("/api/experience",)
+PUBLIC_API_PATTERN = re.compile(r"/api/hooks/[^/]+/jwks")
 
 
 def needs_token(path: str) -> bool:
     if not path.startswith("/api/") or path.startswith(PUBLIC_API_PREFIXES):
         return False
-    return path.rstrip("/") not in PUBLIC_API_PATHS
+    path = path.rstrip("/")
+    return path not in PUBLIC_API_PATHS and not PUBLIC_API_PATTERN.fullmatch(path)
 
 
 async def require_token(request: Request) -> None:

@@ -19,6 +19,13 @@ Headers = Annotated[
     list[str] | None,
     typer.Option("--header", "-H", help="A custom header as `Name: value` (repeat for more)."),
 ]
+Asymmetric = Annotated[
+    bool | None,
+    typer.Option(
+        "--asymmetric-signature/--no-asymmetric-signature",
+        help="Sign with Ed25519 too (v1a), its public keys at /api/hooks/ID/jwks.",
+    ),
+]
 
 
 @app.command("list")
@@ -65,6 +72,7 @@ def create(
     name: Annotated[str | None, typer.Option(help="A name for people.")] = None,
     header: Headers = None,
     retries: Annotated[int | None, typer.Option(min=0, max=3)] = None,
+    asymmetric_signature: Asymmetric = None,
     server: Server = None,
     as_json: AsJson = False,
 ) -> None:
@@ -77,6 +85,8 @@ def create(
         config["headers"] = _headers(header)
     if retries is not None:
         config["retries"] = retries
+    if asymmetric_signature is not None:
+        config["asymmetricSignature"] = asymmetric_signature
     with Client.connect(server) as client:
         hook = client.call("POST", "/hooks", json=body)
     if as_json:
@@ -96,6 +106,7 @@ def update(
     enabled: Annotated[
         bool | None, typer.Option("--enable/--disable", help="Deliver to it, or stop.")
     ] = None,
+    asymmetric_signature: Asymmetric = None,
     server: Server = None,
     as_json: AsJson = False,
 ) -> None:
@@ -108,7 +119,8 @@ def update(
             change["events"] = event
         if enabled is not None:
             change["enabled"] = enabled
-        if url is not None or header is not None or retries is not None:
+        config_changes = (url, header, retries, asymmetric_signature)
+        if any(change is not None for change in config_changes):
             # The API replaces `config` whole: start from the stored one.
             config = dict(client.get(f"/hooks/{hook_id}")["config"])
             if url is not None:
@@ -117,11 +129,13 @@ def update(
                 config["headers"] = _headers(header)
             if retries is not None:
                 config["retries"] = retries
+            if asymmetric_signature is not None:
+                config["asymmetricSignature"] = asymmetric_signature
             change["config"] = config
         if not change:
             raise ClientError(
-                "nothing to change: give --url, --event, --name, --header,"
-                " --retries, --enable or --disable",
+                "nothing to change: give --url, --event, --name, --header, --retries,"
+                " --enable, --disable or --[no-]asymmetric-signature",
                 2,
             )
         hook = client.call("PATCH", f"/hooks/{hook_id}", json=change)
@@ -205,6 +219,7 @@ def _print(hook: dict[str, Any]) -> None:
             ("events", ", ".join(_events(hook))),
             ("headers", ", ".join(hook["config"].get("headers") or {}) or None),
             ("signing key", hook["signingKey"]),
+            ("public key", _public_key(hook)),
             ("created", when(hook["createdAt"])),
             *(
                 [("last 24 h", f"{stats['requestCount']} requests, {_rate(stats)} succeeded")]
@@ -213,6 +228,15 @@ def _print(hook: dict[str, Any]) -> None:
             ),
         ]
     )
+
+
+def _public_key(hook: dict[str, Any]) -> str | None:
+    """The Ed25519 public key, and whether it signs (`v1a`) now."""
+    key = hook.get("signingPublicKey")
+    if key is None:
+        return None
+    signing = hook["config"].get("asymmetricSignature") is True
+    return key + ("" if signing else " (not signing: asymmetric signature off)")
 
 
 def _events(hook: dict[str, Any]) -> list[str]:

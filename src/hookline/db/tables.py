@@ -69,6 +69,12 @@ hooks = Table(
     # The key a rotation replaced, still signing until its expiry (Unix ms; migration 0014).
     Column("previous_signing_key", String(64)),
     Column("previous_key_expires_at", BigInteger),
+    # Its Ed25519 pair (whsk_/whpk_), and the pair a rotation replaced, signing until the same
+    # expiry (migration 0015). The private keys never leave the server.
+    Column("ed25519_private_key", String(64)),
+    Column("ed25519_public_key", String(64)),
+    Column("previous_ed25519_private_key", String(64)),
+    Column("previous_ed25519_public_key", String(64)),
     Index("hooks_created_at", "created_at"),
 )
 

@@ -23,6 +23,7 @@ def log_failed_attempt(
         extra={
             "action": "attempt_failed",
             "hook_id": claimed.hook_id,
+            "event": claimed.event,
             "delivery_id": claimed.delivery_id,
             "attempt": attempt,
             **_answer(outcome.status, outcome.failure.value if outcome.failure else None),

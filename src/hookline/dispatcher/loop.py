@@ -217,6 +217,8 @@ class Dispatcher:
                 claimed.headers,
                 claimed.hook_id,
                 claimed.previous_key,
+                claimed.ed25519_key,
+                claimed.previous_ed25519_key,
             )
             body = with_hook_id(claimed.body, claimed.hook_id)
             request = build(

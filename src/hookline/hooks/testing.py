@@ -8,6 +8,7 @@ import orjson
 
 from hookline.errors import ApiError
 from hookline.events.payloads import iso_now, test_payload
+from hookline.hooks.service import SigningKeys
 from hookline.hooks.validation import HookTest
 from hookline.ids import now_ms, sortable_id
 from hookline.sender.outcome import Failure
@@ -18,15 +19,21 @@ from hookline.sender.transport import Transport
 async def send_test(
     transport: Transport,
     hook_id: str,
-    keys: tuple[str, tuple[str, int] | None],
+    keys: SigningKeys,
     body: HookTest,
     user_agent: str,
 ) -> None:
-    """Send one test payload per event in parallel, signed as deliveries are (`keys`: the
-    signing key, and the previous one with its expiry); raise Logto's 422 on the first
-    failure."""
-    key, previous_key = keys
-    target = Target(body.config.url, key, body.config.headers, hook_id, previous_key)
+    """Send one test payload per event in parallel, signed as deliveries are (with the
+    stored hook's keys); raise Logto's 422 on the first failure."""
+    target = Target(
+        body.config.url,
+        keys.signing_key,
+        body.config.headers,
+        hook_id,
+        keys.previous_key,
+        keys.ed25519_key,
+        keys.previous_ed25519_key,
+    )
     created_at, now = iso_now(), now_ms()
     requests = [
         build(

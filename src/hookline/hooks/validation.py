@@ -61,6 +61,9 @@ class HookConfig(BaseModel):
     # hookline's, stored only when set too: at most this many requests per second, from all
     # dispatchers together.
     rateLimit: RateLimit | None = None
+    # hookline's, stored only when set: `v1a` Ed25519 signatures too, with a key pair the
+    # hook gets when this is first turned on, its public keys published as a JWKS.
+    asymmetricSignature: StrictBool | None = None
 
     @field_validator("url")
     @classmethod

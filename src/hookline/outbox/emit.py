@@ -68,6 +68,7 @@ def emit(
     event: str,
     payload: dict[str, Any],
     idempotency_key: str | None = None,
+    created_at: str | None = None,
 ) -> str:
     """Store `event` and one delivery per enabled hook subscribed to it; return the event id.
 
@@ -75,6 +76,8 @@ def emit(
     change that caused it does. A repeated `idempotency_key` returns the id of the event
     stored under it and stores nothing. An event about a subject (events.subjects) gets the
     next number of that subject. Deliveries stored wake the dispatchers at commit.
+    `created_at`: the body's `createdAt` (ISO 8601) when the event happened elsewhere before
+    (a relayed Logto event); now by default.
     """
     cursor = Cursor(conn)
     transaction = TransactionState.of(conn)
@@ -82,7 +85,7 @@ def emit(
     event_id = sortable_id("evt")
     created_ms = now_ms()
     due = time.time()
-    body = event_body(event, iso_now(), payload)
+    body = event_body(event, created_at or iso_now(), payload)
     subject = subject_of(event, payload)
     # Hooks ordered by subject wait their turn (ordered_subject); an event about no subject
     # has no turn to wait for.

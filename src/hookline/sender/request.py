@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from hookline.sender.ed25519 import ed25519_signature
 from hookline.sender.signing import logto_signature, standard_signature
 
 SIGNATURE_HEADERS = frozenset(
@@ -41,12 +42,16 @@ class Target:
     """Where and how to send: everything the sender needs to know about a hook."""
 
     url: str
-    signing_key: str
+    signing_key: str = field(repr=False)
     headers: dict[str, str] | None = None
     hook_id: str = ""
     # The key a rotation replaced and the Unix ms it stops signing at: until then, receivers
     # still verifying with it accept the requests.
-    previous_key: tuple[str, int] | None = None
+    previous_key: tuple[str, int] | None = field(default=None, repr=False)
+    # The hook's Ed25519 private key (`whsk_…`) when `config.asymmetricSignature` is on, and
+    # the one a rotation replaced with its expiry (Unix ms), as for `previous_key`.
+    ed25519_key: str | None = field(default=None, repr=False)
+    previous_ed25519_key: tuple[str, int] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,8 @@ def build(
     headers that would reframe the body or steer the connection are dropped: hooks stored
     before the API refused them still send their whole body. An event about a `subject`
     says so, with its `sequence`, in headers: never in the body, which is Logto's. The
-    previous key signs too, after the new one, while `timestamp` is before its expiry."""
+    previous key signs too, after the new one, while `timestamp` is before its expiry; then
+    the Ed25519 keys the same way (`v1a`, after every `v1`)."""
     headers = {"user-agent": user_agent, "content-type": "application/json"}
     if target.headers:
         for name, value in target.headers.items():
@@ -81,14 +87,23 @@ def build(
         headers["hookline-subject"] = subject
         headers["hookline-sequence"] = str(sequence)
     ts = int(time.time()) if timestamp is None else timestamp
+    signatures = []
     if target.signing_key:
         headers["logto-signature-sha-256"] = logto_signature(target.signing_key, body)
-        signature = standard_signature(target.signing_key, msg_id, ts, body)
-        if target.previous_key is not None:
-            previous_key, expires_at_ms = target.previous_key
-            if ts * 1000 < expires_at_ms:
-                signature += " " + standard_signature(previous_key, msg_id, ts, body)
-        headers["webhook-signature"] = signature
+        for key in _valid(target.signing_key, target.previous_key, ts):
+            signatures.append(standard_signature(key, msg_id, ts, body))
+    if target.ed25519_key:
+        for key in _valid(target.ed25519_key, target.previous_ed25519_key, ts):
+            signatures.append(ed25519_signature(key, msg_id, ts, body))
+    if signatures:
+        headers["webhook-signature"] = " ".join(signatures)
     headers["webhook-id"] = msg_id
     headers["webhook-timestamp"] = str(ts)
     return WebhookRequest(target.url, headers, body, target.hook_id)
+
+
+def _valid(key: str, previous: tuple[str, int] | None, timestamp: int) -> list[str]:
+    """The key, then the one it replaced while `timestamp` is before that one's expiry."""
+    if previous is not None and timestamp * 1000 < previous[1]:
+        return [key, previous[0]]
+    return [key]

@@ -11,8 +11,8 @@ from hookline.outbox.queue.values import Claimed
 
 REVISION = "SELECT value FROM revisions WHERE name = 'hooks'"
 HOOKS = (
-    "SELECT id, config, signing_key, enabled, previous_signing_key, previous_key_expires_at"
-    " FROM hooks"
+    "SELECT id, config, signing_key, enabled, previous_signing_key, previous_key_expires_at,"
+    " ed25519_private_key, previous_ed25519_private_key FROM hooks"
 )
 
 
@@ -26,10 +26,14 @@ class HookTarget(NamedTuple):
     enabled: bool
     rate_limit: float | None
     previous_key: tuple[str, int] | None  # the key a rotation replaced, and its expiry (ms)
+    # The Ed25519 private key while `config.asymmetricSignature` is on, and the one a
+    # rotation replaced with the same expiry.
+    ed25519_key: str | None
+    previous_ed25519_key: tuple[str, int] | None
 
 
 # The target of a hook that no longer exists: its deliveries are cancelled.
-_GONE = HookTarget(None, None, "", None, False, None, None)
+_GONE = HookTarget(None, None, "", None, False, None, None, None, None)
 
 
 class HookTargets:
@@ -45,8 +49,8 @@ class HookTargets:
         return revision != self._revision
 
     def load(self, revision: int, hooks: Iterable[Sequence]) -> None:
-        """From (id, config, signing key, enabled, previous key, its expiry) rows, as `HOOKS`
-        selects them."""
+        """From (id, config, signing key, enabled, previous key, its expiry, Ed25519 private
+        key, previous Ed25519 private key) rows, as `HOOKS` selects them."""
         configs = {hook_id: (json_value(config), *rest) for hook_id, config, *rest in hooks}
         self._targets = {hook_id: _target(*row) for hook_id, row in configs.items()}
         self._revision = revision
@@ -64,7 +68,9 @@ class HookTargets:
         for row in rows:
             delivery, event_id, hook_id, attempts, name, body, subject, sequence, ordered = row
             event = (delivery, event_id, hook_id, attempts, name, body, subject, sequence)
-            claimed.append(Claimed(*event, ordered is not None, *targets.get(hook_id, _GONE)))
+            target = targets.get(hook_id, _GONE)
+            # mypy matches a second starred tuple this long by the join of its types.
+            claimed.append(Claimed(*event, ordered is not None, *target))  # type: ignore[arg-type]
         return claimed
 
 
@@ -74,7 +80,11 @@ def _target(
     enabled: object,
     previous_key: str | None,
     previous_key_expires_at: int | None,
+    ed25519_key: str | None,
+    previous_ed25519_key: str | None,
 ) -> HookTarget:
+    expires_at = previous_key_expires_at or 0
+    signs_ed25519 = config.get("asymmetricSignature") is True and ed25519_key is not None
     return HookTarget(
         config.get("url"),
         config.get("headers"),
@@ -82,5 +92,7 @@ def _target(
         config.get("retries"),
         bool(enabled),
         config.get("rateLimit"),
-        None if previous_key is None else (previous_key, previous_key_expires_at or 0),
+        None if previous_key is None else (previous_key, expires_at),
+        ed25519_key if signs_ed25519 else None,
+        (previous_ed25519_key, expires_at) if signs_ed25519 and previous_ed25519_key else None,
     )

@@ -52,12 +52,16 @@ class Claimed:
     in_order: bool  # its hook receives the subject's events one at a time, in order
     url: str | None  # None: the hook is gone
     headers: dict[str, str] | None
-    signing_key: str
+    # The keys stay out of the repr, so that no log of a delivery shows them.
+    signing_key: str = field(repr=False)
     retries: int | None  # the hook's `config.retries`; None: the whole retry schedule
     enabled: bool
     rate_limit: float | None  # the hook's `config.rateLimit` (requests per second), if any
     # The key a rotation replaced and the Unix ms it stops signing at; None: there is none.
-    previous_key: tuple[str, int] | None
+    previous_key: tuple[str, int] | None = field(repr=False)
+    # The Ed25519 private key (`whsk_…`) when the hook signs `v1a`, and the previous one.
+    ed25519_key: str | None = field(repr=False)
+    previous_ed25519_key: tuple[str, int] | None = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,14 +4,14 @@ A session row is keyed by the SHA-256 of the cookie's random value, so that a co
 database gives no one a session; it carries the token its forms must send back (CSRF).
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,168 @@
+"""The worker on a real inbox file, with a clock the test moves: retries with exponential
+back-off until the handler returns, then never again; a lease that outlives a dead worker."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from hookline_receiver import Backoff, Event, Inbox, Worker
+from inbox_requests import Clock, signed
+
+
+class Flaky:
+    """A handler that raises for the first `failures` calls of each event; records each call."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, event: Event) -> None:
+        self.calls.append((event.id, event.attempt))
+        if event.attempt <= self.failures:
+            raise RuntimeError(f"attempt {event.attempt}")
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Inbox:
+    return Inbox(tmp_path / "inbox.db")
+
+
+def store(inbox: Inbox, clock: Clock, msg_id: str, **ordering: object) -> None:
+    inbox.store(signed(b"{}", msg_id, **ordering), b"{}", now=clock())  # type: ignore[arg-type]
+
+
+def drain(worker: Worker) -> int:
+    """Hand out what is due now; how many were handed out."""
+    count = 0
+    while worker.run_once():
+        count += 1
+    return count
+
+
+def test_backoff_doubles_up_to_its_ceiling() -> None:
+    backoff = Backoff(first=0.5, factor=2, most=3)
+    assert [backoff.delay(n) for n in range(1, 6)] == [0.5, 1, 2, 3, 3]
+
+
+def test_a_failing_event_is_tried_again_after_each_delay_until_it_succeeds(inbox: Inbox) -> None:
+    clock, handler = Clock(), Flaky(failures=3)
+    worker = Worker(inbox, handler, backoff=Backoff(first=1, factor=2), clock=clock)
+    store(inbox, clock, "m")
+    for delay in (1, 2, 4):  # after attempts 1, 2 and 3
+        assert drain(worker) == 1
+        clock.advance(delay - 0.01)
+        assert drain(worker) == 0, "too early"
+        clock.advance(0.01)
+    assert drain(worker) == 1
+    assert handler.calls == [("m", 1), ("m", 2), ("m", 3), ("m", 4)]
+    clock.advance(10_000)
+    assert drain(worker) == 0, "handed out after it succeeded"
+    assert inbox.counts()["done"] == 1
+
+
+def test_after_max_attempts_an_event_is_given_up_and_its_subject_goes_on(inbox: Inbox) -> None:
+    clock, handler = Clock(), Flaky(failures=99)
+    worker = Worker(inbox, handler, max_attempts=2, backoff=Backoff(first=1), clock=clock)
+    store(inbox, clock, "a1", subject="user:a", sequence=1)
+    store(inbox, clock, "a2", subject="user:a", sequence=2)
+    drain(worker)
+    clock.advance(1)
+    drain(worker)
+    assert handler.calls == [("a1", 1), ("a1", 2), ("a2", 1)]
+    assert inbox.counts()["failed"] == 1
+
+
+def test_a_subjects_next_event_waits_for_the_retries_of_the_one_before(inbox: Inbox) -> None:
+    clock, handler = Clock(), Flaky(failures=1)
+    worker = Worker(inbox, handler, backoff=Backoff(first=5), clock=clock)
+    store(inbox, clock, "a1", subject="user:a", sequence=1)
+    store(inbox, clock, "a2", subject="user:a", sequence=2)
+    store(inbox, clock, "b1", subject="user:b", sequence=1)
+    drain(worker)
+    assert handler.calls == [("a1", 1), ("b1", 1)]
+    clock.advance(5)
+    drain(worker)
+    clock.advance(5)
+    drain(worker)
+    of_a = [call for call in handler.calls if call[0].startswith("a")]
+    assert of_a == [("a1", 1), ("a1", 2), ("a2", 1), ("a2", 2)]
+    assert ("b1", 2) in handler.calls
+
+
+def test_an_event_whose_worker_died_is_handed_out_when_its_lease_runs_out(inbox: Inbox) -> None:
+    clock = Clock()
+    store(inbox, clock, "m")
+    # A worker claimed it and died before its handler returned: nothing says so but time.
+    assert inbox.claim(lease=60, now=clock()) is not None
+    handler = Flaky()
+    worker = Worker(Inbox(inbox.path), handler, lease=60, clock=clock)
+    clock.advance(59)
+    assert drain(worker) == 0
+    clock.advance(1)
+    assert drain(worker) == 1
+    assert handler.calls == [("m", 2)]
+
+
+def test_an_async_handler_is_awaited(inbox: Inbox) -> None:
+    seen: list[str] = []
+
+    async def handler(event: Event) -> None:
+        seen.append(event.id)
+
+    clock = Clock()
+    store(inbox, clock, "m")
+    assert drain(Worker(inbox, handler, clock=clock)) == 1
+    assert seen == ["m"]
+    assert inbox.counts()["done"] == 1
+
+
+def test_a_running_worker_is_woken_by_an_arrival_and_stops_when_told(inbox: Inbox) -> None:
+    handled = threading.Event()
+    worker = Worker(inbox, lambda event: handled.set(), poll=3600)
+    thread = worker.start()
+    inbox.store(signed(b"{}", "m"), b"{}")
+    assert handled.wait(10), "the worker slept through the arrival"
+    worker.stop()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert inbox.counts()["done"] == 1
+
+
+class Seen(logging.Handler):
+    """Sets `event` when a record with `action` is logged."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.event = action, threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "action", None) == self.action:
+            self.event.set()
+
+
+def test_a_running_worker_goes_on_after_the_inbox_was_locked_for_a_while(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox.db", busy_timeout=0.05)
+    handled = threading.Event()
+    worker = Worker(inbox, lambda event: handled.set(), poll=0.05)
+    unavailable = Seen("inbox_unavailable")
+    logging.getLogger("hookline_receiver").addHandler(unavailable)
+    try:
+        with sqlite3.connect(inbox.path, isolation_level=None) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            thread = worker.start()
+            assert unavailable.event.wait(10), "the worker never found the inbox locked"
+            other.execute(
+                "INSERT INTO events (id, body, received_at, due_at) VALUES ('m', x'', 0, 0)"
+            )
+            other.execute("COMMIT")
+        assert handled.wait(10), "the worker did not come back"
+    finally:
+        logging.getLogger("hookline_receiver").removeHandler(unavailable)
+        worker.stop()
+    thread.join(10)
+    assert not thread.is_alive()

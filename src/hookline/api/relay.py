@@ -1,0 +1,123 @@
+"""`POST /api/hook-events/logto`: a webhook of a running Logto, relayed to hookline's hooks.
+
+A Logto webhook pointed here is authenticated by its `logto-signature-sha-256` (hex
+HMAC-SHA256 of the raw body) against HOOKLINE_LOGTO_SIGNING_KEYS, not by a token: Logto
+sends no other credential. Its event is stored once: the body's digest is the event's
+idempotency key, so Logto's retry of the same request (same body) is recognised and stored
+nothing. hookline's hooks subscribed to the event then receive it with their own `hookId` and
+signatures, Logto's `createdAt` and key order kept.
+
+Without keys the relay is off and answers 404: nothing could be verified."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from hookline.api.bodies import parse_json
+from hookline.api.hook_events import HookEventOut
+from hookline.api.responses import JSON
+from hookline.errors import ApiError, invalid_input
+from hookline.events.catalog import EVENT_SET
+from hookline.outbox.emit import emit
+
+router = APIRouter(tags=["Hook events"])
+log = logging.getLogger("hookline.relay")
+
+SIGNATURE_HEADER = "logto-signature-sha-256"
+# Apart from any key a client could send to POST /api/hook-events, in practice.
+KEY_PREFIX = "logto-relay:sha256:"
+# Logto's webhook body: the event, when it happened, the Logto hook's id, and the event's
+# own keys (logto/SPEC.md §3).
+LOGTO_WEBHOOK_SCHEMA = {
+    "type": "object",
+    "required": ["event", "createdAt"],
+    "properties": {
+        "event": {"type": "string"},
+        "createdAt": {"type": "string", "format": "date-time"},
+        "hookId": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+
+@router.post(
+    "/hook-events/logto",
+    status_code=202,
+    response_model=HookEventOut,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": LOGTO_WEBHOOK_SCHEMA}},
+            "required": True,
+        }
+    },
+)
+async def relay(request: Request) -> Any:
+    """Accept a webhook exactly as Logto sends it, signed with one of
+    HOOKLINE_LOGTO_SIGNING_KEYS; a repeated body is stored once."""
+    keys: list[bytes] = request.app.state.runtime.settings.logto_keys
+    if not keys:
+        raise ApiError(
+            404,
+            "entity.not_found",
+            "The Logto relay is off: set HOOKLINE_LOGTO_SIGNING_KEYS to the Logto webhook's"
+            " signing key.",
+        )
+    raw = await request.body()
+    if not signed_by_one_of(keys, raw, request.headers.get(SIGNATURE_HEADER)):
+        # Who sent it, never the signature nor the body.
+        log.warning(
+            "relayed webhook refused",
+            extra={
+                "action": "relay",
+                "reason": "bad signature" if SIGNATURE_HEADER in request.headers else "unsigned",
+                "ip": request.client.host if request.client else None,
+            },
+        )
+        raise ApiError(
+            401,
+            "auth.unauthorized",
+            f"The {SIGNATURE_HEADER} header is missing or does not match the body.",
+        )
+    event, created_at, payload = _parse(raw)
+    key = KEY_PREFIX + hashlib.sha256(raw).hexdigest()
+    committer = request.app.state.runtime.committer
+    event_id = await committer.run(
+        lambda conn: emit(conn, event, payload, key, created_at=created_at)
+    )
+    return JSON({"id": event_id}, status_code=202)
+
+
+def signed_by_one_of(keys: list[bytes], body: bytes, signature: str | None) -> bool:
+    """Whether `signature` is the hex HMAC-SHA256 of `body` with one of `keys`, compared in
+    constant time (every key is tried, so the time tells nothing of which matched)."""
+    if not signature:
+        return False
+    given = signature.strip().lower().encode("latin-1")
+    matches = [
+        hmac.compare_digest(hmac.digest(key, body, "sha256").hex().encode(), given) for key in keys
+    ]
+    return any(matches)
+
+
+def _parse(raw: bytes) -> tuple[str, str, dict[str, Any]]:
+    """The event, its `createdAt` and the payload to store: Logto's body but its `hookId`
+    (each hook gets its own), the other keys in their order."""
+    try:
+        body = parse_json(raw)
+    except json.JSONDecodeError as exc:
+        raise invalid_input(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise invalid_input("the body must be a JSON object")
+    event, created_at = body.get("event"), body.get("createdAt")
+    if not isinstance(event, str) or event not in EVENT_SET:
+        raise invalid_input(f'Error in key path "event": unknown event {event!r}')
+    if not isinstance(created_at, str) or not created_at:
+        raise invalid_input('Error in key path "createdAt": must be a date-time string')
+    body.pop("hookId", None)
+    return event, created_at, body
