@@ -105,9 +105,14 @@ def test_create_test_regenerate_disable(
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("alert")).to_contain_text("each row needs a name and a value")
     page.get_by_label("Header value").first.fill("acme")
+    # And Ed25519 signatures, whose public key the page then shows.
+    page.get_by_label("Sign with Ed25519 too").check()
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
-    assert api.get(f"/hooks/{hook_id}").json()["config"]["headers"] == {"X-Tenant": "acme"}
+    saved = api.get(f"/hooks/{hook_id}").json()
+    assert saved["config"]["headers"] == {"X-Tenant": "acme"}
+    assert saved["config"]["asymmetricSignature"] is True
+    expect(page.locator("#public-key")).to_have_text(saved["signingPublicKey"])
 
     # A delivery, for the chart and the list to show.
     emit(api, "User.Created", {"data": {"id": "u1"}})
@@ -133,6 +138,7 @@ def test_create_test_regenerate_disable(
     sent = receiver.wait_for(3, "/hook")[1:]  # after the delivery, one per event
     for request in sent:
         assert request.header("x-tenant") == "acme"
+        assert "v1a," in request.header("webhook-signature")
         expected = hmac.new(hook["signingKey"].encode(), request.body, hashlib.sha256)
         assert request.header("logto-signature-sha-256") == expected.hexdigest()
 

@@ -26,6 +26,7 @@ def test_a_full_form_gives_the_config_the_api_stores() -> None:
         retries="2",
         ordering="subject",
         rate_limit="2.5",
+        asymmetric="on",
         events=["User.Created"],
     )
     assert form.config() == {
@@ -34,6 +35,7 @@ def test_a_full_form_gives_the_config_the_api_stores() -> None:
         "retries": 2,
         "ordering": "subject",
         "rateLimit": 2.5,
+        "asymmetricSignature": True,
     }
 
 

@@ -27,6 +27,7 @@ class HookForm:
     retries: str = ""  # "" for the server's schedule
     ordering: bool = False
     rate_limit: str = ""
+    asymmetric: bool = False  # `v1a` Ed25519 signatures too
     # What the form does not show (options set over the API), kept on save.
     rest: dict[str, Any] = field(default_factory=dict)
 
@@ -35,6 +36,7 @@ class HookForm:
         config = dict(hook["config"])
         retries = config.pop("retries", None)
         rate = config.pop("rateLimit", None)
+        asymmetric = config.pop("asymmetricSignature", None)
         return cls(
             name=hook["name"],
             url=config.pop("url", ""),
@@ -43,6 +45,7 @@ class HookForm:
             retries="" if retries is None else str(retries),
             ordering=config.pop("ordering", None) == "subject",
             rate_limit="" if rate is None else str(rate),
+            asymmetric=asymmetric is True,
             rest=config,
         )
 
@@ -59,6 +62,7 @@ class HookForm:
             retries=str(form.get("retries", "")),
             ordering=form.get("ordering") == "subject",
             rate_limit=str(form.get("rate_limit", "")).strip(),
+            asymmetric=form.get("asymmetric") == "on",
             rest=dict(rest or {}),
         )
 
@@ -80,6 +84,8 @@ class HookForm:
             config["ordering"] = "subject"
         if self.rate_limit:
             config["rateLimit"] = _number(self.rate_limit, "Rate limit", problems)
+        if self.asymmetric:
+            config["asymmetricSignature"] = True
         try:
             valid = checked(HookConfig, config)
         except FormErrors as errors:
