@@ -36,6 +36,7 @@ from hookline.api.body_limits import BodyLimits
 from hookline.api.deps import no_nul, require_token
 from hookline.api.responses import JSON
 from hookline.config import Settings
+from hookline.console import routes as console
 from hookline.dispatcher.loop import Dispatcher
 from hookline.dispatcher.processes import DispatcherProcesses
 from hookline.runtime import Runtime
@@ -129,4 +130,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(experience.router, prefix="/api")  # end users: no bearer token
     app.include_router(oidc.router)
     app.include_router(metrics.router)
+    console.mount(app)
     return app

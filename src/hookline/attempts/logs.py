@@ -22,10 +22,14 @@ def recent_logs(
     log_key: str | None = None,
     start_time: int | None = None,
     end_time: int | None = None,
+    result: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """`result`: "Success" or "Error" for only those attempts."""
     conditions = [logs.c.hook_id == hook_id, logs.c.key.like("TriggerHook%")]
     if log_key is not None:
         conditions.append(logs.c.key == log_key)
+    if result is not None:
+        conditions.append(logs.c.result == result)
     if start_time is None and end_time is None:
         conditions.append(logs.c.created_at > now_ms() - DAY_MS)
     if start_time is not None:
@@ -42,6 +46,17 @@ def recent_logs(
         .offset((page - 1) * page_size)
     )
     return [to_entry(row) for row in conn.execute(query)], total
+
+
+def log_entry(conn: Connection, hook_id: str, log_id: str) -> dict[str, Any] | None:
+    """One attempt of the hook as a log entry, or None."""
+    query = (
+        select(logs, events.c.body)
+        .join(events, events.c.id == logs.c.event_id, isouter=True)
+        .where(logs.c.id == log_id, logs.c.hook_id == hook_id)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else to_entry(row)
 
 
 def to_entry(row: Any) -> dict[str, Any]:

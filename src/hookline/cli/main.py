@@ -14,13 +14,14 @@ import typer
 from pydantic import ValidationError
 
 from hookline import __version__, heap, logs
-from hookline.cli import deliveries, hooks, listen
+from hookline.cli import admin, deliveries, hooks, listen
 from hookline.config import Settings
 
 app = typer.Typer(help="hookline: webhooks for identity events.", no_args_is_help=True)
 app.add_typer(hooks.app, name="hooks")
 app.add_typer(deliveries.app, name="deliveries")
 app.add_typer(deliveries.events, name="events")
+app.add_typer(admin.app, name="admin")
 app.command()(listen.listen)
 log = logging.getLogger("hookline")
 

@@ -202,6 +202,35 @@ logs = Table(
 )
 
 
+# The console's admins and their sessions (migration 0016). Times are Unix ms.
+console_admins = Table(
+    "console_admins",
+    metadata,
+    Column("username", String(128), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("failed_sign_ins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    # SHA-256 (hex) of the cookie's value: the value itself is never stored.
+    Column("id_hash", String(64), primary_key=True),
+    Column(
+        "username",
+        String(128),
+        ForeignKey("console_admins.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("console_sessions_expires_at", "expires_at"),
+)
+
+
 # The identity backend (migration 0003).
 def _tenant() -> Column:
     return Column("tenant_id", String(21), nullable=False, server_default="default")
