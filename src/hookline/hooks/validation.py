@@ -28,7 +28,6 @@ from hookline.sender.request import WIRE_HEADERS
 # Epoch milliseconds stay below 2**53 (JavaScript's exact integers; year 287396).
 MAX_EPOCH_MS = 2**53 - 1
 
-SYNC_TIMEOUT_MS = 3000
 MAX_SYNC_TIMEOUT_MS = 10_000
 
 EventName = Literal[EVENTS]  # type: ignore[valid-type]
@@ -71,7 +70,7 @@ class HookConfig(BaseModel):
     # hookline's synchronous hooks (README "Synchronous hooks"), stored only when set: called
     # at the Pre… moments of the sign-in flows, whose answer allows, denies or patches them.
     mode: Literal["sync"] | None = None
-    # The whole call's deadline, retries included (default SYNC_TIMEOUT_MS).
+    # The whole call's deadline, retries included (default 3000: sender.sync).
     timeoutMs: StrictInt | None = Field(default=None, ge=1, le=MAX_SYNC_TIMEOUT_MS)
     # What a call that got no readable answer decides (default "deny").
     onError: Literal["deny", "allow"] | None = None

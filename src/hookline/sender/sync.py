@@ -26,6 +26,7 @@ from hookline.sender.signing import standard_signature
 from hookline.sender.transport import Transport
 
 ALLOW, DENY = "allow", "deny"
+DEFAULT_TIMEOUT_MS = 3000
 CONTRACT_HEADER, CONTRACT_VERSION = "hookline-answer-contract", "1"
 DENIED_CODE, DENIED_MESSAGE = "hook.denied", "The request was denied."
 # What a patch may change: the user's own data, never identifiers, roles or credentials.
@@ -41,7 +42,7 @@ _MAX_TEXT = 512
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    timeout_ms: int = 3000
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
     on_error: str = DENY
     require_signed_answer: bool = False
 

@@ -1,0 +1,236 @@
+"""Synchronous hooks at the sign-in flows' Pre… moments (README "Synchronous hooks").
+
+`submit` looks the moment's enabled sync hooks up in a cache kept per hooks revision (the
+revision its transaction reads anyway), so that a flow with none pays nothing more. With
+some, it returns a `Pending` before it changes anything; the hooks are then called in
+parallel outside any transaction (`call_hooks`), and `submit` runs again with the `Verdict`:
+applied with the merged patches when every hook allowed, else recorded as a denial
+(`record_denial`) and answered with it. Either way each call's attempts go to its hook's
+logs, under the Pre… event (stored with the very body that was sent), which asynchronous
+hooks subscribed to it receive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from hookline.db.sql import json_value
+from hookline.db.tables import hooks, interactions, logs, revisions, verification_codes
+from hookline.db.unit import TransactionState
+from hookline.errors import ApiError
+from hookline.events.catalog import DENIED_EVENT
+from hookline.events.payloads import event_body, iso_now, with_hook_id
+from hookline.identity.experience.events import emit_data
+from hookline.identity.experience.interactions import Client, Interaction
+from hookline.ids import now_ms, sortable_id, sortable_ids
+from hookline.outbox.emit import emit
+from hookline.sender import sync
+from hookline.sender.request import Target
+from hookline.sender.transport import Transport
+
+
+@dataclass(frozen=True, slots=True)
+class SyncHook:
+    id: str
+    target: Target
+    policy: sync.Policy
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A moment whose sync hooks are to be asked before the change."""
+
+    moment: str
+    hooks: tuple[SyncHook, ...]  # oldest first
+    payload: dict[str, Any]
+    state: dict[str, Any]  # the interaction as the hooks are told of it
+    user_id: str | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    pending: Pending
+    event_id: str
+    created_at: str
+    calls: tuple[tuple[SyncHook, str, sync.Call], ...]  # (hook, webhook-id, call), oldest first
+
+    def denial(self) -> tuple[SyncHook, sync.Decision] | None:
+        """The first denial, in hook creation order."""
+        for hook, _, done in self.calls:
+            if not done.decision.allowed:
+                return hook, done.decision
+        return None
+
+    def patch(self) -> dict[str, Any]:
+        """Every allowing hook's patch, later hooks over earlier ones, key by key."""
+        merged: dict[str, Any] = {}
+        for _, _, done in self.calls:
+            for key, value in (done.decision.patch or {}).items():
+                if isinstance(value, dict):
+                    merged[key] = {**merged.get(key, {}), **value}
+                else:
+                    merged[key] = value
+        return merged
+
+
+class Denied(ApiError):
+    """The flow refused by a sync hook: Logto's `{code, message}`, and the `field` the
+    refusal concerns when the receiver named one."""
+
+    def __init__(self, decision: sync.Decision) -> None:
+        super().__init__(403, decision.code, decision.message)
+        self.field = decision.field
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+# database → (hooks revision, {moment: its sync hooks})
+_cache: dict[str, tuple[int, dict[str, tuple[SyncHook, ...]]]] = {}
+
+
+def sync_hooks(conn: Connection, moment: str) -> tuple[SyncHook, ...]:
+    """The enabled sync hooks of `moment`, oldest first, as the caller's transaction sees
+    them; the revision is read once per transaction (shared with the outbox's fan-out)."""
+    transaction = TransactionState.of(conn)
+    if transaction.hooks_written:
+        return _read(conn).get(moment, ())
+    revision = transaction.hooks_revision
+    if revision is None:
+        revision = conn.execute(
+            select(revisions.c.value).where(revisions.c.name == "hooks")
+        ).scalar_one()
+        transaction.hooks_revision = revision
+    database = str(conn.engine.url)
+    cached = _cache.get(database)
+    if cached is None or cached[0] != revision:
+        cached = (revision, _read(conn))
+        _cache[database] = cached
+    return cached[1].get(moment, ())
+
+
+def _read(conn: Connection) -> dict[str, tuple[SyncHook, ...]]:
+    rows = conn.execute(
+        select(hooks).where(hooks.c.enabled.is_(True)).order_by(hooks.c.created_at, hooks.c.id)
+    )
+    by_moment: dict[str, list[SyncHook]] = {}
+    for row in rows:
+        config = json_value(row.config)
+        if config.get("mode") != "sync":
+            continue
+        previous = (
+            None
+            if row.previous_signing_key is None
+            else (row.previous_signing_key, row.previous_key_expires_at)
+        )
+        hook = SyncHook(
+            row.id,
+            Target(config["url"], row.signing_key, config.get("headers"), row.id, previous),
+            sync.Policy(
+                config.get("timeoutMs", sync.DEFAULT_TIMEOUT_MS),
+                config.get("onError", sync.DENY),
+                bool(config.get("requireSignedAnswer")),
+            ),
+        )
+        events = json_value(row.events) or ([row.event] if row.event else [])
+        for moment in events:
+            by_moment.setdefault(moment, []).append(hook)
+    return {moment: tuple(found) for moment, found in by_moment.items()}
+
+
+async def call_hooks(transport: Transport, user_agent: str, pending: Pending) -> Verdict:
+    """Ask every hook of `pending` at once, each with its own deadline."""
+    event_id, created_at = sortable_id("evt"), iso_now()
+    body = event_body(pending.moment, created_at, pending.payload)
+    msg_ids = sortable_ids("msg", len(pending.hooks))
+    calls = await asyncio.gather(
+        *(
+            sync.call(transport, h.target, with_hook_id(body, h.id), m, user_agent, h.policy)
+            for h, m in zip(pending.hooks, msg_ids, strict=True)
+        )
+    )
+    return Verdict(
+        pending, event_id, created_at, tuple(zip(pending.hooks, msg_ids, calls, strict=True))
+    )
+
+
+def record_calls(conn: Connection, verdict: Verdict) -> None:
+    """The Pre… event, stored with the body the hooks got (and delivered to asynchronous
+    hooks subscribed to it), and a log row per attempt of each call."""
+    pending = verdict.pending
+    emit(
+        conn,
+        pending.moment,
+        pending.payload,
+        event_id=verdict.event_id,
+        created_at=verdict.created_at,
+    )
+    now = now_ms()
+    rows = []
+    for hook, msg_id, done in verdict.calls:
+        for number, outcome in enumerate(done.attempts, 1):
+            last = number == len(done.attempts)
+            rows.append(
+                {
+                    "id": sortable_id("log"),
+                    "key": f"TriggerHook.{pending.moment}",
+                    "hook_id": hook.id,
+                    "delivery_id": msg_id,
+                    "event_id": verdict.event_id,
+                    "attempt": number,
+                    "result": "Success" if outcome.ok else "Error",
+                    "status_code": outcome.status,
+                    "response_body": _storable(outcome.body),
+                    "error": outcome.error_text(),
+                    "duration_ms": round(outcome.duration_ms, 3),
+                    "created_at": now,
+                    "decision": _decision_text(done.decision) if last else None,
+                }
+            )
+    if rows:
+        conn.execute(insert(logs), rows)
+
+
+def record_denial(
+    conn: Connection, verdict: Verdict, interaction: Interaction, client: Client
+) -> Denied:
+    """Keep the calls and fire `Interaction.Denied`; the interaction ends, and nothing of
+    the user it would have created or changed is kept. Returns the error to answer."""
+    record_calls(conn, verdict)
+    denial = verdict.denial()
+    assert denial is not None
+    hook, decision = denial
+    reason = {"code": decision.code, "message": decision.message, "field": decision.field}
+    emit_data(
+        conn,
+        DENIED_EVENT,
+        interaction,
+        client,
+        moment=verdict.pending.moment,
+        userId=verdict.pending.user_id,
+        hook={"id": hook.id},
+        reason=reason | {"cause": decision.reason},
+    )
+    conn.execute(
+        delete(verification_codes).where(verification_codes.c.interaction_id == interaction.id)
+    )
+    conn.execute(delete(interactions).where(interactions.c.id == interaction.id))
+    return Denied(decision)
+
+
+def _decision_text(decision: sync.Decision) -> str:
+    if decision.reason == "answer":
+        return decision.action
+    return f"{decision.action}: {decision.reason}"[:64]
+
+
+def _storable(text: str | None) -> str | None:
+    # PostgreSQL refuses NUL characters in text.
+    return text.replace("\x00", "\ufffd") if text and "\x00" in text else text
