@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -340,3 +341,56 @@ def test_sync_mode_is_only_for_pre_events(
     hook = sync_hook(make_hook, receiver.url(), ["PreSignIn"])
     patched = api.patch(f"/hooks/{hook['id']}", json={"events": ["PostSignIn"]})
     assert patched.status_code == 400 and patched.json()["code"] == "hook.sync_events_only"
+
+
+def test_the_test_endpoint_is_a_dry_run(
+    api: httpx.Client, make_hook: Callable[..., dict[str, Any]], gates: Callable[[Decide], Gate]
+) -> None:
+    def decide(request: Received) -> Reply:
+        if body_of(request)["event"] == "PreSignIn":
+            return Reply(200, b'{"action":"deny","code":"x.y","message":"No."}')
+        return Reply(200, b'{"action":"allow","patch":{"name":"N"}}')
+
+    gate = gates(decide)
+    events = ["PreSignIn", "PreRegister"]
+    hook = sync_hook(make_hook, gate.url(), events, timeoutMs=2000)
+    answer = api.post(
+        f"/hooks/{hook['id']}/test", json={"events": events, "config": hook["config"]}
+    )
+    assert answer.status_code == 200, answer.text
+    results = {r["event"]: r for r in answer.json()}
+    assert results["PreSignIn"]["decision"] == {
+        "action": "deny",
+        "reason": "answer",
+        "code": "x.y",
+        "message": "No.",
+        "field": None,
+    }
+    assert results["PreRegister"]["decision"]["patch"] == {"name": "N"}
+    assert results["PreRegister"]["responseStatus"] == 200
+    assert {r.header("webhook-id") for r in gate.wait_for(2)} != {None}
+    assert recent_logs(api, hook["id"]) == []  # a dry run, never logged
+
+
+def test_the_operator_switch_turns_sync_hooks_off(
+    tmp_path: Path, gates: Callable[[Decide], Gate], receiver: Receiver
+) -> None:
+    server = Server(tmp_path, HOOKLINE_SYNC_HOOKS="off").start()
+    try:
+        with server.client() as api:
+            body = {"signUp": {"identifiers": ["email"], "password": True, "verify": False}}
+            assert api.patch("/sign-in-exp", json=body).status_code == 200
+            gate = gates(lambda _: Reply(200, b'{"action":"deny"}'))
+            config = {"url": gate.url(), "mode": "sync"}
+            made = api.post("/hooks", json={"events": ["PreRegister"], "config": config})
+            assert made.status_code == 201, made.text
+            told = {"events": ["PreRegister"], "config": {"url": receiver.url()}}
+            assert api.post("/hooks", json=told).status_code == 201
+            address = email()
+            assert register(server, address).status_code == 200
+            assert len(users_with(server, address)) == 1
+            # Asynchronous hooks are still told of the moment; the sync hook was not asked.
+            assert body_of(receiver.wait_for(1)[0])["event"] == "PreRegister"
+            assert gate.requests == []
+    finally:
+        server.stop()
