@@ -38,6 +38,7 @@ _TOLERANCE_S = 300
 _FIRST_PAUSE_S = 0.05
 _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _MAX_TEXT = 512
+_MAX_NAME = 128  # the users' column
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,11 @@ def allowed_patch(patch: Any) -> dict[str, Any] | None:
     for key in ("customData", "profile"):
         if key in kept and not isinstance(kept[key], dict):
             return None
-    if "name" in kept and not (kept["name"] is None or isinstance(kept["name"], str)):
+    name = kept.get("name")
+    if name is not None and not (isinstance(name, str) and len(name) <= _MAX_NAME):
+        return None
+    # PostgreSQL stores no NUL character, in text or in JSON.
+    if b"\\u0000" in orjson.dumps(kept):
         return None
     return kept
 

@@ -107,6 +107,15 @@ def test_a_patch_keeps_only_the_allowed_fields() -> None:
     assert decision.patch == {"customData": {"tier": "gold"}, "name": "Ann"}
 
 
+@pytest.mark.parametrize(
+    "patch", [{"name": "x" * 129}, {"name": 3}, {"profile": []}, {"customData": {"a": "\x00"}}]
+)
+def test_a_patch_the_users_cannot_store_is_unreadable(patch: dict) -> None:
+    outcome = answer(200, {"action": "allow", "patch": patch})
+    decision = decide(outcome, DENY_ON_ERROR, TARGET, MSG)
+    assert decision.action == DENY and decision.reason == "unreadable patch"
+
+
 def test_a_required_signature_must_be_the_calls_and_the_hooks() -> None:
     policy = Policy(require_signed_answer=True)
     body = '{"action":"allow"}'
