@@ -13,6 +13,7 @@ hooks subscribed to it receive.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +27,14 @@ from hookline.events.catalog import DENIED_EVENT
 from hookline.events.payloads import event_body, iso_now, with_hook_id
 from hookline.identity.experience.events import emit_data
 from hookline.identity.experience.interactions import Client, Interaction
+from hookline.identity.experience.sync_health import health
 from hookline.ids import now_ms, sortable_id, sortable_ids
 from hookline.outbox.emit import emit
 from hookline.sender import sync
 from hookline.sender.request import Target
 from hookline.sender.transport import Transport
+
+log = logging.getLogger("hookline.sync_hooks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,19 @@ async def call_hooks(transport: Transport, user_agent: str, pending: Pending) ->
             for h, m in zip(pending.hooks, msg_ids, strict=True)
         )
     )
+    for hook, done in zip(pending.hooks, calls, strict=True):
+        failed = done.decision.reason != "answer"
+        if failed:
+            log.info(
+                "synchronous hook gave no usable answer",
+                extra={
+                    "action": "sync_hook_failed",
+                    "hook_id": hook.id,
+                    "reason": done.decision.reason,
+                    "decision": done.decision.action,
+                },
+            )
+        health.note(hook.id, failed)
     return Verdict(
         pending, event_id, created_at, tuple(zip(pending.hooks, msg_ids, calls, strict=True))
     )
