@@ -47,6 +47,14 @@ def gates() -> Iterator[Callable[[Decide], Gate]]:
         gate.close()
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("sync-hooks")
+    srv = Server(data, HOOKLINE_MESSAGE_OUTBOX=str(data / "messages.jsonl")).start()
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture(scope="module", autouse=True)
 def email_sign_up(api: httpx.Client) -> Iterator[None]:
     """Register with an email and a password, unverified (codes are another test's)."""
@@ -161,8 +169,10 @@ def test_a_receiver_denies_registrations_from_one_email_domain(
     allowed = email()
     assert register(server, allowed).status_code == 200
     assert len(users_with(server, allowed)) == 1
-    created = body_of(receiver.wait_for(4)[-1])
-    assert created["event"] == "User.Created" and created["data"]["primaryEmail"] == allowed
+    # Sent in parallel: in either order.
+    later = {body_of(r)["event"]: body_of(r) for r in receiver.wait_for(4)[2:]}
+    assert set(later) == {"PreRegister", "User.Created"}
+    assert later["User.Created"]["data"]["primaryEmail"] == allowed
 
     entries = wait_logs(api, hook["id"], 2)
     decisions = [e["payload"]["decision"] for e in entries]
@@ -394,3 +404,49 @@ def test_the_operator_switch_turns_sync_hooks_off(
             assert gate.requests == []
     finally:
         server.stop()
+
+
+def code_sent_to(server: Server, address: str) -> str:
+    lines = (server.data_dir / "messages.jsonl").read_text().splitlines()
+    return [m for m in map(json.loads, lines) if m["recipient"] == address][-1]["code"]
+
+
+def test_a_denied_password_reset_keeps_the_old_password(
+    server: Server,
+    make_hook: Callable[..., dict[str, Any]],
+    gates: Callable[[Decide], Gate],
+) -> None:
+    address = email()
+    assert register(server, address).status_code == 200
+    gate = gates(lambda _: Reply(200, b'{"action":"deny","code":"reset.locked"}'))
+    sync_hook(make_hook, gate.url(), ["PreResetPassword"])
+    identifier = {"type": "email", "value": address}
+    with httpx.Client(base_url=f"{server.base}/api", timeout=30) as client:
+        started = client.put("/experience", json={"interactionEvent": "ForgotPassword"})
+        assert started.status_code == 204
+        sent = client.post(
+            "/experience/verification/verification-code",
+            json={"identifier": identifier, "interactionEvent": "ForgotPassword"},
+        )
+        assert sent.status_code == 200, sent.text
+        check = {
+            "identifier": identifier,
+            "verificationId": sent.json()["verificationId"],
+            "code": code_sent_to(server, address),
+        }
+        verified = client.post("/experience/verification/verification-code/verify", json=check)
+        assert verified.status_code == 200, verified.text
+        identified = client.post(
+            "/experience/identification", json={"verificationId": check["verificationId"]}
+        )
+        assert identified.status_code == 204, identified.text
+        new_password = {"password": "N3w!Passw0rd#Strong"}
+        assert client.put("/experience/profile/password", json=new_password).status_code == 204
+        denied = client.post("/experience/submit")
+    assert denied.status_code == 403 and denied.json()["code"] == "reset.locked"
+    asked = body_of(gate.wait_for(1)[0])
+    assert asked["event"] == "PreResetPassword" and asked["user"]["primaryEmail"] == address
+    sent_body = gate.requests[0].body
+    assert b"Passw0rd" not in sent_body and b"passwordHash" not in sent_body
+    assert b"$argon2" not in sent_body
+    assert sign_in(server, address).status_code == 200  # with the old password
