@@ -1,7 +1,7 @@
 """Synchronous hooks at the sign-in flows' Pre… moments (README "Synchronous hooks").
 
-`submit` looks the moment's enabled sync hooks up in a cache kept per hooks revision (the
-revision its transaction reads anyway), so that a flow with none pays nothing more. With
+`submit` looks the moment's enabled sync hooks up (`gate_hooks`, cached per hooks revision,
+the revision its transaction reads anyway), so that a flow with none pays nothing more. With
 some, it returns a `Pending` before it changes anything; the hooks are then called in
 parallel outside any transaction (`call_hooks`), and `submit` runs again with the `Verdict`:
 applied with the merged patches when every hook allowed, else recorded as a denial
@@ -17,31 +17,22 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert
 
-from hookline.db.sql import json_value
-from hookline.db.tables import hooks, interactions, logs, revisions, verification_codes
-from hookline.db.unit import TransactionState
+from hookline.db.tables import interactions, logs, verification_codes
 from hookline.errors import ApiError
 from hookline.events.catalog import DENIED_EVENT
 from hookline.events.payloads import event_body, iso_now, with_hook_id
 from hookline.identity.experience.events import emit_data
+from hookline.identity.experience.gate_hooks import SyncHook
 from hookline.identity.experience.interactions import Client, Interaction
 from hookline.identity.experience.sync_health import health
 from hookline.ids import now_ms, sortable_id, sortable_ids
 from hookline.outbox.emit import emit
 from hookline.sender import sync
-from hookline.sender.request import Target
 from hookline.sender.transport import Transport
 
 log = logging.getLogger("hookline.sync_hooks")
-
-
-@dataclass(frozen=True, slots=True)
-class SyncHook:
-    id: str
-    target: Target
-    policy: sync.Policy
 
 
 @dataclass(frozen=True)
@@ -94,59 +85,6 @@ class Denied(ApiError):
         if self.field is not None:
             body["field"] = self.field
         return body
-
-
-# database → (hooks revision, {moment: its sync hooks})
-_cache: dict[str, tuple[int, dict[str, tuple[SyncHook, ...]]]] = {}
-
-
-def sync_hooks(conn: Connection, moment: str) -> tuple[SyncHook, ...]:
-    """The enabled sync hooks of `moment`, oldest first, as the caller's transaction sees
-    them; the revision is read once per transaction (shared with the outbox's fan-out)."""
-    transaction = TransactionState.of(conn)
-    if transaction.hooks_written:
-        return _read(conn).get(moment, ())
-    revision = transaction.hooks_revision
-    if revision is None:
-        revision = conn.execute(
-            select(revisions.c.value).where(revisions.c.name == "hooks")
-        ).scalar_one()
-        transaction.hooks_revision = revision
-    database = str(conn.engine.url)
-    cached = _cache.get(database)
-    if cached is None or cached[0] != revision:
-        cached = (revision, _read(conn))
-        _cache[database] = cached
-    return cached[1].get(moment, ())
-
-
-def _read(conn: Connection) -> dict[str, tuple[SyncHook, ...]]:
-    rows = conn.execute(
-        select(hooks).where(hooks.c.enabled.is_(True)).order_by(hooks.c.created_at, hooks.c.id)
-    )
-    by_moment: dict[str, list[SyncHook]] = {}
-    for row in rows:
-        config = json_value(row.config)
-        if config.get("mode") != "sync":
-            continue
-        previous = (
-            None
-            if row.previous_signing_key is None
-            else (row.previous_signing_key, row.previous_key_expires_at)
-        )
-        hook = SyncHook(
-            row.id,
-            Target(config["url"], row.signing_key, config.get("headers"), row.id, previous),
-            sync.Policy(
-                config.get("timeoutMs", sync.DEFAULT_TIMEOUT_MS),
-                config.get("onError", sync.DENY),
-                bool(config.get("requireSignedAnswer")),
-            ),
-        )
-        events = json_value(row.events) or ([row.event] if row.event else [])
-        for moment in events:
-            by_moment.setdefault(moment, []).append(hook)
-    return {moment: tuple(found) for moment, found in by_moment.items()}
 
 
 async def call_hooks(transport: Transport, user_agent: str, pending: Pending) -> Verdict:

@@ -15,13 +15,13 @@ from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
 from hookline.identity.experience.events import PRE_EVENTS, emit_data, emit_post, pre_payload
+from hookline.identity.experience.gate_hooks import sync_hooks
 from hookline.identity.experience.gates import (
     Pending,
     Verdict,
     call_hooks,
     record_calls,
     record_denial,
-    sync_hooks,
 )
 from hookline.identity.experience.identification import require_profile
 from hookline.identity.experience.interactions import (
