@@ -450,3 +450,22 @@ def test_a_denied_password_reset_keeps_the_old_password(
     assert b"Passw0rd" not in sent_body and b"passwordHash" not in sent_body
     assert b"$argon2" not in sent_body
     assert sign_in(server, address).status_code == 200  # with the old password
+
+
+def test_a_sync_call_is_signed_as_deliveries_are(
+    server: Server,
+    make_hook: Callable[..., dict[str, Any]],
+    gates: Callable[[Decide], Gate],
+) -> None:
+    gate = gates(lambda _: Reply(204, b""))
+    hook = sync_hook(
+        make_hook, gate.url(), ["PreRegister"], asymmetricSignature=True, headers={"X-Env": "t"}
+    )
+    assert register(server, email()).status_code == 200
+    [request] = gate.wait_for(1)
+    schemes = [s.split(",")[0] for s in (request.header("webhook-signature") or "").split()]
+    assert schemes == ["v1", "v1a"]
+    ts, msg_id = request.header("webhook-timestamp"), request.header("webhook-id")
+    expected = standard_signature(hook["signingKey"], msg_id or "", int(ts or 0), request.body)
+    assert (request.header("webhook-signature") or "").startswith(expected)
+    assert request.header("x-env") == "t"

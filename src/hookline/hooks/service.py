@@ -198,6 +198,11 @@ def stored_signing_keys(conn: Connection, hook_id: str) -> SigningKeys:
     ).first()
     if row is None:
         raise not_exists_with_id("hooks", hook_id)
+    return keys_of(row)
+
+
+def keys_of(row: Any) -> SigningKeys:
+    """The keys of a hook's row (`config` and the key columns) that sign its requests."""
     expires_at = row.previous_key_expires_at or 0
     ed25519 = row.ed25519_private_key if row.config.get("asymmetricSignature") is True else None
     previous_ed25519 = row.previous_ed25519_private_key if ed25519 else None

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 from hookline.db.sql import json_value
 from hookline.db.tables import hooks, revisions
 from hookline.db.unit import TransactionState
+from hookline.hooks.service import keys_of
 from hookline.sender import sync
 from hookline.sender.request import Target
 
@@ -55,14 +56,10 @@ def _read(conn: Connection) -> dict[str, tuple[SyncHook, ...]]:
         config = json_value(row.config)
         if config.get("mode") != "sync":
             continue
-        previous = (
-            None
-            if row.previous_signing_key is None
-            else (row.previous_signing_key, row.previous_key_expires_at)
-        )
+        keys = keys_of(row)  # as deliveries are signed, Ed25519 included
         hook = SyncHook(
             row.id,
-            Target(config["url"], row.signing_key, config.get("headers"), row.id, previous),
+            Target(config["url"], keys.signing_key, config.get("headers"), row.id, *keys[1:]),
             sync.Policy(
                 config.get("timeoutMs", sync.DEFAULT_TIMEOUT_MS),
                 config.get("onError", sync.DENY),
