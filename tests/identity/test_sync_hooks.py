@@ -233,6 +233,9 @@ def test_a_receiver_that_never_answers_meets_the_deadline(
     [entry] = recent_logs(api, hook["id"])
     assert entry["payload"]["decision"] == {"action": on_error, "reason": "TimeoutError"}
     assert entry["payload"]["error"].startswith("TimeoutError")
+    metrics = httpx.get(f"{server.base}/metrics").text
+    labels = f'action="{on_error}",hook="{hook["id"]}",reason="TimeoutError"'
+    assert f"hookline_sync_hook_calls{{{labels}}} 1.0" in metrics
 
 
 def test_two_hooks_of_which_one_denies(
