@@ -472,3 +472,26 @@ def test_a_sync_call_is_signed_as_deliveries_are(
     expected = standard_signature(hook["signingKey"], msg_id or "", int(ts or 0), request.body)
     assert (request.header("webhook-signature") or "").startswith(expected)
     assert request.header("x-env") == "t"
+
+
+def test_a_sign_in_patch_is_merged_into_the_users_data(
+    server: Server,
+    api: httpx.Client,
+    make_hook: Callable[..., dict[str, Any]],
+    gates: Callable[[Decide], Gate],
+    receiver: Receiver,
+) -> None:
+    address = email()
+    assert register(server, address).status_code == 200
+    [(user_id, _)] = users_with(server, address)
+    kept = api.patch(f"/users/{user_id}/custom-data", json={"customData": {"a": 1}})
+    assert kept.status_code == 200, kept.text
+    patch = b'{"action":"allow","patch":{"customData":{"risk":"low"},"name":"Signed"}}'
+    gate = gates(lambda _: Reply(200, patch))
+    sync_hook(make_hook, gate.url(), ["PreSignIn"])
+    make_hook(receiver.url(), ["User.Data.Updated"])
+    assert sign_in(server, address).status_code == 200
+    stored = api.get(f"/users/{user_id}").json()
+    assert stored["customData"] == {"a": 1, "risk": "low"} and stored["name"] == "Signed"
+    updated = body_of(receiver.wait_for(1)[0])
+    assert updated["data"]["customData"] == {"a": 1, "risk": "low"}
