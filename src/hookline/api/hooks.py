@@ -66,7 +66,11 @@ async def delete_hook(id: str, rt: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{id}/test", status_code=204)
+@router.post(
+    "/{id}/test",
+    status_code=204,
+    responses={200: {"description": "A synchronous hook's dry run: each event's decision."}},
+)
 async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:
     """Send test payloads to the URL and headers given, signed with the stored keys. A
     synchronous hook's (`config.mode: "sync"`) is a dry run, answered 200 with what its
