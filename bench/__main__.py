@@ -19,14 +19,14 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import identity, machine, pipeline, postgres, report
+from bench import identity, machine, pipeline, postgres, report, sync_hooks
 from bench.nginx import Nginx, Tail
 from bench.procs import CpuWindow
 from bench.server import dispatcher_count
 from bench.sub import run_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WORKLOADS = ("delivery", "identity")
+WORKLOADS = ("delivery", "identity", "sync")
 
 
 def options() -> argparse.Namespace:
@@ -123,6 +123,12 @@ def options() -> argparse.Namespace:
         "the API, and one dispatcher process beside it)",
     )
     parser.add_argument(
+        "--sync-flows",
+        type=int,
+        default=int(env("BENCH_SYNC_FLOWS", 200)),
+        help="registrations and sign-ins per sync-hook run, half of them with the hook",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=float(env("BENCH_BUDGET", 1800)),
@@ -194,6 +200,7 @@ def main() -> int:
     nginx.dir.mkdir()
     runs: list[dict] = []
     user_runs: list[dict] = []
+    sync_runs: list[dict] = []
     step = max(120.0, args.events * args.hooks / 200)  # bound on any one run
     cluster = None
     try:
@@ -206,6 +213,11 @@ def main() -> int:
             tag = uuid.uuid4().hex[:8]
             if "identity" in args.workloads:
                 user_runs.extend(identity_round(args, nginx, workdir, round_no, tag))
+            if "sync" in args.workloads:
+                say(f"round {round_no}/{args.rounds}: sync hooks")
+                label = f"s{round_no}{tag}"
+                sync_runs.append(sync_hooks.run(nginx, workdir / label, args.sync_flows, label))
+                shutil.rmtree(workdir / label, ignore_errors=True)
             if "delivery" not in args.workloads:
                 continue
             say(f"round {round_no}/{args.rounds}: {report.CEILING}")
@@ -266,6 +278,9 @@ def main() -> int:
         user_summary = identity.summarise(user_runs)
         params = {k: v for k, v in vars(args).items() if k not in ("runs", "identity_runs")}
         report.show(facts, params, summary, runs, user_summary)
+        sync_summary = sync_hooks.summarise(sync_runs) if sync_runs else {}
+        if sync_summary:
+            report.show_sync(params, sync_summary)
         RESULTS.mkdir(exist_ok=True)
         out = {
             "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -278,6 +293,7 @@ def main() -> int:
                 "summary": user_summary,
                 "runs": user_runs,
             },
+            "sync": {"summary": sync_summary, "runs": sync_runs},
         }
         (RESULTS / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
         say(f"results: {RESULTS / 'latest.json'}")
@@ -285,6 +301,7 @@ def main() -> int:
         bad = any(s.get(k) for s in summary.values() for k in checked) or any(
             s.get(k) for s in user_summary.values() for k in checked
         )
+        bad = bad or bool(sync_summary.get("unanswered_calls"))
         return 1 if bad else 0
     finally:
         signal.alarm(0)

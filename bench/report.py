@@ -328,3 +328,30 @@ def show_identity(console: Console, params: dict, users: dict) -> None:
             f"{_range(fastest['latency_p50_ms'], '{:.1f}')[0]} ms (goal < "
             f"{identity.GOAL_P50_MS:g} ms)"
         )
+
+
+def show_sync(params: dict, summary: dict) -> None:
+    """What one synchronous hook (a receiver answering 204 at once) adds to a submit."""
+    console = Console(width=None if Console().is_terminal else 170)
+    table = Table(
+        title=f"Sync hooks: POST /api/experience/submit, {params['sync_flows']} flows per run, "
+        "half with one sync hook (medians of runs, ms)"
+    )
+    for col in ("flow", "without p50 / p99", "with p50 / p99", "added p50", "added p99"):
+        table.add_column(col, justify="left" if col == "flow" else "right", no_wrap=True)
+    for kind, title in (("register", "registration"), ("sign_in", "sign-in")):
+        s = summary[kind]
+
+        def ms(key: str, s: dict = s) -> str:
+            return _range(s[key], "{:.1f}")[0]
+
+        table.add_row(
+            title,
+            f"{ms('without_p50_ms')} / {ms('without_p99_ms')}",
+            f"{ms('with_p50_ms')} / {ms('with_p99_ms')}",
+            ms("added_p50_ms"),
+            ms("added_p99_ms"),
+        )
+    console.print(table)
+    if summary["unanswered_calls"]:
+        console.print(f"check: {summary['unanswered_calls']} sync calls without a success")

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
 
     user_agent: str = "Logto (https://logto.io/)"
     request_timeout: float = 10.0
+    # `off`: the sign-in flows call no synchronous hook (an operator's switch for when their
+    # receivers are down); their Pre… events still go to asynchronous hooks.
+    sync_hooks: bool = True
     # Seconds before each retry (the first attempt is at once), each ±20 % jitter; written
     # as durations (`5s,5m,30m`). A hook's `config.retries` takes the first so many.
     retry_schedule: Annotated[tuple[float, ...], NoDecode] = parse_schedule(

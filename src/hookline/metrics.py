@@ -45,6 +45,8 @@ class Figures:
     queue_depth: int = 0
     oldest_due_age: float = 0.0  # seconds
     hooks_disabled: int = 0
+    # Synchronous hooks' calls: (hook, action, reason) → calls (identity.experience.gates).
+    sync_decisions: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def families(self) -> Iterator[Metric]:
         window = GaugeMetricFamily(
@@ -86,6 +88,15 @@ class Figures:
             self.oldest_due_age,
         )
         yield _gauge("hookline_hooks_disabled", "Hooks that are disabled.", self.hooks_disabled)
+        decided = GaugeMetricFamily(
+            "hookline_sync_hook_calls",
+            "Synchronous hooks' calls in the window, by hook, decision and why (answer: the"
+            " receiver decided; else what made the hook's onError decide).",
+            labels=["hook", "action", "reason"],
+        )
+        for (hook_id, action, reason), count in sorted(self.sync_decisions.items()):
+            decided.add_metric([hook_id, action, reason], count)
+        yield decided
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
@@ -118,6 +129,14 @@ def read_figures(conn: Connection, window: float) -> Figures:
     figures.oldest_due_age = max(0.0, now - oldest) if oldest is not None else 0.0
     disabled = select(func.count()).select_from(hooks).where(hooks.c.enabled == false())
     figures.hooks_disabled = int(conn.execute(disabled).scalar_one())
+    calls = (
+        select(logs.c.hook_id, logs.c.decision, func.count())
+        .where(logs.c.id >= sortable_floor("log", since_ms), logs.c.decision.is_not(None))
+        .group_by(logs.c.hook_id, logs.c.decision)
+    )
+    for hook_id, decision, count in conn.execute(calls):
+        action, _, reason = decision.partition(": ")
+        figures.sync_decisions[(hook_id, action, reason or "answer")] = int(count)
     return figures
 
 

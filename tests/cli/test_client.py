@@ -244,3 +244,27 @@ def test_the_printed_credentials_pasted_into_a_shell_sign_the_command_line_in(
         assert json.loads(result.stdout) == []
     finally:
         server.stop()
+
+
+def test_a_sync_hook_made_and_tried_dry_from_the_command_line(
+    cli: Any, api: httpx.Client, receiver: Receiver
+) -> None:
+    receiver.on("/gate", Reply(200, b'{"action":"deny","code":"x.y"}'))
+    made = json.loads(
+        cli(
+            "hooks", "create", "--url", receiver.url("/gate"), "-e", "PreSignIn", "--sync",
+            "--timeout-ms", "800", "--on-error", "allow", "--json",
+        ).stdout
+    )  # fmt: skip
+    config = api.get(f"/hooks/{made['id']}").json()["config"]
+    assert config == {
+        "url": receiver.url("/gate"),
+        "mode": "sync",
+        "timeoutMs": 800,
+        "onError": "allow",
+    }
+    tried = cli("hooks", "test", made["id"]).stdout
+    assert tried.startswith("PreSignIn: deny (answer, x.y) in ")
+    refused = cli("hooks", "create", "--url", receiver.url(), "-e", "PostSignIn", "--sync", code=1)
+    assert "hook.sync_events_only" in refused.output or "synchronous" in refused.output
+    api.delete(f"/hooks/{made['id']}")

@@ -20,7 +20,7 @@ from hookline.identity.experience import codes, interactions, password, profile
 from hookline.identity.experience.identification import identify
 from hookline.identity.experience.identifiers import well_formed
 from hookline.identity.experience.interactions import INTERACTION_TTL_MS, Client
-from hookline.identity.experience.submit import submit as submit_interaction
+from hookline.identity.experience.submit import submit_interaction
 from hookline.identity.identifiers import MAX_LENGTH
 
 router = APIRouter(tags=["experience"], route_class=JSONRoute)
@@ -206,9 +206,7 @@ async def submit(request: Request, rt: RuntimeDep) -> JSON:
         _client(request),
         str(request.base_url),
     )
-    redirect = await rt.committer.run(
-        lambda conn: submit_interaction(conn, interaction_id, client, base_url)
-    )
+    redirect = await submit_interaction(rt, interaction_id, client, base_url)
     response = JSON({"redirectTo": redirect})
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax")
     return response

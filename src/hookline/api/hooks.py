@@ -13,7 +13,7 @@ from hookline.api.responses import JSON
 from hookline.attempts.logs import recent_logs
 from hookline.errors import ApiError, invalid_query
 from hookline.hooks import service
-from hookline.hooks.testing import send_test
+from hookline.hooks.testing import dry_run, send_test
 from hookline.hooks.validation import (
     MAX_EPOCH_MS,
     HookCreate,
@@ -66,10 +66,19 @@ async def delete_hook(id: str, rt: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{id}/test", status_code=204)
+@router.post(
+    "/{id}/test",
+    status_code=204,
+    responses={200: {"description": "A synchronous hook's dry run: each event's decision."}},
+)
 async def test_hook(id: str, body: HookTest, rt: RuntimeDep) -> Response:
-    """Send test payloads to the URL and headers given, signed with the stored keys."""
+    """Send test payloads to the URL and headers given, signed with the stored keys. A
+    synchronous hook's (`config.mode: "sync"`) is a dry run, answered 200 with what its
+    receiver decided for each event's sample context: `[{event, decision, attempts,
+    responseStatus, durationMs}]`."""
     keys = await rt.read(lambda conn: service.stored_signing_keys(conn, id))
+    if body.config.mode == "sync":
+        return JSON(await dry_run(rt.transport, id, keys, body, rt.settings.user_agent))
     await send_test(rt.transport, id, keys, body, rt.settings.user_agent)
     return Response(status_code=204)
 

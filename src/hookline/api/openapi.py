@@ -98,6 +98,14 @@ class Answer(BaseModel):
     body: Any = None
 
 
+class SyncDecision(BaseModel):
+    """What a synchronous hook's call decided (on its last attempt), and why: `answer` when
+    the receiver decided, else what made the hook's `onError` decide."""
+
+    action: Literal["allow", "deny"]
+    reason: str
+
+
 class AttemptPayload(BaseModel):
     key: str
     result: Literal["Success", "Failed"]
@@ -108,6 +116,7 @@ class AttemptPayload(BaseModel):
     deliveryId: str | None
     attempt: int | None
     durationMs: float | None
+    decision: SyncDecision | None = None
 
 
 class HookLog(BaseModel):

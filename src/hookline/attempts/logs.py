@@ -72,6 +72,10 @@ def to_entry(row: Any) -> dict[str, Any]:
     payload["deliveryId"] = row.delivery_id
     payload["attempt"] = row.attempt
     payload["durationMs"] = row.duration_ms
+    if row.decision is not None:
+        # A synchronous hook's call: what it decided, and why when the receiver did not.
+        action, _, reason = row.decision.partition(": ")
+        payload["decision"] = {"action": action, "reason": reason or "answer"}
     return {"id": row.id, "key": row.key, "payload": payload, "createdAt": row.created_at}
 
 

@@ -73,6 +73,15 @@ def create(
     header: Headers = None,
     retries: Annotated[int | None, typer.Option(min=0, max=3)] = None,
     asymmetric_signature: Asymmetric = None,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="A synchronous hook, asked at Pre… events.")
+    ] = False,
+    timeout_ms: Annotated[
+        int | None, typer.Option(min=1, max=10_000, help="A sync hook's deadline.")
+    ] = None,
+    on_error: Annotated[
+        str | None, typer.Option(help="A sync hook's decision without an answer: deny, allow.")
+    ] = None,
     server: Server = None,
     as_json: AsJson = False,
 ) -> None:
@@ -87,6 +96,12 @@ def create(
         config["retries"] = retries
     if asymmetric_signature is not None:
         config["asymmetricSignature"] = asymmetric_signature
+    if sync:
+        config["mode"] = "sync"
+    if timeout_ms is not None:
+        config["timeoutMs"] = timeout_ms
+    if on_error is not None:
+        config["onError"] = on_error
     with Client.connect(server) as client:
         hook = client.call("POST", "/hooks", json=body)
     if as_json:
@@ -172,7 +187,18 @@ def test(
         hook = client.get(f"/hooks/{hook_id}")
         events = event or _events(hook)
         config = {**hook["config"], "url": url or hook["config"]["url"]}
-        client.call("POST", f"/hooks/{hook_id}/test", json={"events": events, "config": config})
+        answer = client.call(
+            "POST", f"/hooks/{hook_id}/test", json={"events": events, "config": config}
+        )
+    if isinstance(answer, list):  # a synchronous hook's dry run: what it decided
+        for result in answer:
+            decision = result["decision"]
+            code = f", {decision['code']}" if decision.get("code") else ""
+            typer.echo(
+                f"{result['event']}: {decision['action']} ({decision['reason']}{code})"
+                f" in {result['durationMs']:.0f} ms"
+            )
+        return
     typer.echo(f"sent {', '.join(events)} to {config['url']}: answered 2xx")
 
 

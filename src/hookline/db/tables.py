@@ -198,6 +198,8 @@ logs = Table(
     Column("error", Text),
     Column("duration_ms", Float, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # A synchronous hook's call: what it decided, on its last attempt (migration 0016).
+    Column("decision", String(64)),
     Index("logs_hook_created", "hook_id", "created_at"),
 )
 

@@ -47,7 +47,15 @@ EXTENSION_EVENTS = ("User.Roles.Updated", "Organization.Membership.Roles.Updated
 # delivered to the hook they are about.
 OPERATIONAL_EVENTS = ("Hook.Disabled", "Hook.Delivery.Exhausted", "Hook.Delivery.Recovered")
 
-EVENTS: tuple[str, ...] = LOGTO_EVENTS + EXTENSION_EVENTS + OPERATIONAL_EVENTS
+# hookline's blocking moments, each before its Post… event, with the same fields: a
+# synchronous hook (`config.mode: "sync"`) is called at them and may allow, deny or patch the
+# change; asynchronous hooks are only told. `Interaction.Denied` tells of a refusal.
+PRE_EVENTS = ("PreRegister", "PreSignIn", "PreResetPassword")
+DENIED_EVENT = "Interaction.Denied"
+
+EVENTS: tuple[str, ...] = (
+    LOGTO_EVENTS + EXTENSION_EVENTS + OPERATIONAL_EVENTS + PRE_EVENTS + (DENIED_EVENT,)
+)
 EVENT_SET = frozenset(EVENTS)
 
 # A successful Management API call whose `METHOD /route` (Koa style, no `/api`) is listed here
@@ -85,4 +93,9 @@ MANAGEMENT_API_EVENTS: dict[str, str] = {
 
 
 def is_interaction(event: str) -> bool:
-    return event in INTERACTION_EVENTS
+    """An event shaped as Logto's interaction events (`user`, `userIp`, `sessionId`)."""
+    return event in INTERACTION_EVENTS or event in PRE_EVENTS
+
+
+def is_pre(event: str) -> bool:
+    return event in PRE_EVENTS

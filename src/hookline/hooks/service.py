@@ -10,7 +10,7 @@ from sqlalchemy import Connection, case, delete, func, insert, literal, select, 
 from hookline.attempts.stats import execution_stats
 from hookline.db.tables import hooks
 from hookline.errors import ApiError, not_exists_with_id
-from hookline.hooks.validation import HookCreate, HookUpdate
+from hookline.hooks.validation import HookCreate, HookUpdate, check_sync
 from hookline.ids import now_ms, random_id, signing_key
 from hookline.outbox.fanout import hooks_changed
 from hookline.sender.ed25519 import jwk, new_key_pair
@@ -43,6 +43,7 @@ def _while_signing(expires_at: int | None) -> int | None:
 def create_hook(conn: Connection, body: HookCreate) -> dict[str, Any]:
     if not body.events and not body.event:
         raise ApiError(400, "hook.missing_events", "You need to provide at least one event.")
+    check_sync(body.events or [], body.event, body.config.stored())
     hook_id = random_id()
     private_key, public_key = new_key_pair() if body.config.asymmetricSignature else (None, None)
     conn.execute(
@@ -114,6 +115,7 @@ def update_hook(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, A
     if "enabled" in given and body.enabled is not None:
         values["enabled"] = body.enabled
     if values:
+        _check_sync_update(conn, hook_id, values)
         result = conn.execute(update(hooks).where(hooks.c.id == hook_id).values(**values))
         found = result.rowcount > 0
         hooks_changed(conn)
@@ -122,6 +124,17 @@ def update_hook(conn: Connection, hook_id: str, body: HookUpdate) -> dict[str, A
     if not found:
         raise ApiError(404, "entity.not_exists", "The hook does not exist.")
     return get_hook(conn, hook_id)
+
+
+def _check_sync_update(conn: Connection, hook_id: str, values: dict[str, Any]) -> None:
+    """The hook as the update leaves it must still be a valid synchronous hook, if it is one."""
+    row = conn.execute(
+        select(hooks.c.events, hooks.c.event, hooks.c.config).where(hooks.c.id == hook_id)
+    ).first()
+    if row is None:
+        return
+    merged = {"events": row.events, "event": row.event, "config": row.config} | values
+    check_sync(merged["events"] or [], merged["event"], merged["config"] or {})
 
 
 def delete_hook(conn: Connection, hook_id: str) -> None:
@@ -185,6 +198,11 @@ def stored_signing_keys(conn: Connection, hook_id: str) -> SigningKeys:
     ).first()
     if row is None:
         raise not_exists_with_id("hooks", hook_id)
+    return keys_of(row)
+
+
+def keys_of(row: Any) -> SigningKeys:
+    """The keys of a hook's row (`config` and the key columns) that sign its requests."""
     expires_at = row.previous_key_expires_at or 0
     ed25519 = row.ed25519_private_key if row.config.get("asymmetricSignature") is True else None
     previous_ed25519 = row.previous_ed25519_private_key if ed25519 else None

@@ -21,11 +21,14 @@ from pydantic import (
 from yarl import URL
 
 from hookline.config import MAX_KEY_GRACE_SECONDS
-from hookline.events.catalog import EVENTS
+from hookline.errors import ApiError
+from hookline.events.catalog import EVENTS, is_pre
 from hookline.sender.request import WIRE_HEADERS
 
 # Epoch milliseconds stay below 2**53 (JavaScript's exact integers; year 287396).
 MAX_EPOCH_MS = 2**53 - 1
+
+MAX_SYNC_TIMEOUT_MS = 10_000
 
 EventName = Literal[EVENTS]  # type: ignore[valid-type]
 
@@ -64,6 +67,15 @@ class HookConfig(BaseModel):
     # hookline's, stored only when set: `v1a` Ed25519 signatures too, with a key pair the
     # hook gets when this is first turned on, its public keys published as a JWKS.
     asymmetricSignature: StrictBool | None = None
+    # hookline's synchronous hooks (README "Synchronous hooks"), stored only when set: called
+    # at the Pre… moments of the sign-in flows, whose answer allows, denies or patches them.
+    mode: Literal["sync"] | None = None
+    # The whole call's deadline, retries included (default 3000: sender.sync).
+    timeoutMs: StrictInt | None = Field(default=None, ge=1, le=MAX_SYNC_TIMEOUT_MS)
+    # What a call that got no readable answer decides (default "deny").
+    onError: Literal["deny", "allow"] | None = None
+    # The answer must carry `webhook-signature` over its own body with the hook's key.
+    requireSignedAnswer: StrictBool | None = None
 
     @field_validator("url")
     @classmethod
@@ -93,6 +105,19 @@ class HookConfig(BaseModel):
 
     def stored(self) -> dict:
         return self.model_dump(exclude_unset=True, exclude_none=True)
+
+
+def check_sync(events: list[str], event: str | None, config: dict) -> None:
+    """400 unless a synchronous hook names only Pre… events (the moments that wait for it)."""
+    if config.get("mode") != "sync":
+        return
+    named = [*events, *([event] if event else [])]
+    if not named or not all(is_pre(e) for e in named):
+        raise ApiError(
+            400,
+            "hook.sync_events_only",
+            "A synchronous hook may only subscribe to PreRegister, PreSignIn and PreResetPassword.",
+        )
 
 
 class HookCreate(BaseModel):

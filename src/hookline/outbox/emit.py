@@ -68,6 +68,7 @@ def emit(
     event: str,
     payload: dict[str, Any],
     idempotency_key: str | None = None,
+    event_id: str | None = None,
     created_at: str | None = None,
 ) -> str:
     """Store `event` and one delivery per enabled hook subscribed to it; return the event id.
@@ -78,11 +79,13 @@ def emit(
     next number of that subject. Deliveries stored wake the dispatchers at commit.
     `created_at`: the body's `createdAt` (ISO 8601) when the event happened elsewhere before
     (a relayed Logto event); now by default.
+    `event_id` is for an event whose body was already sent with it (a synchronous hook's
+    call, with its `created_at` too), so that the stored event is the one sent.
     """
     cursor = Cursor(conn)
     transaction = TransactionState.of(conn)
     subscribers = subscribed_hooks(cursor, str(conn.engine.url), event, transaction)
-    event_id = sortable_id("evt")
+    event_id = event_id or sortable_id("evt")
     created_ms = now_ms()
     due = time.time()
     body = event_body(event, created_at or iso_now(), payload)
@@ -126,6 +129,12 @@ def emit(
     if unordered or ordered:
         wake_dispatchers_at_commit(cursor, transaction)
     return event_id
+
+
+def has_subscribers(conn: Connection, event: str) -> bool:
+    """Some enabled (asynchronous) hook would get `event`: cached, as for `emit`."""
+    transaction = TransactionState.of(conn)
+    return bool(subscribed_hooks(Cursor(conn), str(conn.engine.url), event, transaction).hooks)
 
 
 def wake_dispatchers_at_commit(cursor: Cursor, transaction: TransactionState) -> None:

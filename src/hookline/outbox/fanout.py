@@ -58,6 +58,8 @@ def subscriptions(hooks: Iterable[Sequence[Any]]) -> dict[str, Subscribers]:
     by_event: dict[str, list[str]] = {}
     ordered: set[str] = set()
     for hook_id, events_json, legacy_event, config in hooks:
+        if json_value(config).get("mode") == "sync":
+            continue  # called in the flow itself (identity.experience.gates), never queued
         events = json_value(events_json) if events_json else []
         for event in events or ([legacy_event] if legacy_event else []):
             by_event.setdefault(event, []).append(hook_id)

@@ -24,6 +24,8 @@ class Outcome:
     failure: Failure | None = None
     message: str = ""
     retry_after: float | None = None
+    # The answer's headers a caller asked for (a synchronous hook's signature), by lower name.
+    headers: dict[str, str] | None = None
 
     @property
     def ok(self) -> bool:

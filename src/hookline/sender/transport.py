@@ -60,7 +60,8 @@ class Transport:
             self._urls[raw] = url
         return url
 
-    async def send(self, request: WebhookRequest) -> Outcome:
+    async def send(self, request: WebhookRequest, answer_headers: tuple[str, ...] = ()) -> Outcome:
+        """POST `request`; `answer_headers` (lower-case names) are kept in the outcome."""
         if self._session is None:
             self._session = self._open()
         started = time.perf_counter()
@@ -73,7 +74,8 @@ class Transport:
                 status = response.status
                 duration = (time.perf_counter() - started) * 1000
                 if 200 <= status < 300:
-                    return Outcome(status, text, duration)
+                    kept = {n: response.headers[n] for n in answer_headers if n in response.headers}
+                    return Outcome(status, text, duration, headers=kept or None)
                 return Outcome(
                     status,
                     text,

@@ -46,6 +46,10 @@ EXTENSIONS = [
     "Hook.Disabled",
     "Hook.Delivery.Exhausted",
     "Hook.Delivery.Recovered",
+    "PreRegister",
+    "PreSignIn",
+    "PreResetPassword",
+    "Interaction.Denied",
 ]
 
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from hookline.events import payloads
-from hookline.events.catalog import EVENTS, INTERACTION_EVENTS
+from hookline.events.catalog import EVENTS, INTERACTION_EVENTS, PRE_EVENTS
 from hookline.events.payloads import event_body, iso_now, with_hook_id
 from hookline.events.payloads import test_payload as make_test_payload
 from tests.support.logto_data import captures
@@ -142,7 +142,7 @@ def test_test_payload_equals_capture_bytes(capture) -> None:
 
 
 def _template(event: str) -> dict:
-    shape = "PostSignIn" if event in INTERACTION_EVENTS else "User.Created"
+    shape = "PostSignIn" if event in INTERACTION_EVENTS + PRE_EVENTS else "User.Created"
     [capture] = [c for c in TEST_CAPTURES if c.event == shape]
     template = capture.json()
     template.update(event=event, hookId="HOOK", createdAt="CREATED")

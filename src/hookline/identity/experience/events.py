@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from hookline.db.tables import applications
 from hookline.identity.experience.interactions import Client, Interaction
+from hookline.identity.identifiers import IDENTIFIERS
 from hookline.identity.users import user_json
 from hookline.outbox.emit import emit
 
@@ -17,6 +18,12 @@ POST_EVENTS = {
     "SignIn": "PostSignIn",
     "Register": "PostRegister",
     "ForgotPassword": "PostResetPassword",
+}
+# The moment before each, at which synchronous hooks are called (identity.experience.gates).
+PRE_EVENTS = {
+    "SignIn": "PreSignIn",
+    "Register": "PreRegister",
+    "ForgotPassword": "PreResetPassword",
 }
 
 
@@ -34,14 +41,31 @@ def emit_post(
 ) -> None:
     """PostRegister / PostSignIn / PostResetPassword, the interaction's own event."""
     app = _application(conn, interaction)
-    emit(conn, POST_EVENTS[interaction.event], _post_payload(interaction, client, app, user))
+    payload = _post_payload(interaction, client, app, user["id"], user_json(user))
+    emit(conn, POST_EVENTS[interaction.event], payload)
+
+
+def pre_payload(
+    conn: Connection, interaction: Interaction, client: Client, user: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """PreRegister / PreSignIn / PreResetPassword: the fields of the Post… event, before the
+    change. A registration has no user yet: its `user` is the would-be profile (no id, never
+    a password), with the fields a synchronous hook may patch."""
+    app = _application(conn, interaction)
+    if user is not None:
+        return _post_payload(interaction, client, app, user["id"], user_json(user))
+    profile = interaction.state["profile"]
+    would_be = {"id": None, **{k: profile.get(k) for k in IDENTIFIERS}}
+    would_be |= {"name": None, "customData": {}, "profile": {}}
+    return _post_payload(interaction, client, app, None, would_be)
 
 
 def _post_payload(
     interaction: Interaction,
     client: Client,
     app: dict[str, Any] | None,
-    user: Mapping[str, Any],
+    user_id: str | None,
+    user: dict[str, Any],
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "event": None,
@@ -51,7 +75,7 @@ def _post_payload(
     }
     if client.user_agent is not None:
         payload["userAgent"] = client.user_agent
-    payload |= {"userId": user["id"], "userIp": client.ip, "user": user_json(user)}
+    payload |= {"userId": user_id, "userIp": client.ip, "user": user}
     if app is not None:
         payload["application"] = app
     return payload

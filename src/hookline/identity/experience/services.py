@@ -13,6 +13,7 @@ from hookline.db.committer import GroupCommitter
 from hookline.db.reader import Reader
 from hookline.errors import ApiError
 from hookline.identity.password_gate import PasswordGate
+from hookline.sender.transport import Transport
 
 T = TypeVar("T")
 
@@ -24,6 +25,7 @@ class Services(Protocol):
     read: Reader
     committer: GroupCommitter
     passwords: PasswordGate
+    transport: Transport  # synchronous hooks' calls
 
 
 async def commit_or_refuse(services: Services, work: Callable[[Connection], T | ApiError]) -> T:
