@@ -198,7 +198,7 @@ logs = Table(
     Column("error", Text),
     Column("duration_ms", Float, nullable=False),
     Column("created_at", BigInteger, nullable=False),
-    # A synchronous hook's call: what it decided, on its last attempt (migration 0016).
+    # A synchronous hook's call: what it decided, on its last attempt (migration 0017).
     Column("decision", String(64)),
     Index("logs_hook_created", "hook_id", "created_at"),
 )
