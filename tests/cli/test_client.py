@@ -157,7 +157,7 @@ def test_events_emitted_and_deliveries_listed_replayed_and_recovered(
     wait_until(lambda: len(failed()) == 1, "the second delivery to fail")
     receiver.on("/down", Reply(status=200))
     assert cli("deliveries", "recover", hook["id"], "--since", "1h").stdout.strip() == (
-        "recovering 1 failed deliveries"
+        "recovering 1 failed delivery"
     )
     receiver.wait_for(4, "/down")
 

@@ -62,7 +62,7 @@ def list_deliveries(
             )
             for item in items
         ],
-        caption=shown(total, len(items), "deliveries"),
+        caption=shown(total, len(items), "delivery", "deliveries"),
     )
 
 
@@ -108,7 +108,7 @@ def recover(
         body["until"] = epoch_ms(until)
     with Client.connect(server) as client:
         count = client.call("POST", f"/hooks/{hook_id}/recover", json=body)["count"]
-    typer.echo(f"recovering {count} failed deliveries")
+    typer.echo(f"recovering {count} failed {'delivery' if count == 1 else 'deliveries'}")
 
 
 @events.command()

@@ -49,7 +49,7 @@ def list_hooks(server: Server = None, as_json: AsJson = False) -> None:
             )
             for hook in hooks
         ],
-        caption=shown(len(hooks), len(hooks), "hooks"),
+        caption=shown(len(hooks), len(hooks), "hook", "hooks"),
     )
 
 
@@ -230,7 +230,7 @@ def logs(
             )
             for entry in entries
         ],
-        caption=shown(total, len(entries), "attempts in 24 h"),
+        caption=shown(total, len(entries), "attempt in 24 h", "attempts in 24 h"),
     )
 
 

@@ -69,5 +69,7 @@ def when(epoch_ms: int | None) -> str | None:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def shown(total: int, count: int, what: str) -> str:
+def shown(total: int, count: int, one: str, many: str) -> str:
+    """`3 hooks`, `1 hook`, `50 of 120 deliveries`: the caption under a listing."""
+    what = one if total == 1 else many
     return f"{count} of {total} {what}" if total > count else f"{total} {what}"
