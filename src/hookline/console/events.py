@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from hookline.events.catalog import EVENTS, EXCEPTION_EVENTS, INTERACTION_EVENTS
+from hookline.events.catalog import (
+    DENIED_EVENT,
+    EVENTS,
+    EXCEPTION_EVENTS,
+    INTERACTION_EVENTS,
+    PRE_EVENTS,
+)
 
 # By the schema before the event's first dot; Logto's console calls scopes permissions.
 _BY_SCHEMA = {
@@ -15,6 +21,8 @@ _BY_SCHEMA = {
     "OrganizationScope": "Organization permission",
     "Hook": "hookline",
 }
+# hookline's blocking moments of the sign-in flows, and the news of a refusal at one of them.
+GATES = "Sign-in flow gates"
 _ORDER = (
     "User",
     "Trusted device",
@@ -25,6 +33,7 @@ _ORDER = (
     "Organization permission",
     "User interaction",
     "Security",
+    GATES,
     "hookline",
     "Other",
 )
@@ -33,6 +42,8 @@ _ORDER = (
 def group_of(event: str) -> str:
     if event in INTERACTION_EVENTS:
         return "User interaction"
+    if event in PRE_EVENTS or event == DENIED_EVENT:
+        return GATES
     if event in EXCEPTION_EVENTS:
         return "Security"
     return _BY_SCHEMA.get(event.split(".", 1)[0], "Other")

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from hookline.hooks.validation import HookConfig
+from hookline.errors import ApiError
+from hookline.hooks.validation import HookConfig, check_sync
 
 
 class FormErrors(Exception):
@@ -28,6 +29,12 @@ class HookForm:
     ordering: bool = False
     rate_limit: str = ""
     asymmetric: bool = False  # `v1a` Ed25519 signatures too
+    # A synchronous hook's ("sync"; "" for asynchronous) call: its deadline ("" for the
+    # default), what a call without a readable answer decides, and whether answers are signed.
+    mode: str = ""
+    timeout_ms: str = ""
+    on_error: str = "deny"
+    require_signed: bool = False
     # What the form does not show (options set over the API), kept on save.
     rest: dict[str, Any] = field(default_factory=dict)
 
@@ -37,6 +44,7 @@ class HookForm:
         retries = config.pop("retries", None)
         rate = config.pop("rateLimit", None)
         asymmetric = config.pop("asymmetricSignature", None)
+        timeout = config.pop("timeoutMs", None)
         return cls(
             name=hook["name"],
             url=config.pop("url", ""),
@@ -46,6 +54,10 @@ class HookForm:
             ordering=config.pop("ordering", None) == "subject",
             rate_limit="" if rate is None else str(rate),
             asymmetric=asymmetric is True,
+            mode=config.pop("mode", None) or "",
+            timeout_ms="" if timeout is None else str(timeout),
+            on_error=config.pop("onError", None) or "deny",
+            require_signed=config.pop("requireSignedAnswer", None) is True,
             rest=config,
         )
 
@@ -63,6 +75,10 @@ class HookForm:
             ordering=form.get("ordering") == "subject",
             rate_limit=str(form.get("rate_limit", "")).strip(),
             asymmetric=form.get("asymmetric") == "on",
+            mode=str(form.get("mode", "")),
+            timeout_ms=str(form.get("timeout_ms", "")).strip(),
+            on_error=str(form.get("on_error", "deny")),
+            require_signed=form.get("require_signed") == "on",
             rest=dict(rest or {}),
         )
 
@@ -86,6 +102,13 @@ class HookForm:
             config["rateLimit"] = _number(self.rate_limit, "Rate limit", problems)
         if self.asymmetric:
             config["asymmetricSignature"] = True
+        if self.mode:
+            # The call's options only for a synchronous hook: an asynchronous one drops them.
+            config |= {"mode": self.mode, "onError": self.on_error}
+            if self.timeout_ms:
+                config["timeoutMs"] = _number(self.timeout_ms, "Timeout", problems)
+            if self.require_signed:
+                config["requireSignedAnswer"] = True
         try:
             valid = checked(HookConfig, config)
         except FormErrors as errors:
@@ -105,6 +128,11 @@ class HookForm:
                 problems.extend(errors.messages)
         if problems:
             raise FormErrors(problems)
+        try:
+            # The service's own rule, checked here to be shown with the form's other problems.
+            check_sync(values["events"], None, values["config"])
+        except ApiError as error:
+            raise FormErrors([f"Mode: {error.message}"]) from None
         return checked(model, values)
 
     def checked_events(self) -> list[str]:
@@ -131,6 +159,9 @@ _LABELS = {
     "headers": "Custom headers",
     "retries": "Retries",
     "rateLimit": "Rate limit",
+    "mode": "Mode",
+    "timeoutMs": "Timeout",
+    "onError": "On error",
 }
 
 

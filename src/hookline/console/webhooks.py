@@ -18,7 +18,7 @@ from hookline.console.pages import render
 from hookline.console.sessions import Session
 from hookline.errors import ApiError
 from hookline.hooks import service
-from hookline.hooks.testing import send_test
+from hookline.hooks.testing import dry_run, send_test
 from hookline.hooks.validation import HookCreate, HookTest, HookUpdate
 from hookline.ids import now_ms
 from hookline.runtime import Runtime
@@ -130,7 +130,13 @@ async def test(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep)
     started = time.monotonic()
     result: dict[str, Any] = {"url": body.config.url, "ok": True}
     try:
-        await send_test(rt.transport, hook_id, keys, body, rt.settings.user_agent)
+        if body.config.mode == "sync":
+            # A dry run, as the Management API's test: what each gate's call decided.
+            result["decisions"] = await dry_run(
+                rt.transport, hook_id, keys, body, rt.settings.user_agent
+            )
+        else:
+            await send_test(rt.transport, hook_id, keys, body, rt.settings.user_agent)
     except ApiError as error:
         result.update(ok=False, message=error.message, **(error.data or {}))
     result["ms"] = round((time.monotonic() - started) * 1000)

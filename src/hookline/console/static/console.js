@@ -33,3 +33,8 @@ document.addEventListener("click", (event) => {
     else row.querySelectorAll("input").forEach((input) => { input.value = ""; });
   }
 });
+// The synchronous call's options show only for a synchronous hook.
+document.addEventListener("change", (event) => {
+  if (event.target.id !== "mode") return;
+  document.getElementById("sync-options").hidden = event.target.value !== "sync";
+});
