@@ -88,3 +88,44 @@ def test_every_problem_is_named_at_once() -> None:
     with pytest.raises(FormErrors) as raised:
         posted(url="nope", header_name="X-A", header_value="").body(HookCreate)
     assert len(raised.value.messages) == 3, raised.value.messages
+
+
+def test_a_sync_hooks_options_round_trip() -> None:
+    config = {
+        "url": "https://gate.example",
+        "mode": "sync",
+        "timeoutMs": 500,
+        "onError": "allow",
+        "requireSignedAnswer": True,
+    }
+    shown = HookForm.of_hook(
+        {"name": "n", "events": ["PreSignIn"], "event": None, "config": config}
+    )
+    assert (shown.mode, shown.timeout_ms, shown.on_error, shown.require_signed, shown.rest) == (
+        "sync",
+        "500",
+        "allow",
+        True,
+        {},
+    )
+    assert shown.config() == config
+
+
+def test_an_asynchronous_hook_drops_the_sync_options() -> None:
+    form = posted(url="https://e.example", mode="", timeout_ms="500", require_signed="on")
+    assert form.config() == {"url": "https://e.example"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"timeout_ms": "20000"}, "Timeout: Input should be less than or equal to 10000"),
+        ({"timeout_ms": "soon"}, "Timeout: 'soon' is not a number"),
+        ({"events": "PostSignIn"}, "Mode: A synchronous hook may only subscribe to PreRegister"),
+    ],
+)
+def test_what_is_wrong_with_a_sync_hook_is_named(fields: dict[str, str], message: str) -> None:
+    form = posted(**{"url": "https://e.example", "mode": "sync", "events": "PreSignIn", **fields})
+    with pytest.raises(FormErrors) as raised:
+        form.body(HookCreate)
+    assert any(message in m for m in raised.value.messages), raised.value.messages
