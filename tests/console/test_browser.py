@@ -92,6 +92,13 @@ def test_create_test_regenerate_disable(
     page.get_by_label("Endpoint URL").fill(receiver.url("/hook"))
     page.get_by_label("User.Created", exact=True).check()
     page.get_by_label("PostSignIn", exact=True).check()
+    # A synchronous hook's options show only once that mode is chosen.
+    sync_options = page.locator("#sync-options")
+    expect(sync_options).to_be_hidden()
+    page.get_by_label("Mode", exact=True).select_option("sync")
+    expect(page.get_by_label("Timeout (ms)")).to_be_visible()
+    page.get_by_label("Mode", exact=True).select_option("")
+    expect(sync_options).to_be_hidden()
     shot(page, "create")
     page.get_by_role("button", name="Create webhook").click()
     expect(page.get_by_role("status")).to_have_text("The webhook has been created.")
