@@ -146,8 +146,9 @@ class Worker:
                     log.error("inbox unavailable: %s", error, extra={"action": "inbox_unavailable"})
                     continue
                 if not held:
-                    # This worker stalled past its lease and another took the event: the handler
-                    # runs twice. Its failure here will not undo the other's claim.
+                    # This worker stalled past its lease (a paused process, a long lock) and
+                    # another took the event: the handler runs twice. A failure here leaves the
+                    # event to the other claim; a success still counts, the event was handled.
                     log.warning(
                         "lease lost, the event was handed out again",
                         extra={
