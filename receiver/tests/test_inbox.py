@@ -1,5 +1,6 @@
 """The inbox on a real SQLite file: stored once by id, conflicts kept aside, claims leased,
-each subject's events handed out in sequence, one at a time."""
+renewed only by the claim that holds them, each subject's events handed out in sequence,
+one at a time."""
 
 from __future__ import annotations
 
@@ -111,6 +112,19 @@ def test_a_stale_claims_failure_does_not_undo_a_later_claim(inbox: Inbox) -> Non
     inbox.failed(first, "TimeoutError", retry_at=LEASE + 2, now=LEASE + 1)
     assert claim_all(inbox, now=LEASE + 100) == []
     assert inbox.counts()["done"] == 1
+
+
+def test_only_the_current_claim_extends_its_lease(inbox: Inbox) -> None:
+    inbox.store(signed(b"{}", "m"), b"{}", now=0)
+    [first] = claim_all(inbox, now=0)
+    assert inbox.extend(first, lease=LEASE, now=20)  # held until 20 + LEASE
+    assert claim_all(inbox, now=LEASE) == []
+    [second] = claim_all(inbox, now=20 + LEASE)  # the first worker stopped renewing
+    assert not inbox.extend(first, lease=LEASE, now=21 + LEASE), "a lost claim was extended"
+    assert inbox.next_due() == 20 + 2 * LEASE, "the lost claim moved the new one's lease"
+    assert inbox.extend(second, lease=LEASE, now=21 + LEASE)
+    inbox.succeeded(second, now=22 + LEASE)
+    assert not inbox.extend(second, lease=LEASE, now=23 + LEASE), "a finished event was extended"
 
 
 def test_a_new_inbox_on_the_file_takes_over(tmp_path: Path) -> None:

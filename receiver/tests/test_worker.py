@@ -1,9 +1,11 @@
 """The worker on a real inbox file, with a clock the test moves: retries with exponential
-back-off until the handler returns, then never again; a lease that outlives a dead worker."""
+back-off until the handler returns, then never again; a lease renewed while the handler runs
+and that runs out after a dead worker."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -97,8 +99,15 @@ def test_a_subjects_next_event_waits_for_the_retries_of_the_one_before(inbox: In
 def test_an_event_whose_worker_died_is_handed_out_when_its_lease_runs_out(inbox: Inbox) -> None:
     clock = Clock()
     store(inbox, clock, "m")
-    # A worker claimed it and died before its handler returned: nothing says so but time.
-    assert inbox.claim(lease=60, now=clock()) is not None
+    # A worker process took it and died in its handler: nothing says so but time (no renewal).
+    pid = os.fork()
+    if pid == 0:
+        try:
+            Worker(inbox, lambda event: os._exit(0), lease=60, clock=clock).run_once()
+        finally:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the worker did not die in its handler"
     handler = Flaky()
     worker = Worker(Inbox(inbox.path), handler, lease=60, clock=clock)
     clock.advance(59)
@@ -106,6 +115,89 @@ def test_an_event_whose_worker_died_is_handed_out_when_its_lease_runs_out(inbox:
     clock.advance(1)
     assert drain(worker) == 1
     assert handler.calls == [("m", 2)]
+
+
+class Renewals(Inbox):
+    """An inbox that tells when its leases are renewed: the times and outcomes of `extend`."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.renewals: list[tuple[float, bool]] = []
+        self.renewed = threading.Condition()
+
+    def extend(self, event: Event, *, lease: float, now: float | None = None) -> bool:
+        held = super().extend(event, lease=lease, now=now)
+        with self.renewed:
+            self.renewals.append((now or 0.0, held))
+            self.renewed.notify_all()
+        return held
+
+    def renewed_at(self, now: float) -> bool:
+        """Wait for a renewal at `now` or later that held."""
+        with self.renewed:
+            return self.renewed.wait_for(
+                lambda: any(at >= now and held for at, held in self.renewals), timeout=10
+            )
+
+
+class Blocking:
+    """A handler that waits for `release`, then raises if told to."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.started, self.release = threading.Event(), threading.Event()
+        self.fail, self.calls = fail, 0
+
+    def __call__(self, event: Event) -> None:
+        self.calls += 1
+        self.started.set()
+        assert self.release.wait(10), "never released"
+        if self.fail:
+            raise RuntimeError("too late")
+
+
+def test_a_handler_slower_than_its_lease_keeps_its_event(inbox: Inbox) -> None:
+    clock, handler = Clock(), Blocking()
+    store(inbox, clock, "m")
+    inbox = Renewals(inbox.path)
+    worker = Worker(inbox, handler, lease=60, renew_every=0.01, clock=clock)
+    running = threading.Thread(target=worker.run_once)
+    running.start()
+    other = Worker(Inbox(inbox.path), Flaky(), lease=60, clock=clock)  # on the same file
+    try:
+        assert handler.started.wait(10)
+        for _ in range(5):  # five leases long
+            clock.advance(59)
+            assert inbox.renewed_at(clock()), "the lease was not renewed"
+            assert not other.run_once(), "handed out again while its handler runs"
+    finally:
+        handler.release.set()
+        running.join(10)
+    assert handler.calls == 1 and inbox.counts()["done"] == 1
+    clock.advance(3600)
+    assert not other.run_once()
+
+
+def test_a_worker_that_lost_its_claim_leaves_the_event_to_the_new_one(inbox: Inbox) -> None:
+    clock, handler = Clock(), Blocking(fail=True)
+    store(inbox, clock, "m")
+    worker = Worker(inbox, handler, lease=60, renew_every=0.01, clock=clock)
+    running = threading.Thread(target=worker.run_once)
+    lost = Seen("lease_lost")
+    logging.getLogger("hookline_receiver").addHandler(lost)
+    try:
+        running.start()
+        assert handler.started.wait(10)
+        # Another process thought this worker dead (its clock far ahead): it takes the event.
+        taken = Inbox(inbox.path).claim(lease=60, now=clock() + 1000)
+        assert taken is not None and taken.attempt == 2
+        assert lost.event.wait(10), "the lost lease went unnoticed"
+    finally:
+        logging.getLogger("hookline_receiver").removeHandler(lost)
+        handler.release.set()
+        running.join(10)
+    # The first worker's late failure did not undo the new claim: still its lease, no retry.
+    assert inbox.counts()["pending"] == 1
+    assert inbox.next_due() == clock() + 1060
 
 
 def test_an_async_handler_is_awaited(inbox: Inbox) -> None:

@@ -4,7 +4,8 @@ events of one subject in `hookline-sequence` order.
 
 The file is the whole state: several processes (a web server's workers, a worker process) may
 share it, and a restart picks up where the last run stopped. A claim is a lease: the event's
-due time moves past the lease, so an event whose worker died is due again once it runs out.
+due time moves past the lease, so an event whose worker died is due again once it runs out;
+a worker renews the lease (`extend`) while its handler runs.
 """
 
 from __future__ import annotations
@@ -185,6 +186,21 @@ class Inbox:
                 f"SELECT {_FIELDS} FROM events WHERE position = ?", (found[0],)
             ).fetchone()
         return Event(*row)
+
+    def extend(self, event: Event, *, lease: float, now: float | None = None) -> bool:
+        """Renew this claim of `event` for `lease` seconds from `now` (a handler still at
+        work); False if the claim no longer holds: the event was finished, or its lease ran
+        out and another worker took it (a later attempt)."""
+        now = time.time() if now is None else now
+        with self._transaction() as conn:
+            return (
+                conn.execute(
+                    "UPDATE events SET due_at = ?"
+                    " WHERE id = ? AND state = 'pending' AND attempts = ?",
+                    (now + lease, event.id, event.attempt),
+                ).rowcount
+                == 1
+            )
 
     def succeeded(self, event: Event, *, now: float | None = None) -> None:
         """The handler returned: never hand `event` out again."""

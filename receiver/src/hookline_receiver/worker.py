@@ -8,7 +8,8 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +41,10 @@ class Worker:
     next event may go), or after `lease` seconds without an answer (its worker died); never
     after its handler returned. The next event of a subject waits for the one before.
 
-    `lease` must outlast the handler's longest run, or another worker may take the event
-    while it runs. Several workers, in threads or processes, may share one inbox."""
+    While the handler runs, its lease is renewed every `renew_every` seconds (a third of the
+    lease unless told), so no other worker takes the event however long it runs; `lease`
+    bounds how long an event waits after its worker died. Several workers, in threads or
+    processes, may share one inbox."""
 
     def __init__(
         self,
@@ -52,6 +55,7 @@ class Worker:
         backoff: Backoff = Backoff(),  # noqa: B008 (frozen: one shared value is fine)
         max_attempts: int | None = None,
         poll: float = 1.0,
+        renew_every: float | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.inbox = inbox
@@ -60,6 +64,7 @@ class Worker:
         self.backoff = backoff
         self.max_attempts = max_attempts
         self.poll = poll  # how often to look for events stored by other processes
+        self.renew_every = lease / 3 if renew_every is None else renew_every
         self.clock = clock
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -70,7 +75,8 @@ class Worker:
         if event is None:
             return False
         try:
-            self._call(event)
+            with self._renewing(event):
+                self._call(event)
         except Exception as error:  # the handler's failure, whatever it is: try again later
             self._failed(event, error)
         else:
@@ -115,6 +121,45 @@ class Worker:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
             self._loop.run_until_complete(result)
+
+    @contextmanager
+    def _renewing(self, event: Event) -> Iterator[None]:
+        """Keep `event`'s lease while the block runs, from a thread of its own: the handler,
+        sync or async, blocks this one."""
+        finished = threading.Event()
+        renewer = threading.Thread(
+            target=self._renew, args=(event, finished), name="hookline-receiver-lease", daemon=True
+        )
+        renewer.start()
+        try:
+            yield
+        finally:
+            finished.set()
+            renewer.join()  # no renewal after the outcome is stored
+
+    def _renew(self, event: Event, finished: threading.Event) -> None:
+        try:
+            while not finished.wait(self.renew_every):
+                try:
+                    held = self.inbox.extend(event, lease=self.lease, now=self.clock())
+                except InboxUnavailable as error:  # the lease may last until the next turn
+                    log.error("inbox unavailable: %s", error, extra={"action": "inbox_unavailable"})
+                    continue
+                if not held:
+                    # This worker stalled past its lease (a paused process, a long lock) and
+                    # another took the event: the handler runs twice. A failure here leaves the
+                    # event to the other claim; a success still counts, the event was handled.
+                    log.warning(
+                        "lease lost, the event was handed out again",
+                        extra={
+                            "action": "lease_lost",
+                            "webhook_id": event.id,
+                            "attempt": event.attempt,
+                        },
+                    )
+                    return
+        finally:
+            self.inbox.close()  # this thread's connection, if it opened one
 
     def _failed(self, event: Event, error: Exception) -> None:
         # The error's type and text, never the body: it may hold personal data.
