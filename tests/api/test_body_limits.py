@@ -92,6 +92,16 @@ def test_ingest_of_50_mb_is_refused_and_nothing_stored(server: Server, api: http
     assert_still_serving(server)
 
 
+def test_the_logto_relay_is_bounded_as_ingest_is(api: httpx.Client) -> None:
+    # Refused by its size before anything else: before its signature is checked.
+    body = json.dumps({"event": "User.Created", "blob": "x" * (300 * 1024)})
+    response = api.post(
+        "/hook-events/logto", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "request.payload_too_large"
+
+
 def test_ingest_below_the_limit_is_accepted(api: httpx.Client) -> None:
     payload = {"blob": "x" * (200 * 1024)}
     response = api.post("/hook-events", json={"event": "User.Created", "payload": payload})

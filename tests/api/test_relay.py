@@ -86,9 +86,15 @@ def test_a_logto_webhook_is_stored_once_and_delivered_to_each_hook(
     created = capture("User.Created", "original")
 
     first, again = send(server, created), send(server, created)  # Logto's retry, say
+    # The same event from a second Logto webhook: another hookId, signed with its key.
+    other = relayed_body(created, "another-logto-webhook")
+    signature = hmac.new(KEYS["after_regenerate"].encode(), other, hashlib.sha256).hexdigest()
+    twin = {**created, "body_b64": base64.b64encode(other).decode()}
+    from_twin = send(server, twin, logto_signature_sha_256=signature)
 
     assert first.status_code == 202, first.text
     assert again.status_code == 202 and again.json() == first.json()
+    assert from_twin.status_code == 202 and from_twin.json() == first.json()
     for hook, path in zip(hooks, ("/a", "/b"), strict=True):
         [received] = receiver.wait_for(1, path)
         assert received.body == relayed_body(created, hook["id"])
@@ -123,7 +129,7 @@ def test_a_logto_webhook_is_stored_once_and_delivered_to_each_hook(
     log = server.log.read_text()
     assert log.count("relayed webhook refused") == 3
     metrics = httpx.get(f"{server.base}/metrics").text
-    assert 'hookline_ingest_requests_total{route="/api/hook-events/logto",status="202"} 3.0' in (
+    assert 'hookline_ingest_requests_total{route="/api/hook-events/logto",status="202"} 4.0' in (
         metrics
     )
     assert 'hookline_ingest_requests_total{route="/api/hook-events/logto",status="401"} 3.0' in (

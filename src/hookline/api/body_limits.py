@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hookline.api.responses import JSON
 
-INGEST_PATH = "/api/hook-events"
+# Events from other systems: ingest and the Logto relay, bounded by HOOKLINE_MAX_PAYLOAD_BYTES.
+INGEST_PATHS = frozenset({"/api/hook-events", "/api/hook-events/logto"})
 # Sign-in forms and token requests hold a few short strings.
 END_USER_LIMIT = 16 * 1024
 END_USER_PATHS = ("/api/experience",)
@@ -38,7 +39,7 @@ class BodyLimits:
         self.watch = _IdleWatch(idle_timeout)
 
     def limit(self, method: str, path: str) -> int:
-        if path == INGEST_PATH and method == "POST":
+        if path in INGEST_PATHS and method == "POST":
             return self.ingest_limit
         if path in END_USER_PATHS or path.startswith(END_USER_PREFIXES):
             return END_USER_LIMIT

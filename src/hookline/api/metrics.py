@@ -11,16 +11,13 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hookline.api.body_limits import INGEST_PATHS
 from hookline.errors import ApiError
 from hookline.metrics import read_figures, render
 from hookline.runtime import Runtime
 
 router = APIRouter(include_in_schema=False)
 access = logging.getLogger("hookline.access")
-
-# Ingest is counted where it happens, in the API process that answered; with several API
-# processes, each is scraped and their counts add up, as Prometheus counters do.
-INGEST_PATHS = frozenset({"/api/hook-events", "/api/hook-events/logto"})
 
 
 @router.get("/metrics")
@@ -54,6 +51,8 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        # Counted in the API process that answered: with several, each is scraped and their
+        # counts add up, as Prometheus counters do.
         counted = path in INGEST_PATHS and scope["method"] == "POST"
         if not counted and not self.access_log:
             await self.app(scope, receive, send)

@@ -2,10 +2,11 @@
 
 A Logto webhook pointed here is authenticated by its `logto-signature-sha-256` (hex
 HMAC-SHA256 of the raw body) against HOOKLINE_LOGTO_SIGNING_KEYS, not by a token: Logto
-sends no other credential. Its event is stored once: the body's digest is the event's
-idempotency key, so Logto's retry of the same request (same body) is recognised and stored
-nothing. hookline's hooks subscribed to the event then receive it with their own `hookId` and
-signatures, Logto's `createdAt` and key order kept.
+sends no other credential. Its event is stored once: the digest of the body without Logto's
+`hookId` is the event's idempotency key, so Logto's retry of the same request, and the same
+event sent by a second Logto webhook, are recognised and store nothing. hookline's hooks
+subscribed to the event then receive it with their own `hookId` and signatures, Logto's
+`createdAt` and key order kept.
 
 Without keys the relay is off and answers 404: nothing could be verified."""
 
@@ -16,6 +17,7 @@ import hmac
 import logging
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 
 from hookline.api.hook_events import HookEventOut, event_body
@@ -82,7 +84,7 @@ async def relay(request: Request) -> Any:
             f"The {SIGNATURE_HEADER} header is missing or does not match the body.",
         )
     event, created_at, payload = _parse(raw)
-    key = KEY_PREFIX + hashlib.sha256(raw).hexdigest()
+    key = KEY_PREFIX + hashlib.sha256(orjson.dumps(payload)).hexdigest()
     committer = request.app.state.runtime.committer
     event_id = await committer.run(
         lambda conn: emit(conn, event, payload, key, created_at=created_at)

@@ -187,6 +187,7 @@ def answer_signed(outcome: Outcome, target: Target, msg_id: str) -> bool:
     keys = [target.signing_key]
     if target.previous_key is not None and timestamp * 1000 < target.previous_key[1]:
         keys.append(target.previous_key[0])
-    expected = [standard_signature(key, msg_id, timestamp, body) for key in keys if key]
-    given = headers.get("webhook-signature", "").split()
+    expected = [standard_signature(key, msg_id, timestamp, body).encode() for key in keys if key]
+    # Bytes, not text: a receiver may send any octets, and compare_digest refuses non-ASCII str.
+    given = headers.get("webhook-signature", "").encode("utf-8", "surrogateescape").split()
     return any(hmac.compare_digest(e, g) for e in expected for g in given)

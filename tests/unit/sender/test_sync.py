@@ -126,6 +126,8 @@ def test_a_required_signature_must_be_the_calls_and_the_hooks() -> None:
         signed(body, msg_id="msg_other"),
         signed(body, at=int(time.time()) - 3600),
         signed('{"action":"deny"}'),
+        # Octets a receiver may send that are not ASCII: a denial, not an exception.
+        {**signed(body), "webhook-signature": "v1,\udce9t\u00e9"},
     ):
         decision = decide(answer(200, body, headers), policy, TARGET, MSG)
         assert decision.action == DENY and decision.reason == "unsigned answer"
