@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,12 @@ def assert_signed_by(received: Received, hook: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     keys = f"{KEYS['original']}, {KEYS['after_regenerate']}"  # before and after a rotation
-    srv = Server(tmp_path_factory.mktemp("relay"), HOOKLINE_LOGTO_SIGNING_KEYS=keys).start()
+    # Logto's captured requests age: kept forever here, their bodies are never too old.
+    srv = Server(
+        tmp_path_factory.mktemp("relay"),
+        HOOKLINE_LOGTO_SIGNING_KEYS=keys,
+        HOOKLINE_RETENTION_DAYS="0",
+    ).start()
     yield srv
     srv.stop()
 
@@ -161,3 +167,30 @@ def test_without_keys_the_relay_is_off(tmp_path: Path) -> None:
         server.stop()
     assert response.status_code == 404
     assert "HOOKLINE_LOGTO_SIGNING_KEYS" in response.json()["message"]
+
+
+def test_a_body_older_than_the_retention_period_is_refused(tmp_path: Path) -> None:
+    """Its event could have been stored and forgotten since: it would be delivered again."""
+    key = KEYS["original"]
+    server = Server(tmp_path, HOOKLINE_LOGTO_SIGNING_KEYS=key, HOOKLINE_RETENTION_DAYS="1").start()
+    try:
+        answers = []
+        for created_at in ("2026-01-01T00:00:00.000Z", isoformat_now()):
+            body = json.dumps({"event": "User.Created", "createdAt": created_at}).encode()
+            signature = hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+            answers.append(
+                httpx.post(
+                    f"{server.base}/api/hook-events/logto",
+                    content=body,
+                    headers={"logto-signature-sha-256": signature},
+                )
+            )
+    finally:
+        server.stop()
+    old, fresh = answers
+    assert old.status_code == 400 and "HOOKLINE_RETENTION_DAYS" in old.json()["details"]
+    assert fresh.status_code == 202, fresh.text
+
+
+def isoformat_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -84,12 +85,29 @@ async def relay(request: Request) -> Any:
             f"The {SIGNATURE_HEADER} header is missing or does not match the body.",
         )
     event, created_at, payload = _parse(raw)
+    _refuse_forgotten(created_at, request.app.state.runtime.settings.retention_days)
     key = KEY_PREFIX + hashlib.sha256(orjson.dumps(payload)).hexdigest()
     committer = request.app.state.runtime.committer
     event_id = await committer.run(
         lambda conn: emit(conn, event, payload, key, created_at=created_at)
     )
     return JSON({"id": event_id}, status_code=202)
+
+
+def _refuse_forgotten(created_at: str, retention_days: float) -> None:
+    """A body older than the retention period could have been stored and forgotten since:
+    its idempotency key is gone with its event, so a replay of it would be stored again."""
+    try:
+        at = datetime.fromisoformat(created_at)
+    except ValueError as exc:
+        raise invalid_input('Error in key path "createdAt": must be a date-time string') from exc
+    if at.tzinfo is None:
+        raise invalid_input('Error in key path "createdAt": must name its time zone')
+    if retention_days and datetime.now(UTC) - at > timedelta(days=retention_days):
+        raise invalid_input(
+            f"The webhook was sent more than {retention_days:g} days ago"
+            " (HOOKLINE_RETENTION_DAYS): it may have been delivered and forgotten since."
+        )
 
 
 def signed_by_one_of(keys: list[bytes], body: bytes, signature: str | None) -> bool:
