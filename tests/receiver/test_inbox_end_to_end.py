@@ -48,7 +48,7 @@ class ReceiverProcess:
             stderr=self.errors.open("ab"),  # the worker's warnings about failed attempts
         )
         self.boots += 1
-        wait_for_line(self.log, "boot ", self.boots)
+        wait_for_line(self.log, "boot ", self.boots, timeout=60)
 
     def kill(self) -> None:
         assert self.process is not None
@@ -112,7 +112,7 @@ def test_every_event_until_it_succeeds_never_after_in_subject_order(tmp_path: Pa
 
         # hookline dies while it delivers the burst (what was in flight, it sends again), and
         # the receiver while its handler works through what it stored.
-        wait_until(lambda: sum(receiver.counts().values()) >= 15, "15 webhooks stored")
+        wait_until(lambda: sum(receiver.counts().values()) >= 15, "15 webhooks stored", 60)
         server.kill()
         receiver.kill()
         counts = receiver.counts()
@@ -122,7 +122,7 @@ def test_every_event_until_it_succeeds_never_after_in_subject_order(tmp_path: Pa
         server.start()
         receiver.start()
 
-        wait_until(lambda: receiver.counts().get("done") == EVENTS, "every event done", 30)
+        wait_until(lambda: receiver.counts().get("done") == EVENTS, "every event done", 120)
         lines = read_log(receiver.log)
         done = successes(lines)
         assert sorted(done) == list(range(EVENTS))
