@@ -102,7 +102,8 @@ def options() -> argparse.Namespace:
         "--workloads",
         default=env("BENCH_WORKLOADS", ",".join(WORKLOADS)),
         help="comma-separated: delivery (bare loop and durable rows), identity (users created "
-        "through POST /api/users); default: both",
+        "through POST /api/users), sync (what one synchronous hook adds to a sign-in flow); "
+        "default: all three",
     )
     parser.add_argument(
         "--users",
