@@ -1,7 +1,7 @@
 """`PATCH /api/hooks/:id/signing-key` with a grace period: the new key signs at once, and the
 replaced one goes on signing `webhook-signature` beside it until `previousSigningKeyExpiresAt`,
-so that receivers verifying with either key (here the reference `standardwebhooks` verifier)
-accept every delivery while they change keys."""
+so that receivers verifying with either key (here the reference `standardwebhooks` verifier
+and the receiver kit) accept every delivery while they change keys."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from hookline_receiver import VerificationError, verify
 from tests.support.api import emit, error_code, signature
 from tests.support.receiver import Received, Receiver
 from tests.support.server import Server
@@ -24,13 +25,20 @@ FIELD = "previousSigningKeyExpiresAt"
 
 
 def verifies(key: str, got: Received) -> bool:
-    """Whether a Standard Webhooks receiver holding `key` accepts the request."""
+    """Whether a Standard Webhooks receiver holding `key` accepts the request: the reference
+    verifier and the receiver kit, which must agree."""
+    secret = "whsec_" + base64.b64encode(key.encode()).decode()
     try:
-        secret = "whsec_" + base64.b64encode(key.encode()).decode()
         Webhook(secret).verify(got.body, dict(got.headers))
+        reference = True
     except WebhookVerificationError:
-        return False
-    return True
+        reference = False
+    try:
+        kit = verify(dict(got.headers), got.body, secrets=[key], allow_logto=False).scheme == "v1"
+    except VerificationError:
+        kit = False
+    assert kit == reference, f"the kit says {kit}, standardwebhooks {reference}"
+    return reference
 
 
 def rotate(api: httpx.Client, hook_id: str, **body: Any) -> dict[str, Any]:
