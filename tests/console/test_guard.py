@@ -192,3 +192,25 @@ def test_a_new_password_lifts_the_lock_and_ends_the_sessions(server: Server) -> 
     nobody = hookline_command(server, "admin", "password", "nobody", password="some-password")
     assert nobody.returncode == 1
     assert nobody.stderr == "hookline: there is no admin named 'nobody'\n"
+
+
+def test_the_signing_key_is_given_only_to_a_signed_in_form(
+    server: Server, admin: httpx.Client, receiver: Receiver
+) -> None:
+    with server.client() as api:
+        hook = create_hook(api, receiver.url())
+    page = admin.get(f"/console/webhooks/{hook['id']}")
+    assert page.status_code == 200 and 'id="signing-key"' in page.text
+    assert hook["signingKey"] not in page.text
+    route = f"/console/webhooks/{hook['id']}/signing-key"
+    token = csrf_of(page)
+    anonymous = httpx.post(server.base + route, data={"csrf": token})
+    assert anonymous.status_code == 303 and hook["signingKey"] not in anonymous.text
+    for data in ({}, {"csrf": "wrong"}):
+        refused = admin.post(route, data=data)
+        assert refused.status_code == 403 and hook["signingKey"] not in refused.text
+    assert admin.get(route).status_code == 405
+    given = admin.post(route, data={"csrf": token})
+    assert given.status_code == 200 and given.json() == {"signingKey": hook["signingKey"]}
+    assert given.headers["cache-control"] == "no-store"
+    assert admin.post("/console/webhooks/nope/signing-key", data={"csrf": token}).status_code == 404
