@@ -127,9 +127,11 @@ def test_create_test_regenerate_disable(
     page.goto(f"/console/webhooks/{hook_id}")
     expect(page.locator("svg.chart rect.success")).to_have_count(1)
 
-    # The key is hidden until revealed.
+    # The key is hidden until revealed, and not even in the page until then.
     key_field = page.locator("#signing-key")
     expect(key_field).to_have_attribute("type", "password")
+    expect(key_field).to_have_value("")
+    assert hook["signingKey"] not in page.content()
     page.get_by_role("button", name="Show").click()
     expect(key_field).to_have_attribute("type", "text")
     expect(key_field).to_have_value(hook["signingKey"])
@@ -158,6 +160,9 @@ def test_create_test_regenerate_disable(
     expect(page.get_by_role("status")).to_have_text("Signing key has been regenerated.")
     rotated = api.get(f"/hooks/{hook_id}").json()
     assert rotated["signingKey"] != hook["signingKey"]
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == rotated["signingKey"]
     expect(page.locator("#signing-key")).to_have_value(rotated["signingKey"])
 
     page.get_by_role("button", name="Disable webhook").click()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, case, delete, insert, or_, select, update
 
 from hookline.db.tables import console_admins, console_sessions
 
 USERNAME = re.compile(r"[A-Za-z0-9._@+-]{1,128}")
 MIN_PASSWORD_LENGTH = 8
-# Five wrong passwords in a row lock the account for fifteen minutes.
+# Five sign-ins in a row without a right password lock the account for fifteen minutes.
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT_MS = 15 * 60 * 1000
 
@@ -27,9 +27,6 @@ class Admin:
     username: str
     password_hash: str
     locked_until: int | None
-
-    def locked_at(self, now_ms: int) -> bool:
-        return self.locked_until is not None and self.locked_until > now_ms
 
 
 def create_admin(conn: Connection, username: str, password_hash: str, now_ms: int) -> None:
@@ -65,23 +62,33 @@ def find_admin(conn: Connection, username: str) -> Admin | None:
     return None if row is None else Admin(*row)
 
 
-def record_failure(conn: Connection, username: str, now_ms: int) -> bool:
-    """Count a wrong password; the one that reaches the limit locks the account and starts
-    the count again. True if the account is locked now."""
-    conn.execute(
-        update(console_admins)
-        .where(console_admins.c.username == username)
-        .values(failed_sign_ins=console_admins.c.failed_sign_ins + 1)
-    )
-    locked = conn.execute(
+def reserve_attempt(conn: Connection, username: str, now_ms: int) -> str | None:
+    """Spend one of the admin's attempts before the password is checked, in one statement,
+    so that guesses sent side by side cannot check more than the limit between them: the
+    one that reaches the limit locks the account, and a lock that has run out starts the
+    count again. The password hash to check, or None if there is no such admin or it is
+    locked (nothing then to check)."""
+    admins = console_admins.c
+    expired = and_(admins.locked_until.is_not(None), admins.locked_until <= now_ms)
+    count = case((expired, 1), else_=admins.failed_sign_ins + 1)
+    reserved = conn.execute(
         update(console_admins)
         .where(
-            console_admins.c.username == username,
-            console_admins.c.failed_sign_ins >= MAX_FAILED_SIGN_INS,
+            admins.username == username,
+            or_(
+                and_(admins.locked_until.is_(None), admins.failed_sign_ins < MAX_FAILED_SIGN_INS),
+                expired,
+            ),
         )
-        .values(failed_sign_ins=0, locked_until=now_ms + LOCKOUT_MS)
+        .values(
+            failed_sign_ins=count,
+            locked_until=case((count >= MAX_FAILED_SIGN_INS, now_ms + LOCKOUT_MS), else_=None),
+        )
     )
-    return locked.rowcount > 0
+    if reserved.rowcount == 0:
+        return None
+    admin = find_admin(conn, username)
+    return None if admin is None else admin.password_hash
 
 
 def record_success(conn: Connection, username: str) -> None:

@@ -1,7 +1,11 @@
 """Signing in and out. Five wrong passwords in a row lock the account for fifteen minutes
-(auth.admins); an unknown name costs the same time as a known one (a decoy hash)."""
+(auth.admins), and each client IP has a budget of attempts per minute (the password gate's);
+an unknown name or a locked account costs the same time as a wrong password (a decoy hash)
+and is answered the same."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Request
 from sqlalchemy import Connection
@@ -11,10 +15,18 @@ from hookline.auth import admins
 from hookline.console import sessions
 from hookline.console.guard import PREFIX, FormDep, RuntimeDep, current_session, same_token
 from hookline.console.pages import render
+from hookline.errors import ApiError
 from hookline.ids import now_ms
 
 router = APIRouter()
 _SIGN_IN_COOKIE_SECONDS = 3600
+# One answer for a wrong name, a wrong password and a locked account, so that neither the
+# names of the admins nor which guess was right can be told from it.
+_REFUSED = (
+    "Wrong username or password. After five failed sign-ins in a row an account is locked "
+    "for 15 minutes."
+)
+_TOO_MANY = "Too many sign-in attempts. Please try again later."
 
 
 @router.get("/sign-in")
@@ -31,30 +43,26 @@ async def sign_in(request: Request, rt: RuntimeDep) -> Response:
         return render("refused.html", 403)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     now = now_ms()
-    admin = await rt.read(lambda conn: admins.find_admin(conn, username))
-    if admin is not None and admin.locked_at(now):
-        return _form(request, username, _locked(admin.locked_until or now, now), 429)
-    # With no such admin a decoy hash is verified, which takes as long.
-    if not await rt.passwords.verify(None if admin is None else admin.password_hash, password):
-        if admin is None:
-            return _form(request, username, "Wrong username or password.", 401)
-        locked = await rt.committer.run(lambda conn: admins.record_failure(conn, username, now))
-        message = _locked(now + admins.LOCKOUT_MS, now) if locked else "Wrong username or password."
-        return _form(request, username, message, 429 if locked else 401)
+    try:
+        rt.passwords.spend(request.client.host if request.client else None)
+        # The attempt is spent before the password is checked (see admins.reserve_attempt).
+        password_hash = await rt.committer.run(
+            lambda conn: admins.reserve_attempt(conn, username, now)
+        )
+        # With no such admin, or a locked one, a decoy hash is verified: it takes as long,
+        # and the answer is a wrong password's, whatever the password.
+        matched = await rt.passwords.verify(password_hash, password)
+    except ApiError as refused:  # no attempts left for this address, or no free hashing slot
+        return _form(request, username, _TOO_MANY, 429, refused.headers)
+    if password_hash is None or not matched:
+        return _form(request, username, _REFUSED, 401)
     token = sessions.new_token()
 
-    def open_session(conn: Connection) -> int | None:
-        # Locked meanwhile by guesses sent beside this one: the lock wins.
-        current = admins.find_admin(conn, username)
-        if current is None or current.locked_at(now):
-            return current.locked_until if current else now
+    def open_session(conn: Connection) -> None:
         admins.record_success(conn, username)
         sessions.start(conn, token, username, now)
-        return None
 
-    locked_until = await rt.committer.run(open_session)
-    if locked_until is not None:
-        return _form(request, username, _locked(locked_until, now), 429)
+    await rt.committer.run(open_session)
     response = RedirectResponse(f"{PREFIX}/webhooks", 303)
     response.set_cookie(
         sessions.COOKIE,
@@ -78,9 +86,16 @@ async def sign_out(request: Request, rt: RuntimeDep, form: FormDep) -> Response:
     return response
 
 
-def _form(request: Request, username: str = "", error: str = "", status: int = 200) -> Response:
+def _form(
+    request: Request,
+    username: str = "",
+    error: str = "",
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     token = request.cookies.get(sessions.SIGN_IN_COOKIE) or sessions.new_token()
     response = render("sign_in.html", status, csrf=token, username=username, error=error)
+    response.headers.update(headers or {})
     response.set_cookie(
         sessions.SIGN_IN_COOKIE,
         token,
@@ -91,8 +106,3 @@ def _form(request: Request, username: str = "", error: str = "", status: int = 2
         secure=request.url.scheme == "https",
     )
     return response
-
-
-def _locked(until: int, now: int) -> str:
-    minutes = max(1, -(-(until - now) // 60000))
-    return f"Too many failed sign-ins: this account is locked for {minutes} more minute(s)."

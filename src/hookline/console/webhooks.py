@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import Connection
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from hookline.attempts.timeline import Hour, last_day, last_days
 from hookline.console import chart
@@ -152,6 +152,19 @@ async def set_enabled(hook_id: str, form: FormDep, session: SessionDep, rt: Runt
     except ApiError:
         return _missing(session)
     return RedirectResponse(hook_url(hook_id, f"?done={'enabled' if enabled else 'disabled'}"), 303)
+
+
+@router.post("/webhooks/{hook_id}/signing-key")
+async def signing_key(hook_id: str, form: FormDep, session: SessionDep, rt: RuntimeDep) -> Response:
+    """The key, for the page's Show and Copy: not in the page itself, and asked for with the
+    session's CSRF token, so that no other site can have a signed-in admin's browser read it."""
+    hook = await find_hook(rt, hook_id)
+    if hook is None:
+        return _missing(session)
+    return JSONResponse(
+        {"signingKey": hook["signingKey"]},
+        headers={"cache-control": "no-store", "x-content-type-options": "nosniff"},
+    )
 
 
 @router.get("/webhooks/{hook_id}/regenerate-key")

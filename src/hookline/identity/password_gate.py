@@ -56,12 +56,13 @@ class PasswordGate:
             settings.password_attempts_per_interaction,
         )
 
-    def spend(self, client_ip: str | None, interaction_id: str) -> None:
+    def spend(self, client_ip: str | None, interaction_id: str | None = None) -> None:
         """Count one sign-in attempt, or answer 429 if the client or the interaction has
-        none left (a refused attempt spends nothing)."""
-        budgets: list[tuple[RateLimitItem, str, str]] = [
-            (self._per_interaction, "interaction", interaction_id)
-        ]
+        none left (a refused attempt spends nothing). The console's sign-in has no
+        interaction: only its client's budget."""
+        budgets: list[tuple[RateLimitItem, str, str]] = []
+        if interaction_id is not None:
+            budgets.append((self._per_interaction, "interaction", interaction_id))
         if client_ip:
             budgets.append((self._per_ip, "ip", client_ip))
         for item, *key in budgets:
