@@ -6,6 +6,8 @@ import base64
 import hmac
 import time
 
+from hookline_receiver import Webhook
+
 KEY = "inbox-test-signing-key"
 
 
@@ -31,6 +33,25 @@ def signed(
         headers["hookline-subject"] = subject
         headers["hookline-sequence"] = str(sequence)
     return headers
+
+
+def logto_signed(body: bytes) -> dict[str, str]:
+    """The headers Logto sends with `body`: its signature alone, of the body alone."""
+    signature = hmac.digest(KEY.encode(), body, "sha256").hex()
+    return {"content-type": "application/json", "logto-signature-sha-256": signature}
+
+
+def received(
+    body: bytes,
+    msg_id: str,
+    *,
+    subject: str | None = None,
+    sequence: int | None = None,
+    timestamp: int | None = None,
+) -> Webhook:
+    """The webhook `verify` returns for `signed(body, msg_id, …)`, as the inbox stores it."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    return Webhook(body, msg_id, ts, subject, sequence, "v1")
 
 
 class Clock:

@@ -25,7 +25,7 @@ from hookline_receiver.answer import answer
 from hookline_receiver.asgi import webhook_app as asgi_app
 from hookline_receiver.django import webhook_view
 from hookline_receiver.wsgi import webhook_app as wsgi_app
-from inbox_requests import KEY, signed
+from inbox_requests import KEY, logto_signed, signed
 
 
 class Quiet(WSGIRequestHandler):
@@ -128,6 +128,56 @@ def test_a_known_id_with_another_body_is_answered_409(send: Post, inbox: Inbox) 
     status, body = send(b"second", signed(b"second", "msg_1"))
     assert (status, body["code"]) == (409, "webhook.conflict")
     assert [c.body for c in inbox.conflicts()] == [b"second"]
+
+
+def test_a_delivery_replayed_under_logtos_signature_alone_is_refused(
+    send: Post, inbox: Inbox
+) -> None:
+    """Logto's signature covers the body alone, with no time: one seen delivery's body would
+    pass it forever. hookline always signs with an id and a time, so the adapters refuse it
+    unless told to accept it."""
+    body = b'{"event":"User.Deleted"}'
+    assert send(body, signed(body, "msg_1"))[0] == 204
+    status, answered = send(body, logto_signed(body))
+    assert (status, answered["code"]) == (401, "webhook.missing_headers")
+    # Nor does an id the replayer adds make it new.
+    status, _ = send(body, {**logto_signed(body), "webhook-id": "msg_2"})
+    assert status == 401
+    assert inbox.counts()["pending"] == 1
+
+
+def logto_allowed(inbox: Inbox, body: bytes, headers: dict[str, str]) -> int:
+    return answer(inbox, headers, body, {"secrets": [KEY], "allow_logto": True}).status
+
+
+def test_accepted_under_logtos_signature_a_webhook_is_known_by_its_body_alone(
+    inbox: Inbox,
+) -> None:
+    """With `allow_logto=True` (a receiver behind Logto itself) a `webhook-id` header is not
+    signed: it neither makes an old body new nor takes the id of a delivery to come."""
+    body = b'{"event":"User.Deleted"}'
+    for msg_id in ("msg_1", "msg_2", "msg_3"):
+        assert logto_allowed(inbox, body, {**logto_signed(body), "webhook-id": msg_id}) == 204
+    assert logto_allowed(inbox, body, logto_signed(body)) == 204
+    event = inbox.claim(lease=60)
+    assert event is not None and event.id.startswith("sha256:")
+    assert inbox.claim(lease=60) is None  # handled once, whatever the ids
+    # An id claimed ahead under Logto's signature leaves the genuine delivery its own.
+    upcoming = b'{"event":"User.Created"}'
+    old = {**logto_signed(body), "webhook-id": "msg_next"}
+    assert logto_allowed(inbox, body, old) == 204
+    assert logto_allowed(inbox, upcoming, signed(upcoming, "msg_next")) == 204
+    genuine = inbox.claim(lease=60)
+    assert genuine is not None and (genuine.id, genuine.body) == ("msg_next", upcoming)
+    assert inbox.conflicts() == []
+
+
+def test_a_future_id_cannot_be_claimed_through_an_adapter(send: Post, inbox: Inbox) -> None:
+    seen = b'{"event":"User.Deleted"}'
+    assert send(seen, {**logto_signed(seen), "webhook-id": "msg_next"})[0] == 401
+    upcoming = b'{"event":"User.Created"}'
+    assert send(upcoming, signed(upcoming, "msg_next")) == (204, None)
+    assert inbox.conflicts() == []
 
 
 def test_a_body_shorter_than_announced_is_answered_400(wsgi_port: int) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hookline_receiver import Backoff, Event, Inbox, Worker
-from inbox_requests import Clock, signed
+from inbox_requests import Clock, received
 
 
 class Flaky:
@@ -35,7 +35,7 @@ def inbox(tmp_path: Path) -> Inbox:
 
 
 def store(inbox: Inbox, clock: Clock, msg_id: str, **ordering: object) -> None:
-    inbox.store(signed(b"{}", msg_id, **ordering), b"{}", now=clock())  # type: ignore[arg-type]
+    inbox.store(received(b"{}", msg_id, **ordering), now=clock())  # type: ignore[arg-type]
 
 
 def drain(worker: Worker) -> int:
@@ -217,7 +217,7 @@ def test_a_running_worker_is_woken_by_an_arrival_and_stops_when_told(inbox: Inbo
     handled = threading.Event()
     worker = Worker(inbox, lambda event: handled.set(), poll=3600)
     thread = worker.start()
-    inbox.store(signed(b"{}", "m"), b"{}")
+    inbox.store(received(b"{}", "m"))
     assert handled.wait(10), "the worker slept through the arrival"
     worker.stop()
     thread.join(10)

@@ -31,6 +31,11 @@ def refusal(status: int, code: str, message: str) -> Answer:
     return Answer(status, body, {"content-type": "application/json"})
 
 
+# hookline signs every delivery the Standard Webhooks way, with an id and a time: Logto's
+# signature alone (the body's, with neither) would let anyone who saw one delivery replay it
+# forever. A receiver behind Logto itself passes `allow_logto=True`.
+ADAPTER_DEFAULTS: dict[str, Any] = {"allow_logto": False}
+
 NO_CONTENT = Answer(204)
 UNREADABLE = refusal(400, "webhook.unreadable", "the request's body could not be read")
 TOO_LARGE = refusal(413, "webhook.too_large", f"a body is at most {MAX_BODY} bytes")
@@ -41,24 +46,25 @@ def check_options(options: dict[str, Any]) -> None:
     """Raise at set-up, not at the first request, for what `verify` would refuse in its
     options (no key, a malformed one, an unknown option)."""
     try:
-        verify({}, b"", **options)
+        verify({}, b"", **(ADAPTER_DEFAULTS | options))
     except VerificationError:
         pass  # the empty request: the options themselves were fine
 
 
 def answer(inbox: Inbox, headers: Headers, body: bytes, options: dict[str, Any]) -> Answer:
-    """Verify the request with `verify(headers, body, **options)` and store it in `inbox`:
-    204 once it is stored (or was before), 401 for a signature that does not hold, 409 for an
-    id stored before with another body, 503 when the inbox cannot be written or the JWKS
-    cannot be fetched."""
+    """Verify the request with `verify(headers, body, **options)` (Logto's signature alone
+    refused unless `allow_logto=True`) and store it in `inbox` under its verified id: 204
+    once it is stored (or was before), 401 for a signature that does not hold, 409 for an id
+    stored before with another body, 503 when the inbox cannot be written or the JWKS cannot
+    be fetched."""
     try:
-        verify(headers, body, **options)
+        webhook = verify(headers, body, **(ADAPTER_DEFAULTS | options))
     except VerificationError as error:
         # Keys that cannot be fetched now may be fetched later: let the sender try again.
         status = 503 if error.reason is Reason.JWKS_UNAVAILABLE else 401
         return refusal(status, f"webhook.{error.reason}", str(error))
     try:
-        stored = inbox.store(headers, body)
+        stored = inbox.store(webhook)
     except InboxUnavailable as error:
         # The sender tries again later: nothing is lost.
         log.error("inbox unavailable: %s", error, extra={"action": "inbox_unavailable"})

@@ -27,8 +27,9 @@ Send = Callable[[Message], Awaitable[None]]
 
 class WebhookApp:
     """An ASGI app that stores in `inbox` each POST that `verify(headers, body, **options)`
-    accepts (`secrets=[…]`, `public_keys=[…]`, `jwks=URL`, …), whatever its path. A class,
-    not a function, so that Starlette's `Route` takes it for an ASGI app."""
+    accepts (`secrets=[…]`, `public_keys=[…]`, `jwks=URL`, …; Logto's signature alone
+    only with `allow_logto=True`), whatever its path. A class, not a function, so that
+    Starlette's `Route` takes it for an ASGI app."""
 
     def __init__(self, inbox: Inbox, **options: Any) -> None:
         check_options(options)

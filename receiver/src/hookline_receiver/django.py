@@ -14,9 +14,9 @@ from hookline_receiver.inbox import Inbox
 
 def webhook_view(inbox: Inbox, **options: Any) -> Callable[[Any], Any]:
     """A view that stores in `inbox` each POST that `verify(headers, body, **options)`
-    accepts (`secrets=[…]`, `public_keys=[…]`, `jwks=URL`, …). It reads `request.method`,
-    `request.headers` and `request.body`; it is exempt from CSRF checks, since the signature
-    proves the sender."""
+    accepts (`secrets=[…]`, `public_keys=[…]`, `jwks=URL`, …; Logto's signature alone
+    only with `allow_logto=True`). It reads `request.method`, `request.headers` and
+    `request.body`; it is exempt from CSRF checks, since the signature proves the sender."""
     check_options(options)
 
     def view(request: Any) -> Any:

@@ -23,7 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from hookline_receiver.headers import Headers, header
+from hookline_receiver.verify import Webhook
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -127,22 +127,16 @@ class Inbox:
         except sqlite3.Error as error:
             raise InboxUnavailable(f"{self.path}: {error}") from error
 
-    def store(self, headers: Headers, body: bytes, *, now: float | None = None) -> Stored:
-        """Store a webhook that was verified (this checks no signature), once by its
-        `webhook-id`; committed to disk when this returns. A request signed the Logto way has
-        no id: its body's SHA-256 stands for one. Raises InboxUnavailable when the file cannot
-        be written."""
+    def store(self, webhook: Webhook, *, now: float | None = None) -> Stored:
+        """Store a webhook as `verify` returned it, once by its id: the `webhook-id` its
+        signature covers. Under Logto's signature alone nothing signs an id, so the body's
+        SHA-256 stands for one whatever `webhook-id` the request carried: a header anyone may
+        set cannot make an old body new, nor take a future delivery's id. Committed to disk
+        when this returns. Raises InboxUnavailable when the file cannot be written."""
         now = time.time() if now is None else now
-        msg_id = header(headers, "webhook-id") or "sha256:" + hashlib.sha256(body).hexdigest()
-        row = (
-            msg_id,
-            body,
-            _integer(header(headers, "webhook-timestamp")),
-            header(headers, "hookline-subject"),
-            _integer(header(headers, "hookline-sequence")),
-            now,
-            now,
-        )
+        body = webhook.body
+        msg_id = webhook.id if webhook.scheme != "logto" and webhook.id else _body_id(body)
+        row = (msg_id, body, webhook.timestamp, webhook.subject, webhook.sequence, now, now)
         outcome = self._store(row, body, now)
         if outcome is Stored.STORED:
             self._notify()
@@ -320,6 +314,5 @@ class Inbox:
         return conn
 
 
-def _integer(value: str | None) -> int | None:
-    value = value.strip() if value else value
-    return int(value) if value and value.isascii() and value.isdecimal() else None
+def _body_id(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()

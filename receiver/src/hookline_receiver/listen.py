@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from hookline_receiver.answer import MAX_BODY, TOO_LARGE, UNREADABLE, Answer
 from hookline_receiver.errors import VerificationError
 from hookline_receiver.keys import Secret, hmac_key
 from hookline_receiver.verify import Webhook, verify
@@ -120,7 +121,9 @@ def print_plain(arrival: Arrival) -> None:
 
 
 class Listener:
-    """Binds at once (an OSError if the port is taken); `serve` then answers until Ctrl-C."""
+    """Binds at once (an OSError if the port is taken); `serve` then answers until Ctrl-C.
+    Logto's signature alone is refused unless `allow_logto`: hookline always signs with an
+    id and a time, and Logto's signs the body alone, so an old body would pass it forever."""
 
     def __init__(
         self,
@@ -130,10 +133,12 @@ class Listener:
         secrets: Sequence[Secret] = (),
         forward_to: str | None = None,
         show: Callable[[Arrival], None] = print_plain,
+        allow_logto: bool = False,
     ) -> None:
         for secret in secrets:
             hmac_key(secret)  # a malformed secret is a ValueError now, not a refusal per request
         self.secrets = list(secrets)
+        self.allow_logto = allow_logto
         self.forward_to = forward_to
         self.show = show
         self._printing = threading.Lock()  # one arrival's lines together
@@ -182,12 +187,17 @@ class Listener:
 
     def _receive(self, request: BaseHTTPRequestHandler) -> None:
         at = time.time()
-        body = request.rfile.read(int(request.headers.get("content-length") or 0))
+        body = _read_body(request)
+        if isinstance(body, Answer):
+            _refuse(request, body)
+            return
         headers = list(request.headers.items())
         webhook, refusal = None, None
         if self.secrets:
             try:
-                webhook = verify(dict(headers), body, secrets=self.secrets)
+                webhook = verify(
+                    dict(headers), body, secrets=self.secrets, allow_logto=self.allow_logto
+                )
             except VerificationError as error:
                 refusal = error
         status = 401 if refusal is not None else 204
@@ -203,6 +213,31 @@ class Listener:
         arrival = Arrival(at, request.path, headers, body, status, webhook, refusal, forwarded)
         with self._printing:
             self.show(arrival)
+
+
+def _read_body(request: BaseHTTPRequestHandler) -> bytes | Answer:
+    """The body as its content-length announces it, or the refusal: a length that is not a
+    number, or above what the adapters take (nothing is read before it is checked)."""
+    length = (request.headers.get("content-length") or "0").strip()
+    if not (length.isascii() and length.isdecimal()):
+        return UNREADABLE
+    if int(length) > MAX_BODY:
+        return TOO_LARGE
+    body = request.rfile.read(int(length))
+    return body if len(body) == int(length) else UNREADABLE
+
+
+def _refuse(request: BaseHTTPRequestHandler, refusal: Answer) -> None:
+    # The body was not read: the connection cannot carry another request.
+    request.close_connection = True
+    request.send_response(refusal.status)
+    for name, value in refusal.headers.items():
+        request.send_header(name, value)
+    request.send_header("content-length", str(len(refusal.body)))
+    request.send_header("connection", "close")
+    request.end_headers()
+    request.wfile.write(refusal.body)
+    request.wfile.flush()
 
 
 def forward(url: str, headers: list[tuple[str, str]], body: bytes) -> Forwarded:
@@ -245,8 +280,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a hook's signingKey or its whsec_ secret (repeat for more)",
     )
     parser.add_argument("--forward-to", help="URL to POST each accepted webhook to, unchanged")
+    parser.add_argument(
+        "--allow-logto",
+        action="store_true",
+        help="accept Logto's signature alone (from Logto itself): it signs no time, so an old"
+        " body passes it again",
+    )
     args = parser.parse_args(argv)
-    return run(args.port, host=args.host, secrets=args.secret, forward_to=args.forward_to)
+    return run(
+        args.port,
+        host=args.host,
+        secrets=args.secret,
+        forward_to=args.forward_to,
+        allow_logto=args.allow_logto,
+    )
 
 
 def run(
@@ -257,6 +304,7 @@ def run(
     forward_to: str | None = None,
     show: Callable[[Arrival], None] = print_plain,
     program: str = "listen",
+    allow_logto: bool = False,
 ) -> int:
     """Listens until Ctrl-C; answers the exit status. Problems at start are one line on
     standard error, after `program`."""
@@ -264,7 +312,14 @@ def run(
         sys.stderr.write(f"{program}: --forward-to: not an http(s) URL: {forward_to}\n")
         return 2
     try:
-        listener = Listener(port, host=host, secrets=secrets, forward_to=forward_to, show=show)
+        listener = Listener(
+            port,
+            host=host,
+            secrets=secrets,
+            forward_to=forward_to,
+            show=show,
+            allow_logto=allow_logto,
+        )
     except ValueError as error:
         sys.stderr.write(f"{program}: --secret: {error}\n")
         return 2

@@ -84,8 +84,11 @@ def verify(
     signature = get("webhook-signature")
     if signature is None:
         logto = get("logto-signature-sha-256")
-        if logto is None or not allow_logto:
+        if logto is None:
             raise VerificationError(Reason.MISSING_HEADERS, "no webhook-signature")
+        if not allow_logto:
+            message = "no webhook-signature (Logto's signature alone is not accepted)"
+            raise VerificationError(Reason.MISSING_HEADERS, message)
         if not hmac_keys:
             raise VerificationError(Reason.NO_KEY, "Logto's signature needs a secret")
         if logto_matches(logto, hmac_keys, body):

@@ -33,7 +33,8 @@ _REASONS = {
 
 def webhook_app(inbox: Inbox, **options: Any) -> WSGIApp:
     """A WSGI app that stores in `inbox` each POST that `verify(headers, body, **options)`
-    accepts (`secrets=[…]`, `public_keys=[…]`, `jwks=URL`, …), whatever its path."""
+    accepts (`secrets=[…]`, `public_keys=[…]`, `jwks=URL`, …; Logto's signature alone
+    only with `allow_logto=True`), whatever its path."""
     check_options(options)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

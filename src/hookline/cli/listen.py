@@ -27,6 +27,14 @@ def listen(
         typer.Option(help="A URL to POST each accepted webhook to, body and headers unchanged."),
     ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    allow_logto: Annotated[
+        bool,
+        typer.Option(
+            "--allow-logto",
+            help="Accept Logto's signature alone (webhooks from Logto itself). It signs no"
+            " time, so an old body passes it again; hookline always signs with one.",
+        ),
+    ] = False,
 ) -> None:
     """Receive webhooks: verify and print each, answer 204 (401 when a --secret is given and
     none verifies it), and forward it if asked. Ctrl-C stops."""
@@ -43,6 +51,7 @@ def listen(
             forward_to=forward_to,
             show=show,
             program="hookline",
+            allow_logto=allow_logto,
         )
     )
 
