@@ -36,8 +36,9 @@ def listen(
         ),
     ] = False,
 ) -> None:
-    """Receive webhooks: verify and print each, answer 204 (401 when a --secret is given and
-    none verifies it), and forward it if asked. Ctrl-C stops."""
+    """Receive webhooks: verify and print each, answer 204, and forward it if asked.
+
+    With --secret, a webhook no secret verifies is answered 401. Ctrl-C stops."""
     try:
         from hookline_receiver.listen import run
     except ImportError:
