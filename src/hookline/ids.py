@@ -1,9 +1,12 @@
-"""Identifiers: Logto-style random ids and time-sortable ids for deliveries and logs."""
+"""Identifiers: Logto-style random ids, time-sortable ids for deliveries and logs, and the
+random tokens cookies carry (stored only as their hash)."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+import secrets
 import string
 import threading
 import time
@@ -36,6 +39,17 @@ def signing_key() -> str:
 
 def client_secret() -> str:
     return random_id(32, _ALNUM)
+
+
+def cookie_token() -> str:
+    """A cookie's value that stands for a session: 32 random bytes, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a cookie token: its SHA-256, hex. A stolen row or a
+    leaked id is then no credential."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 _last_ms = 0

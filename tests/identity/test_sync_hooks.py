@@ -97,14 +97,16 @@ def register(server: Server, address: str) -> httpx.Response:
         return client.post("/experience/submit")
 
 
-def sign_in(server: Server, address: str) -> httpx.Response:
+def sign_in(server: Server, address: str, password: str = PASSWORD) -> httpx.Response:
+    """A sign-in up to its submit; the submit's answer, or the password check's if it fails."""
     with httpx.Client(base_url=f"{server.base}/api", timeout=30) as client:
         assert client.put("/experience", json={"interactionEvent": "SignIn"}).status_code == 204
         answer = client.post(
             "/experience/verification/password",
-            json={"identifier": {"type": "email", "value": address}, "password": PASSWORD},
+            json={"identifier": {"type": "email", "value": address}, "password": password},
         )
-        assert answer.status_code == 200, answer.text
+        if answer.status_code != 200:
+            return answer
         verification = answer.json()["verificationId"]
         identified = client.post(
             "/experience/identification", json={"verificationId": verification}
@@ -414,15 +416,8 @@ def code_sent_to(server: Server, address: str) -> str:
     return [m for m in map(json.loads, lines) if m["recipient"] == address][-1]["code"]
 
 
-def test_a_denied_password_reset_keeps_the_old_password(
-    server: Server,
-    make_hook: Callable[..., dict[str, Any]],
-    gates: Callable[[Decide], Gate],
-) -> None:
-    address = email()
-    assert register(server, address).status_code == 200
-    gate = gates(lambda _: Reply(200, b'{"action":"deny","code":"reset.locked"}'))
-    sync_hook(make_hook, gate.url(), ["PreResetPassword"])
+def reset_password(server: Server, address: str, new_password: str) -> httpx.Response:
+    """A password reset by a code sent to `address`, up to its submit; the submit's answer."""
     identifier = {"type": "email", "value": address}
     with httpx.Client(base_url=f"{server.base}/api", timeout=30) as client:
         started = client.put("/experience", json={"interactionEvent": "ForgotPassword"})
@@ -443,9 +438,21 @@ def test_a_denied_password_reset_keeps_the_old_password(
             "/experience/identification", json={"verificationId": check["verificationId"]}
         )
         assert identified.status_code == 204, identified.text
-        new_password = {"password": "N3w!Passw0rd#Strong"}
-        assert client.put("/experience/profile/password", json=new_password).status_code == 204
-        denied = client.post("/experience/submit")
+        chosen = {"password": new_password}
+        assert client.put("/experience/profile/password", json=chosen).status_code == 204
+        return client.post("/experience/submit")
+
+
+def test_a_denied_password_reset_keeps_the_old_password(
+    server: Server,
+    make_hook: Callable[..., dict[str, Any]],
+    gates: Callable[[Decide], Gate],
+) -> None:
+    address = email()
+    assert register(server, address).status_code == 200
+    gate = gates(lambda _: Reply(200, b'{"action":"deny","code":"reset.locked"}'))
+    sync_hook(make_hook, gate.url(), ["PreResetPassword"])
+    denied = reset_password(server, address, "N3w!Passw0rd#Strong")
     assert denied.status_code == 403 and denied.json()["code"] == "reset.locked"
     asked = body_of(gate.wait_for(1)[0])
     assert asked["event"] == "PreResetPassword" and asked["user"]["primaryEmail"] == address
@@ -453,6 +460,37 @@ def test_a_denied_password_reset_keeps_the_old_password(
     assert b"Passw0rd" not in sent_body and b"passwordHash" not in sent_body
     assert b"$argon2" not in sent_body
     assert sign_in(server, address).status_code == 200  # with the old password
+
+
+def test_a_receiver_cannot_take_over_the_interaction_by_its_session_id(
+    server: Server,
+    make_hook: Callable[..., dict[str, Any]],
+    gates: Callable[[Decide], Gate],
+) -> None:
+    """The payload's `sessionId` is public: sent back as the `_interaction` cookie while the
+    reset waits for the hook, it is answered as no cookie at all, and changes nothing."""
+    address = email()
+    assert register(server, address).status_code == 200
+    stolen = {"password": "Att4cker!Passw0rd#Strong"}
+    answers: list[httpx.Response] = []
+
+    def take_over(request: Received) -> Reply:
+        cookie = {"cookie": f"_interaction={body_of(request)['sessionId']}"}
+        with httpx.Client(base_url=f"{server.base}/api", timeout=30) as attacker:
+            answers.append(
+                attacker.put("/experience/profile/password", json=stolen, headers=cookie)
+            )
+            answers.append(attacker.put("/experience/profile/password", json=stolen))
+        return ALLOW
+
+    sync_hook(make_hook, gates(take_over).url(), ["PreResetPassword"])
+    assert reset_password(server, address, "N3w!Passw0rd#Strong").status_code == 200
+    with_session_id, without_cookie = answers
+    assert with_session_id.status_code == 404, with_session_id.text
+    assert with_session_id.json() == without_cookie.json()
+    assert with_session_id.json()["code"] == "session.interaction_not_found"
+    assert sign_in(server, address, "N3w!Passw0rd#Strong").status_code == 200
+    assert sign_in(server, address, stolen["password"]).status_code == 422
 
 
 def test_a_sync_call_is_signed_as_deliveries_are(

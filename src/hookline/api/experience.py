@@ -97,19 +97,20 @@ def _client(request: Request) -> Client:
     )
 
 
-def _interaction_id(request: Request) -> str | None:
+def _secret(request: Request) -> str | None:
+    """The `_interaction` cookie: the interaction's secret (never its public id)."""
     return request.cookies.get(COOKIE)
 
 
 @router.put("/experience", status_code=204)
 async def start(body: StartBody, request: Request, rt: RuntimeDep) -> Response:
-    interaction = await rt.committer.run(
+    _, secret = await rt.committer.run(
         lambda conn: interactions.start(conn, body.interactionEvent, body.applicationId)
     )
     response = Response(status_code=204)
     response.set_cookie(
         COOKIE,
-        interaction.id,
+        secret,
         max_age=INTERACTION_TTL_MS // 1000,
         path=COOKIE_PATH,
         httponly=True,
@@ -122,9 +123,9 @@ async def start(body: StartBody, request: Request, rt: RuntimeDep) -> Response:
 
 @router.put("/experience/interaction-event", status_code=204)
 async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Response:
-    interaction_id = _interaction_id(request)
+    secret = _secret(request)
     await rt.committer.run(
-        lambda conn: interactions.change_event(conn, interaction_id, body.interactionEvent)
+        lambda conn: interactions.change_event(conn, secret, body.interactionEvent)
     )
     return Response(status_code=204)
 
@@ -132,7 +133,7 @@ async def change_event(body: EventBody, request: Request, rt: RuntimeDep) -> Res
 @router.post("/experience/verification/password")
 async def verify_password_route(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     verification_id = await password.verify_password(
-        rt, _interaction_id(request), _client(request), body.identifier.json(), body.password
+        rt, _secret(request), _client(request), body.identifier.json(), body.password
     )
     return JSON({"verificationId": verification_id})
 
@@ -141,7 +142,7 @@ async def verify_password_route(body: PasswordBody, request: Request, rt: Runtim
 async def new_password_identity(body: PasswordBody, request: Request, rt: RuntimeDep) -> JSON:
     """Register with an identifier and a password (Logto's username sign-up)."""
     verification_id = await password.new_password_identity(
-        rt, _interaction_id(request), _client(request), body.identifier.json(), body.password
+        rt, _secret(request), _client(request), body.identifier.json(), body.password
     )
     return JSON({"verificationId": verification_id})
 
@@ -150,7 +151,7 @@ async def new_password_identity(body: PasswordBody, request: Request, rt: Runtim
 async def send_code(body: CodeSendBody, request: Request, rt: RuntimeDep) -> JSON:
     verification_id = await codes.send_code(
         rt,
-        _interaction_id(request),
+        _secret(request),
         _client(request),
         body.identifier.json(),
         body.interactionEvent,
@@ -162,7 +163,7 @@ async def send_code(body: CodeSendBody, request: Request, rt: RuntimeDep) -> JSO
 async def verify_code(body: CodeVerifyBody, request: Request, rt: RuntimeDep) -> JSON:
     verification_id = await codes.verify_code(
         rt,
-        _interaction_id(request),
+        _secret(request),
         _client(request),
         body.identifier.json(),
         body.verificationId,
@@ -176,10 +177,8 @@ async def identification(
     request: Request, rt: RuntimeDep, body: IdentificationBody | None = None
 ) -> Response:
     verification_id = body.verificationId if body is not None else None
-    interaction_id = _interaction_id(request)
-    registered = await rt.committer.run(
-        lambda conn: identify(conn, interaction_id, verification_id)
-    )
+    secret = _secret(request)
+    registered = await rt.committer.run(lambda conn: identify(conn, secret, verification_id))
     if registered:
         return Response("Created", status_code=201, media_type="text/plain")
     return Response(status_code=204)
@@ -188,25 +187,25 @@ async def identification(
 @router.post("/experience/profile", status_code=204)
 async def add_profile(body: ProfileBody, request: Request, rt: RuntimeDep) -> Response:
     await profile.add_profile(
-        rt, _interaction_id(request), _client(request), body.type, body.value, body.verificationId
+        rt, _secret(request), _client(request), body.type, body.value, body.verificationId
     )
     return Response(status_code=204)
 
 
 @router.put("/experience/profile/password", status_code=204)
 async def reset_password(body: NewPasswordBody, request: Request, rt: RuntimeDep) -> Response:
-    await profile.reset_password(rt, _interaction_id(request), _client(request), body.password)
+    await profile.reset_password(rt, _secret(request), _client(request), body.password)
     return Response(status_code=204)
 
 
 @router.post("/experience/submit")
 async def submit(request: Request, rt: RuntimeDep) -> JSON:
-    interaction_id, client, base_url = (
-        _interaction_id(request),
+    secret, client, base_url = (
+        _secret(request),
         _client(request),
         str(request.base_url),
     )
-    redirect = await submit_interaction(rt, interaction_id, client, base_url)
+    redirect = await submit_interaction(rt, secret, client, base_url)
     response = JSON({"redirectTo": redirect})
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="lax")
     return response

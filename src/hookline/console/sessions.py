@@ -3,13 +3,12 @@ SHA-256, the admin's name, an expiry and the token every form must send back (CS
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select
 
 from hookline.db.tables import console_sessions
+from hookline.ids import cookie_token, token_hash
 
 COOKIE = "hookline_console"
 # A pre-session token for the sign-in form, so that no other site can sign a browser in.
@@ -23,12 +22,8 @@ class Session:
     csrf_token: str
 
 
-def _hashed(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_token() -> str:
-    return secrets.token_urlsafe(32)
+    return cookie_token()
 
 
 def start(conn: Connection, token: str, username: str, now_ms: int) -> None:
@@ -36,7 +31,7 @@ def start(conn: Connection, token: str, username: str, now_ms: int) -> None:
     conn.execute(delete(console_sessions).where(console_sessions.c.expires_at <= now_ms))
     conn.execute(
         insert(console_sessions).values(
-            id_hash=_hashed(token),
+            id_hash=token_hash(token),
             username=username,
             csrf_token=new_token(),
             created_at=now_ms,
@@ -48,7 +43,7 @@ def start(conn: Connection, token: str, username: str, now_ms: int) -> None:
 def find(conn: Connection, token: str, now_ms: int) -> Session | None:
     row = conn.execute(
         select(console_sessions.c.username, console_sessions.c.csrf_token).where(
-            console_sessions.c.id_hash == _hashed(token),
+            console_sessions.c.id_hash == token_hash(token),
             console_sessions.c.expires_at > now_ms,
         )
     ).first()
@@ -56,4 +51,4 @@ def find(conn: Connection, token: str, now_ms: int) -> Session | None:
 
 
 def end(conn: Connection, token: str) -> None:
-    conn.execute(delete(console_sessions).where(console_sessions.c.id_hash == _hashed(token)))
+    conn.execute(delete(console_sessions).where(console_sessions.c.id_hash == token_hash(token)))

@@ -424,11 +424,15 @@ interactions = Table(
     "interactions",
     metadata,
     Column("id", String(21), primary_key=True),
+    # SHA-256 (hex) of the `_interaction` cookie's random value (migration 0018). The id is
+    # public (webhook payloads' `sessionId`); only the cookie's holder may go on.
+    Column("secret_hash", String(64), nullable=False),
     Column("interaction_event", String(32), nullable=False),
     Column("application_id", String(21)),
     Column("state", JSON, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Index("interactions_secret_hash", "secret_hash", unique=True),
 )
 
 verification_codes = Table(

@@ -37,7 +37,7 @@ CODE_TTL_MS = 600_000
 
 async def send_code(
     services: Services,
-    interaction_id: str | None,
+    secret: str | None,
     client: Client,
     identifier: dict[str, str],
     event: str,
@@ -45,7 +45,7 @@ async def send_code(
     """`POST /experience/verification/verification-code`: the verification id."""
     recipient = identifier["value"]
     await commit_or_refuse(
-        services, lambda conn: _within_rate_limit(conn, interaction_id, client, recipient)
+        services, lambda conn: _within_rate_limit(conn, secret, client, recipient)
     )
     code = f"{secrets.randbelow(1_000_000):06d}"
     kind = "email" if identifier["type"] == "email" else "sms"
@@ -56,7 +56,7 @@ async def send_code(
         raise ApiError(500, "connector.general", f"Errors occurred in connector: {exc}") from exc
 
     def store(conn: Connection) -> str:
-        interaction = get_interaction(conn, interaction_id)
+        interaction = get_interaction(conn, secret)
         sentinel.record_send(conn, recipient)
         return _store_code(conn, interaction, identifier, code, event)
 
@@ -65,7 +65,7 @@ async def send_code(
 
 async def verify_code(
     services: Services,
-    interaction_id: str | None,
+    secret: str | None,
     client: Client,
     identifier: dict[str, str],
     verification_id: str,
@@ -75,7 +75,7 @@ async def verify_code(
     wrong code is recorded (and may fire `Identifier.Lockout`) before it is answered."""
 
     def check(conn: Connection) -> str | ApiError:
-        interaction = get_interaction(conn, interaction_id)
+        interaction = get_interaction(conn, secret)
         record = interaction.record(verification_id)
         if not record["type"].endswith("VerificationCode") or record["identifier"] != identifier:
             raise errors.verification_not_found()
@@ -100,9 +100,9 @@ async def verify_code(
 
 
 def _within_rate_limit(
-    conn: Connection, interaction_id: str | None, client: Client, recipient: str
+    conn: Connection, secret: str | None, client: Client, recipient: str
 ) -> ApiError | None:
-    interaction = get_interaction(conn, interaction_id)
+    interaction = get_interaction(conn, secret)
     policy = sie.rate_limit_policy(sie.get_sign_in_experience(conn))
     if (
         sentinel.sends_within(conn, recipient, policy["sendWindow"])

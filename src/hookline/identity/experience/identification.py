@@ -19,9 +19,9 @@ from hookline.identity.experience.interactions import (
 from hookline.identity.identifiers import IDENTIFIERS, PROFILE_FIELDS
 
 
-def identify(conn: Connection, interaction_id: str | None, verification_id: str | None) -> bool:
+def identify(conn: Connection, secret: str | None, verification_id: str | None) -> bool:
     """True when a Register interaction was identified (answered 201), else False (204)."""
-    interaction = get_interaction(conn, interaction_id)
+    interaction = get_interaction(conn, secret)
     if interaction.event == "Register":
         _identify_new_user(conn, interaction, verification_id)
     else:

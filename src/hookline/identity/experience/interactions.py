@@ -4,6 +4,10 @@ An interaction is a row of `interactions`; its `state` holds `userId` (once iden
 `identified` (Register: the new user's profile was accepted), `profile` (API field names;
 a new password only as its hash, `passwordHash`) and `verifications` (records with an `id`,
 a `type`, the `identifier` and `verified`).
+
+The client holds the interaction by the `_interaction` cookie: a random secret, of which the
+row keeps only the SHA-256 (`secret_hash`). The id is public (webhook payloads send it as
+`sessionId`), so it never opens the interaction.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, insert, select, update
 
 from hookline.db.tables import applications, interactions
 from hookline.errors import not_exists_with_id
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
 from hookline.identity.users import get_user
-from hookline.ids import now_ms, random_id
+from hookline.ids import cookie_token, now_ms, random_id, token_hash
 
 INTERACTION_TTL_MS = 3_600_000
 
@@ -51,18 +55,21 @@ class Client:
     ip: str | None
 
 
-def start(conn: Connection, event: str, application_id: str | None) -> Interaction:
-    """`PUT /experience`: a new interaction, for `application_id` if given."""
+def start(conn: Connection, event: str, application_id: str | None) -> tuple[Interaction, str]:
+    """`PUT /experience`: a new interaction, for `application_id` if given, and the secret
+    its cookie carries."""
     _guard_event(sie.get_sign_in_experience(conn), event)
     if application_id is not None:
         _require_application(conn, application_id)
     now = now_ms()
+    secret = cookie_token()
     interaction = Interaction(
         random_id(21), event, application_id, {"profile": {}, "verifications": []}
     )
     conn.execute(
         insert(interactions).values(
             id=interaction.id,
+            secret_hash=token_hash(secret),
             interaction_event=event,
             application_id=application_id,
             state=interaction.state,
@@ -70,16 +77,25 @@ def start(conn: Connection, event: str, application_id: str | None) -> Interacti
             expires_at=now + INTERACTION_TTL_MS,
         )
     )
-    return interaction
+    return interaction, secret
 
 
-def get_interaction(conn: Connection, interaction_id: str | None) -> Interaction:
-    if not interaction_id:
+def get_interaction(conn: Connection, secret: str | None) -> Interaction:
+    """The open interaction whose cookie holds `secret`."""
+    if not secret:
         raise errors.interaction_not_found()
+    return _open_interaction(conn, interactions.c.secret_hash == token_hash(secret))
+
+
+def reload_interaction(conn: Connection, interaction: Interaction) -> Interaction:
+    """`interaction` as it is now, in this transaction; found by its (public) id, as it was
+    found by its secret before."""
+    return _open_interaction(conn, interactions.c.id == interaction.id)
+
+
+def _open_interaction(conn: Connection, match: ColumnElement[bool]) -> Interaction:
     row = conn.execute(
-        select(interactions).where(
-            interactions.c.id == interaction_id, interactions.c.expires_at > now_ms()
-        )
+        select(interactions).where(match, interactions.c.expires_at > now_ms())
     ).first()
     if row is None:
         raise errors.interaction_not_found()
@@ -94,9 +110,9 @@ def save_interaction(conn: Connection, interaction: Interaction) -> None:
     )
 
 
-def change_event(conn: Connection, interaction_id: str | None, event: str) -> None:
+def change_event(conn: Connection, secret: str | None, event: str) -> None:
     """`PUT /experience/interaction-event`: ForgotPassword cannot swap with the others."""
-    interaction = get_interaction(conn, interaction_id)
+    interaction = get_interaction(conn, secret)
     _guard_event(sie.get_sign_in_experience(conn), event)
     if (event == "ForgotPassword") != (interaction.event == "ForgotPassword"):
         raise errors.not_for_forgot_password()

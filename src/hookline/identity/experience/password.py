@@ -14,7 +14,12 @@ from hookline.errors import ApiError
 from hookline.identity import sign_in_experience as sie
 from hookline.identity.experience import errors
 from hookline.identity.experience.identifiers import check_free, find_user
-from hookline.identity.experience.interactions import Client, get_interaction, save_interaction
+from hookline.identity.experience.interactions import (
+    Client,
+    get_interaction,
+    reload_interaction,
+    save_interaction,
+)
 from hookline.identity.experience.lockout import record_attempt
 from hookline.identity.experience.password_policy import check_password
 from hookline.identity.experience.services import Services, commit_or_refuse
@@ -25,14 +30,14 @@ from hookline.ids import random_id
 
 async def verify_password(
     services: Services,
-    interaction_id: str | None,
+    secret: str | None,
     client: Client,
     identifier: dict[str, str],
     password: str,
 ) -> str:
     """`POST /experience/verification/password`: the verification id. A failed attempt is
     recorded (and may fire `Identifier.Lockout`) before it is answered with its error."""
-    interaction = await services.read(lambda conn: get_interaction(conn, interaction_id))
+    interaction = await services.read(lambda conn: get_interaction(conn, secret))
     services.passwords.spend(client.ip, interaction.id)
     user = await services.read(lambda conn: find_user(conn, identifier))
     # As slow with no such user (or one without a password): the time tells nothing.
@@ -42,7 +47,7 @@ async def verify_password(
     suspended = matched and bool(user and user["is_suspended"])
 
     def settle(conn: Connection) -> str | ApiError:
-        current = get_interaction(conn, interaction.id)
+        current = reload_interaction(conn, interaction)
         failed = not matched or suspended
         refusal = record_attempt(conn, current, client, "Password", identifier, failed)
         if refusal is None and failed:
@@ -66,7 +71,7 @@ async def verify_password(
 
 async def new_password_identity(
     services: Services,
-    interaction_id: str | None,
+    secret: str | None,
     client: Client,
     identifier: dict[str, str],
     password: str,
@@ -74,7 +79,7 @@ async def new_password_identity(
     """`POST /experience/verification/new-password-identity`: register with an identifier
     and a password (Logto's username sign-up); the verification id."""
     interaction, settings = await services.read(
-        lambda conn: (get_interaction(conn, interaction_id), sie.get_sign_in_experience(conn))
+        lambda conn: (get_interaction(conn, secret), sie.get_sign_in_experience(conn))
     )
     field = PROFILE_FIELDS[identifier["type"]]
     await services.read(lambda conn: check_free(conn, field, identifier["value"]))
@@ -83,7 +88,7 @@ async def new_password_identity(
     password_hash = await services.passwords.hash(password)
 
     def store(conn: Connection) -> str:
-        current = get_interaction(conn, interaction.id)
+        current = reload_interaction(conn, interaction)
         record: dict[str, Any] = {
             "id": random_id(21),
             "type": "NewPasswordIdentity",

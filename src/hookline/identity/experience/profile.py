@@ -18,6 +18,7 @@ from hookline.identity.experience.interactions import (
     Interaction,
     get_interaction,
     identified_user,
+    reload_interaction,
     save_interaction,
 )
 from hookline.identity.experience.password_policy import check_password
@@ -27,7 +28,7 @@ from hookline.identity.identifiers import PROFILE_FIELDS
 
 async def add_profile(
     services: Services,
-    interaction_id: str | None,
+    secret: str | None,
     client: Client,
     kind: str,
     value: str | None,
@@ -36,20 +37,20 @@ async def add_profile(
     """`kind` is `username`, `password`, `email` or `phone` (the last two by verification)."""
     password_hash = None
     if kind == "password":
-        password_hash = await _new_password_hash(services, interaction_id, client, value)
+        password_hash = await _new_password_hash(services, secret, client, value)
     await services.committer.run(
         lambda conn: _set_profile(
-            conn, get_interaction(conn, interaction_id), kind, value, verification_id, password_hash
+            conn, get_interaction(conn, secret), kind, value, verification_id, password_hash
         )
     )
 
 
 async def reset_password(
-    services: Services, interaction_id: str | None, client: Client, password: str
+    services: Services, secret: str | None, client: Client, password: str
 ) -> None:
     """ForgotPassword: the new password, which must differ from the current one."""
     interaction, settings = await services.read(
-        lambda conn: (get_interaction(conn, interaction_id), sie.get_sign_in_experience(conn))
+        lambda conn: (get_interaction(conn, secret), sie.get_sign_in_experience(conn))
     )
     user = await services.read(lambda conn: _forgot_password_user(conn, interaction))
     check_password(settings, password, {}, user)
@@ -59,7 +60,7 @@ async def reset_password(
     password_hash = await services.passwords.hash(password)
 
     def store(conn: Connection) -> None:
-        current = get_interaction(conn, interaction.id)
+        current = reload_interaction(conn, interaction)
         current.state["profile"]["passwordHash"] = password_hash
         save_interaction(conn, current)
 
@@ -67,10 +68,10 @@ async def reset_password(
 
 
 async def _new_password_hash(
-    services: Services, interaction_id: str | None, client: Client, password: str | None
+    services: Services, secret: str | None, client: Client, password: str | None
 ) -> str:
     interaction, settings = await services.read(
-        lambda conn: (get_interaction(conn, interaction_id), sie.get_sign_in_experience(conn))
+        lambda conn: (get_interaction(conn, secret), sie.get_sign_in_experience(conn))
     )
     _guard_not_forgot_password(interaction)
     if password is None:

@@ -38,23 +38,21 @@ from hookline.outbox.emit import emit, has_subscribers
 
 
 async def submit_interaction(
-    services: Services, interaction_id: str | None, client: Client, base_url: str
+    services: Services, secret: str | None, client: Client, base_url: str
 ) -> str:
     """`POST /experience/submit`, with the moment's synchronous hooks asked first, if it has
     any (identity.experience.gates): a denial is kept and answered, nothing else changes."""
     gated = services.settings.sync_hooks
-    first = await services.committer.run(
-        lambda conn: submit(conn, interaction_id, client, base_url, gated)
-    )
+    first = await services.committer.run(lambda conn: submit(conn, secret, client, base_url, gated))
     if not isinstance(first, Pending):
         return first
     verdict = await call_hooks(services.transport, services.settings.user_agent, first)
     if verdict.denial() is not None:
         raise await services.committer.run(
-            lambda conn: record_denial(conn, verdict, get_interaction(conn, interaction_id), client)
+            lambda conn: record_denial(conn, verdict, get_interaction(conn, secret), client)
         )
     applied = await services.committer.run(
-        lambda conn: submit(conn, interaction_id, client, base_url, gated, verdict)
+        lambda conn: submit(conn, secret, client, base_url, gated, verdict)
     )
     assert not isinstance(applied, Pending)
     return applied
@@ -62,7 +60,7 @@ async def submit_interaction(
 
 def submit(
     conn: Connection,
-    interaction_id: str | None,
+    secret: str | None,
     client: Client,
     base_url: str,
     gated: bool = True,
@@ -71,7 +69,7 @@ def submit(
     """Apply the interaction and fire its events; return where the client goes next (the
     application's first redirect URI, else `base_url`). With sync hooks to ask (`gated`)
     and no `verdict` of theirs yet, change nothing and return what to ask them."""
-    interaction = get_interaction(conn, interaction_id)
+    interaction = get_interaction(conn, secret)
     user = _checked(conn, interaction)
     patch = _gate(conn, interaction, client, user, gated, verdict)
     if isinstance(patch, Pending):
