@@ -35,7 +35,7 @@ BODY = {"event": "User.Created", "data": {"id": "u1", "primaryEmail": "ada@examp
 class Listening:
     """A running `hookline listen PORT ARGS`, its output in a file."""
 
-    def __init__(self, tmp_path: Path, port: int, *args: str) -> None:
+    def __init__(self, tmp_path: Path, port: int, *args: str, ignore_sigint: bool = False) -> None:
         self.out = tmp_path / f"listen-{len(list(tmp_path.glob('listen-*')))}.out"
         self.err = self.out.with_suffix(".err")
         self.process = subprocess.Popen(
@@ -43,6 +43,7 @@ class Listening:
             stdout=self.out.open("wb"),
             stderr=self.err.open("wb"),
             env={"PATH": os.environ["PATH"], "COLUMNS": "200"},
+            preexec_fn=_ignore_sigint if ignore_sigint else _default_sigint,
         )
         started = wait_until(self._started, "hookline listen to say it listens")
         match = re.search(r"listening on (http://\S+),", started)
@@ -66,13 +67,22 @@ class Listening:
             self.process.wait(timeout=10)
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _default_sigint() -> None:
+    # Whatever the test run's own SIGINT (ignored, in `make test`'s background pass).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def listen(tmp_path: Path) -> Iterator[Any]:
     started: list[Listening] = []
 
-    def start(*args: str, port: int = 0) -> Listening:
+    def start(*args: str, port: int = 0, ignore_sigint: bool = False) -> Listening:
         """On `port`, or any free one."""
-        started.append(Listening(tmp_path, port, *args))
+        started.append(Listening(tmp_path, port, *args, ignore_sigint=ignore_sigint))
         return started[-1]
 
     yield start
@@ -157,9 +167,14 @@ def test_an_unreachable_forward_url_is_a_line_not_a_failure(listen: Any) -> None
     listening.wait_for("forwarded to http://127.0.0.1:9/app: failed (")
 
 
-def test_ctrl_c_stops_without_a_traceback(listen: Any) -> None:
-    listening = listen()
-    listening.process.send_signal(signal.SIGINT)
+@pytest.mark.parametrize("ignored", [False, True], ids=["", "started-with-SIGINT-ignored"])
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_without_a_traceback(
+    listen: Any, number: signal.Signals, ignored: bool
+) -> None:
+    """Also when started by a script in the background, where SIGINT comes ignored."""
+    listening = listen(ignore_sigint=ignored)
+    listening.process.send_signal(number)
     assert listening.process.wait(timeout=10) == 0
     assert listening.out.read_text().endswith("stopped\n")
     assert "Traceback" not in listening.err.read_text()

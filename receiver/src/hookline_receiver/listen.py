@@ -7,6 +7,7 @@ is installed; `hookline listen` runs the same with a richer printer."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import sys
 import threading
@@ -326,8 +327,17 @@ def run(
     except OSError as error:
         sys.stderr.write(f"{program}: cannot listen on {host}:{port}: {error.strerror or error}\n")
         return 1
+    _stop_on_signals()
     sys.stdout.write(listener.announcement() + "\n")
     sys.stdout.flush()
     listener.serve()
     sys.stdout.write("stopped\n")
     return 0
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the listener, even where whoever started it ignores SIGINT
+    (a script's background job does): Python then leaves SIGINT ignored."""
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.default_int_handler)
