@@ -42,11 +42,11 @@ check: $(STAMP)
 # both in the first. The passes run side by side, since both mostly wait on servers and
 # receivers; the second's report follows the first's.
 test: $(STAMP) $(LOGTO_CLIENT_STAMP)
-	@$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity tests/console tests/cli \
+	@$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity \
 		> .pytest-postgresql.log 2>&1 & postgresql=$$!; \
 	echo "$(BIN)/pytest -q"; $(BIN)/pytest -q; sqlite=$$?; \
 	wait $$postgresql; pg=$$?; \
-	echo "$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity tests/console tests/cli"; \
+	echo "$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity"; \
 	cat .pytest-postgresql.log; \
 	test $$sqlite -eq 0 && test $$pg -eq 0
 

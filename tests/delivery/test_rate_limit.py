@@ -25,8 +25,9 @@ pytestmark = pytest.mark.slow  # starts a server with dispatcher processes
 
 PENDING = DeliveryState.PENDING
 RATE, EVENTS = 10, 30
-# What the clocks of sender and receiver may add to or take from one gap, at most.
-JITTER = 0.05
+# What the way from sender to receiver may take from one gap, at most: a request held up on a
+# busy machine shortens the gap after it. Without the limit, the gaps are milliseconds.
+JITTER = 0.15
 
 
 @pytest.fixture
