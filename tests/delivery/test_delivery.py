@@ -131,6 +131,20 @@ def test_redirects_are_not_followed(api, receiver: Receiver) -> None:
     assert not [r for r in receiver.requests if r.path == "/target"]
 
 
+def test_a_receivers_cookies_are_not_sent_back(api, receiver: Receiver) -> None:
+    """Deliveries carry nothing of one another: a cookie an answer sets goes with no later
+    delivery. (By name, not by address: cookies set by an IP address are not kept anyway.)"""
+    receiver.on("/cookie", Reply(headers={"set-cookie": "session=abc; Path=/"}))
+    url = receiver.url("/cookie").replace("127.0.0.1", "localhost")
+    create_hook(api, url)
+    emit(api)
+    receiver.wait_for(1, "/cookie")
+    emit(api)
+    first, second = receiver.wait_for(2, "/cookie")
+    assert first.header("cookie") is None
+    assert second.header("cookie") is None
+
+
 def test_a_slow_receiver_does_not_delay_the_others(api, receiver: Receiver) -> None:
     receiver.on("/slow", Reply(delay=3))
     create_hook(api, receiver.url("/slow"))

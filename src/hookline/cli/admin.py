@@ -1,5 +1,8 @@
 """`hookline admin create USERNAME`: an account for the web console, in the database the
-server uses (HOOKLINE_DATABASE_URL), which is created and migrated if it is not yet."""
+server uses (HOOKLINE_DATABASE_URL), which is created and migrated if it is not yet.
+
+The database layer is imported by the commands that use it, not here: every `hookline`
+command loads this module, and the client ones need none of it."""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
-
-from hookline.auth import admins
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -23,6 +24,7 @@ app = typer.Typer(help="Manage the console's admin accounts.", no_args_is_help=T
 def create(username: str) -> None:
     """Create a console admin. The password is asked twice on a terminal, or read as the
     first line of standard input when that is not a terminal (`… < password-file`)."""
+    from hookline.auth import admins
     from hookline.ids import now_ms
 
     if not admins.USERNAME.fullmatch(username):
@@ -39,6 +41,8 @@ def create(username: str) -> None:
 def password(username: str) -> None:
     """Set a new password for a console admin (asked, or read from standard input as for
     `create`); this also lifts a lockout and signs the admin out everywhere."""
+    from hookline.auth import admins
+
     password_hash = _new_password_hash()
     if not _write(lambda conn: admins.set_password(conn, username, password_hash)):
         _fail(f"there is no admin named {username!r}")
@@ -46,6 +50,7 @@ def password(username: str) -> None:
 
 
 def _new_password_hash() -> str:
+    from hookline.auth import admins
     from hookline.identity.passwords import hash_password
 
     password = _password()

@@ -18,6 +18,8 @@ log = logging.getLogger("hookline.sender")
 
 # Stored response bodies are cut here; the rest is not even read.
 MAX_RESPONSE_BYTES = 20_000
+# Not aiohttp's own, for a request that does not name its client.
+_NO_USER_AGENT = ("User-Agent",)
 
 
 class Transport:
@@ -39,7 +41,8 @@ class Transport:
             connector=connector,
             timeout=self._timeout,
             auto_decompress=True,
-            skip_auto_headers=("User-Agent", "Content-Type"),
+            # A receiver's cookies are not sent back: a delivery carries nothing of another.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
     async def close(self) -> None:
@@ -67,8 +70,15 @@ class Transport:
         started = time.perf_counter()
         try:
             url = self._checked_url(request.url)
+            # Webhooks carry their own user-agent (sender.request): a list of headers to skip
+            # would cost a copy of the headers per request.
+            skip = None if "user-agent" in request.headers else _NO_USER_AGENT
             async with self._session.post(
-                url, data=request.body, headers=request.headers, allow_redirects=False
+                url,
+                data=request.body,
+                headers=request.headers,
+                allow_redirects=False,
+                skip_auto_headers=skip,
             ) as response:
                 text = (await _read_capped(response)).decode("utf-8", "replace")
                 status = response.status
