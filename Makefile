@@ -41,7 +41,10 @@ check: $(STAMP)
 # Servers run on SQLite in one pass, and on PostgreSQL in a second; the storage tests cover
 # both in the first. The passes run side by side, since both mostly wait on servers and
 # receivers; the second's report follows the first's.
+# Bytecode first, once: with PYTHONDONTWRITEBYTECODE set, each of the hundreds of processes the
+# tests start would compile every module of hookline again.
 test: $(STAMP) $(LOGTO_CLIENT_STAMP)
+	@$(BIN)/python -m compileall -q src receiver/src
 	@$(BIN)/pytest -q --backend postgresql tests/api tests/delivery tests/identity \
 		> .pytest-postgresql.log 2>&1 & postgresql=$$!; \
 	echo "$(BIN)/pytest -q"; $(BIN)/pytest -q; sqlite=$$?; \
