@@ -5,6 +5,7 @@ FastAPI's 422 validation error unless the route sends a 422 itself, and a hook's
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -65,13 +66,14 @@ def test_what_the_server_answers_is_listed(
     server: Server, api: httpx.Client, receiver: Receiver
 ) -> None:
     hook = create_hook(api, receiver.url())
+    role = {"name": f"r-{uuid.uuid4().hex[:8]}", "description": "d"}  # the second one is taken
     answers: list[tuple[str, str, httpx.Response]] = [
         ("get", "/api/hooks/{id}", api.get(f"/hooks/{hook['id']}")),
         ("get", "/api/hooks/{id}", api.get("/hooks/missing")),
         ("post", "/api/hooks", api.post("/hooks", json={"config": {"url": "ftp://x"}})),
         ("get", "/api/hooks", httpx.get(f"{server.base}/api/hooks")),
-        ("post", "/api/roles", api.post("/roles", json={"name": "r", "description": "d"})),
-        ("post", "/api/roles", api.post("/roles", json={"name": "r", "description": "d"})),
+        ("post", "/api/roles", api.post("/roles", json=role)),
+        ("post", "/api/roles", api.post("/roles", json=role)),
     ]
     statuses = [response.status_code for _, _, response in answers]
     assert statuses == [200, 404, 400, 401, 200, 422], statuses

@@ -36,9 +36,10 @@ def create_admin(server: Server, username: str = ADMIN, password: str = PASSWORD
     assert done.returncode == 0, done.stderr
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The admin is created before the server starts: the command migrates the database."""
+    """One server for the console's modules, each test with hooks and admins of its own. The
+    admin is created before the server starts: the command migrates the database."""
     srv = Server(tmp_path_factory.mktemp("console"))
     srv.data_dir.mkdir(parents=True, exist_ok=True)
     create_admin(srv)

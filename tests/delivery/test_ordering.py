@@ -10,11 +10,10 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from tests.support.api import create_hook
+from tests.support.api import create_hook, delete_every_hook
 from tests.support.receiver import Received, Receiver, Reply
 from tests.support.server import Server
 from tests.support.waiting import wait_until
@@ -57,13 +56,21 @@ def flaky() -> Iterator[FlakyReceiver]:
     receiver.close()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Two dispatcher processes beside the API: on PostgreSQL (`--backend postgresql`), two
-    workers claiming side by side."""
-    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
+    workers claiming side by side. One server for the module's tests."""
+    server = Server(tmp_path_factory.mktemp("ordering"), HOOKLINE_DISPATCHERS="2").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def server(running: Server) -> Iterator[Server]:
+    """The module's server, less the test's hooks once it is over."""
+    yield running
+    with running.client() as api:
+        delete_every_hook(api)
 
 
 def by_subject(requests: list[Received]) -> dict[str, list[int]]:

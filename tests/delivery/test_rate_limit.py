@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -16,7 +15,7 @@ from hookline.db.engine import write
 from hookline.outbox.emit import emit as emit_in
 from hookline.outbox.queue import DeliveryState
 from tests.delivery.clocked import dispatching
-from tests.support.api import create_hook, emit
+from tests.support.api import create_hook, delete_every_hook, emit
 from tests.support.receiver import Receiver
 from tests.support.server import Server
 from tests.support.waiting import wait_until
@@ -30,11 +29,20 @@ RATE, EVENTS = 10, 30
 JITTER = 0.15
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    server = Server(tmp_path, HOOKLINE_DISPATCHERS="2").start()
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module's tests: a start with dispatcher processes takes seconds."""
+    server = Server(tmp_path_factory.mktemp("rate-limit"), HOOKLINE_DISPATCHERS="2").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def server(running: Server) -> Iterator[Server]:
+    """The module's server, less the test's hooks once it is over."""
+    yield running
+    with running.client() as api:
+        delete_every_hook(api)
 
 
 def test_a_limited_hook_gets_its_events_no_faster_than_its_limit(

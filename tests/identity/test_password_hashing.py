@@ -45,6 +45,15 @@ def serve(tmp_path: Path) -> Iterator[Any]:
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def unbudgeted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server without attempt budgets, for the module's tests that are not about them: one
+    for them all, as each makes users of its own."""
+    server = Server(tmp_path_factory.mktemp("unbudgeted"), **NO_BUDGETS).start()
+    yield server
+    server.stop()
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
@@ -118,9 +127,9 @@ async def hash_all(server: Server, cookies: list[str], token: str) -> list[httpx
 @pytest.mark.slow
 @pytest.mark.backend_independent
 def test_the_api_stays_responsive_and_memory_bounded_while_200_passwords_hash(
-    serve: Any,
+    unbudgeted: Server,
 ) -> None:
-    server = serve(**NO_BUDGETS)
+    server = unbudgeted
     with client_at(server) as browser:
         cookies = []
         for _ in range(180):
@@ -192,8 +201,10 @@ def test_password_attempts_are_budgeted_per_client_and_per_interaction(serve: An
 
 
 @pytest.mark.slow
-def test_a_wrong_password_takes_as_long_whether_or_not_the_user_exists(serve: Any) -> None:
-    server = serve(**NO_BUDGETS)
+def test_a_wrong_password_takes_as_long_whether_or_not_the_user_exists(
+    unbudgeted: Server,
+) -> None:
+    server = unbudgeted
     known, passwordless, unknown = unique("known"), unique("bare"), unique("unknown")
     with server.client() as api:
         for username, body in ((known, {"password": PASSWORD}), (passwordless, {})):
@@ -220,8 +231,10 @@ def test_a_wrong_password_takes_as_long_whether_or_not_the_user_exists(serve: An
 
 
 @pytest.mark.slow
-def test_hashes_with_other_parameters_verify_and_are_upgraded_at_sign_in(serve: Any) -> None:
-    server = serve()
+def test_hashes_with_other_parameters_verify_and_are_upgraded_at_sign_in(
+    unbudgeted: Server,
+) -> None:
+    server = unbudgeted
     digests = {
         "Argon2id": PasswordHasher().hash(PASSWORD),  # argon2-cffi's default: 64 MiB, 4 lanes
         "Argon2i": PasswordHasher(time_cost=8, memory_cost=8192, type=Type.I).hash(PASSWORD),

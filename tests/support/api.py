@@ -28,6 +28,13 @@ def create_hook(
     return response.json()
 
 
+def delete_every_hook(api: httpx.Client) -> None:
+    """For a server that tests share: a test's hooks go when it ends, and get none of the next
+    test's events."""
+    for hook in api.get("/hooks").json():
+        api.delete(f"/hooks/{hook['id']}")
+
+
 def emit(
     api: httpx.Client,
     event: str = "User.Created",

@@ -71,8 +71,10 @@ class Receiver:
         self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
+        # serve_forever looks for `close` this often: every test's receiver waits that long
+        # at its end.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
+            target=self._server.serve_forever, args=(0.01,), daemon=True
         )
         self._thread.start()
 

@@ -92,7 +92,7 @@ class Server:
                     return self
             except httpx.HTTPError:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.02)
         raise RuntimeError(f"server did not start: {self.log.read_text()}")
 
     def kill(self) -> None:
